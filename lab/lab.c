@@ -1,0 +1,80 @@
+/* lab: the text of every error code, and its exit code. */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "lab.h"
+
+static const char *const lab_messages[] = {
+	[LAB_ENAME - LAB_EFIRST] =
+	    "bad ledger name (1 to 64 of A-Z a-z 0-9 _ -)",
+	[LAB_EMAGIC - LAB_EFIRST] = "not a banklab ledger (bad magic)",
+	[LAB_EVERSION - LAB_EFIRST] =
+	    "made by another banklab format version",
+	[LAB_ELAYOUT - LAB_EFIRST] =
+	    "made by a build with another memory layout",
+	[LAB_ESIZE - LAB_EFIRST] = "size differs from what its header claims",
+	[LAB_EOWNER - LAB_EFIRST] = "belongs to another user",
+	[LAB_EMODE - LAB_EFIRST] = "writable by group or others",
+	[LAB_ECORRUPT - LAB_EFIRST] =
+	    "corrupt (a count, index or state out of range)",
+	[LAB_EACCOUNT - LAB_EFIRST] = "no such account",
+	[LAB_EAMOUNT - LAB_EFIRST] = "amount must be positive and at most 10^15 cents",
+	[LAB_EFUNDS - LAB_EFIRST] = "insufficient funds (nothing was changed)",
+	[LAB_ESAME - LAB_EFIRST] = "cannot transfer from an account to itself",
+	[LAB_ENOSLOT - LAB_EFIRST] = "every process slot of the ledger is taken",
+	[LAB_ESYNC - LAB_EFIRST] =
+	    "unknown variant (none, semaphore, robust, ordered)",
+	[LAB_EDEADLK - LAB_EFIRST] = "deadlock: a cycle of processes each "
+				     "waiting for a lock another holds",
+	[LAB_EHOLDERDEAD - LAB_EFIRST] =
+	    "the semaphore's holder died holding it; nothing can proceed "
+	    "(robust mutexes exist for this)",
+	[LAB_ESTOPPED - LAB_EFIRST] =
+	    "the lock's holder is stopped (SIGSTOP), not dead",
+	[LAB_ETIMEDOUT - LAB_EFIRST] = "timed out waiting for a lock",
+	[LAB_ENOTRECOVERABLE - LAB_EFIRST] =
+	    "a lock is unrecoverable (its dead owner's state was never "
+	    "marked consistent)",
+	[LAB_EBUSY - LAB_EFIRST] =
+	    "no consistent snapshot could be taken (too much contention)",
+	[LAB_EWORKER - LAB_EFIRST] = "a worker process failed",
+};
+
+const char *
+lab_strerror(int code)
+{
+	if (code < 0)
+		code = code == INT_MIN ? 0 : -code;
+	if (code > LAB_EFIRST && code < LAB_ELAST)
+		return lab_messages[code - LAB_EFIRST];
+	if (code == 0)
+		return "success";
+	return strerror(code);
+}
+
+int
+lab_exit_code(int code)
+{
+	if (code < 0)
+		code = code == INT_MIN ? EINVAL : -code;
+	switch (code) {
+	case 0:
+		return LAB_EXIT_OK;
+	case LAB_ENAME:
+	case LAB_ESYNC:
+	case LAB_EACCOUNT:
+	case LAB_EAMOUNT:
+	case LAB_ESAME:
+		return LAB_EXIT_USAGE;
+	case LAB_EFUNDS:
+	case LAB_EDEADLK:
+	case LAB_EHOLDERDEAD:
+	case LAB_ESTOPPED:
+	case LAB_ETIMEDOUT:
+	case LAB_ENOTRECOVERABLE:
+		return LAB_EXIT_ANOMALY;
+	default:
+		return LAB_EXIT_SYSTEM;
+	}
+}

@@ -1,0 +1,52 @@
+/*
+ * lab: error codes shared by every banklab module.
+ *
+ * Contract: library functions return 0 on success or a negative code:
+ * -errno for a failed system call, -LAB_E* for the library's own failures.
+ * lab_strerror() turns either into one line of text; the caller decides
+ * whether and where to print it.  Safe from any process, no locks.
+ */
+#ifndef LAB_LAB_H
+#define LAB_LAB_H
+
+enum lab_error {
+	LAB_EFIRST = 10000,	/* above every errno value */
+	LAB_ENAME,		/* ledger name not [A-Za-z0-9_-]{1,64} */
+	LAB_EMAGIC,		/* not a banklab ledger (bad magic) */
+	LAB_EVERSION,		/* made by another format version */
+	LAB_ELAYOUT,		/* made by a build with another struct layout */
+	LAB_ESIZE,		/* object size differs from the header's */
+	LAB_EOWNER,		/* object belongs to another user */
+	LAB_EMODE,		/* object writable by group or others */
+	LAB_ECORRUPT,		/* a count, index or state out of range */
+	LAB_EACCOUNT,		/* no such account */
+	LAB_EAMOUNT,		/* amount not positive or too large */
+	LAB_EFUNDS,		/* withdrawal or transfer would go below zero */
+	LAB_ESAME,		/* transfer from an account to itself */
+	LAB_ENOSLOT,		/* every process slot is taken */
+	LAB_ESYNC,		/* unknown synchronization variant */
+	LAB_EDEADLK,		/* deadlock detected in the wait-for graph */
+	LAB_EHOLDERDEAD,	/* the semaphore's holder died holding it */
+	LAB_ESTOPPED,		/* the lock's holder is stopped (SIGSTOP) */
+	LAB_ETIMEDOUT,		/* waited longer than the lock timeout */
+	LAB_ENOTRECOVERABLE,	/* a robust mutex was left unrecoverable */
+	LAB_EBUSY,		/* no consistent snapshot within the retries */
+	LAB_EWORKER,		/* a worker process failed or sent garbage */
+	LAB_ELAST
+};
+
+/* One line describing code (negative or positive, errno or LAB_E*). */
+const char *lab_strerror(int code);
+
+/* Exit codes of every banklab program. */
+enum lab_exit {
+	LAB_EXIT_OK = 0,	/* clean, or the lesson shown as promised */
+	LAB_EXIT_ANOMALY = 1,	/* an anomaly was found */
+	LAB_EXIT_USAGE = 2,	/* bad usage */
+	LAB_EXIT_SYSTEM = 3	/* system failure */
+};
+
+/* Map a library return code to the exit code a program should use. */
+int lab_exit_code(int code);
+
+#endif

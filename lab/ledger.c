@@ -1,0 +1,579 @@
+/*
+ * ledger: create, attach, join, detach and unlink a ledger by name.
+ *
+ * Trust: the object may have been written by anyone who could open it, so
+ * attach checks the object (owner, mode, size) before mapping and the header
+ * before reading anything else, and the handle keeps checked copies of the
+ * counts.  Liveness: a slot's owner holds an OFD write lock on byte i of the
+ * object; the kernel drops it when the owner dies, and PIDs may be reused,
+ * so the lock, not the PID, says whether a slot's owner is alive.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "ledger.h"
+#include "sync.h"
+
+#define LEDGER_ALIGN	4096
+
+static const char *const ledger_sync_names[SYNC_COUNT] = {
+	[SYNC_NONE] = "none",
+	[SYNC_SEMAPHORE] = "semaphore",
+	[SYNC_ROBUST] = "robust",
+	[SYNC_ORDERED] = "ordered",
+};
+
+static size_t
+round_up(size_t n, size_t to)
+{
+	return (n + to - 1) / to * to;
+}
+
+static void
+ledger_path(const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "%s%s", LEDGER_PREFIX, name);
+}
+
+/* Offsets of the regions of a ledger of n accounts. */
+static void
+ledger_offsets(uint32_t n, size_t *accounts, size_t *slots, size_t *size)
+{
+	*accounts = round_up(sizeof(struct ledger_header), 64);
+	*slots = round_up(*accounts + (size_t)n * sizeof(struct ledger_account),
+	    64);
+	*size = round_up(*slots + LEDGER_SLOTS * sizeof(struct ledger_slot),
+	    LEDGER_ALIGN);
+}
+
+int
+ledger_name_check(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return -LAB_ENAME;
+	for (i = 0; name[i] != '\0'; i++) {
+		char c = name[i];
+
+		if (i >= LEDGER_NAME_MAX)
+			return -LAB_ENAME;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return -LAB_ENAME;
+	}
+	return 0;
+}
+
+size_t
+ledger_size(uint32_t naccounts)
+{
+	size_t a, s, size;
+
+	ledger_offsets(naccounts, &a, &s, &size);
+	return size;
+}
+
+/* FNV-1a over the sizes and offsets another build could disagree on. */
+uint32_t
+ledger_layout(void)
+{
+	const size_t facts[] = {
+		sizeof(struct ledger_header), sizeof(struct ledger_account),
+		sizeof(struct ledger_slot), sizeof(pthread_mutex_t),
+		sizeof(sem_t), offsetof(struct ledger_header, sem),
+		offsetof(struct ledger_header, repairs),
+		offsetof(struct ledger_account, balance),
+		offsetof(struct ledger_slot, journal),
+		offsetof(struct ledger_slot, counters),
+		offsetof(struct ledger_slot, repair), LEDGER_SLOTS,
+	};
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		h ^= (uint32_t)facts[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+const char *
+ledger_sync_name(enum sync_kind k)
+{
+	if ((unsigned)k >= SYNC_COUNT)
+		return "?";
+	return ledger_sync_names[k];
+}
+
+int
+ledger_sync_parse(const char *s, enum sync_kind *k)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < SYNC_COUNT; i++)
+		if (strcmp(s, ledger_sync_names[i]) == 0) {
+			*k = (enum sync_kind)i;
+			return 0;
+		}
+	return -LAB_ESYNC;
+}
+
+int
+ledger_validate(const struct ledger_header *h, size_t size)
+{
+	size_t accounts, slots, want;
+
+	if (size < sizeof(*h))
+		return -LAB_ESIZE;
+	if (atomic_load_explicit(&h->magic, memory_order_acquire) !=
+	    LEDGER_MAGIC)
+		return -LAB_EMAGIC;
+	if (h->version != LEDGER_VERSION)
+		return -LAB_EVERSION;
+	if (h->layout != ledger_layout())
+		return -LAB_ELAYOUT;
+	if (h->naccounts == 0 || h->naccounts > LEDGER_ACCOUNTS_MAX ||
+	    h->nslots != LEDGER_SLOTS || h->sync >= SYNC_COUNT)
+		return -LAB_ECORRUPT;
+	ledger_offsets(h->naccounts, &accounts, &slots, &want);
+	if (h->size != size || want != size)
+		return -LAB_ESIZE;
+	if (h->accounts_off != accounts || h->slots_off != slots)
+		return -LAB_ECORRUPT;
+	if (h->initial_total < 0 || h->initial_total > LEDGER_BALANCE_MAX)
+		return -LAB_ECORRUPT;
+	return 0;
+}
+
+/* Fill the handle from a mapped, validated header. */
+static void
+ledger_fill(struct ledger *l, void *base, size_t size, int fd,
+    const char *name)
+{
+	struct ledger_header *h = base;
+
+	memset(l, 0, sizeof(*l));
+	l->hdr = h;
+	l->size = size;
+	l->naccounts = h->naccounts;
+	l->nslots = h->nslots;
+	l->created_sync = (enum sync_kind)h->sync;
+	l->initial_total = h->initial_total;
+	l->generation = h->generation;
+	l->acct = (struct ledger_account *)((char *)base + h->accounts_off);
+	l->slots = (struct ledger_slot *)((char *)base + h->slots_off);
+	l->fd = fd;
+	l->slot = -1;
+	l->sync = sync_get(l->created_sync);
+	l->lock_timeout_ms = 5000;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+}
+
+static uint64_t
+ledger_random64(void)
+{
+	uint64_t r;
+	struct timespec ts;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_nsec * 6364136223846793005ULL ^
+	    (uint64_t)getpid() << 32 ^ (uint64_t)ts.tv_sec;
+}
+
+int
+ledger_create(const char *name, const struct ledger_config *cfg,
+    struct ledger *l)
+{
+	char path[sizeof(LEDGER_PREFIX) + LEDGER_NAME_MAX];
+	struct ledger_header *h;
+	struct timespec now;
+	size_t accounts, slots, size;
+	uint32_t i;
+	void *base;
+	int fd, r;
+
+	if ((r = ledger_name_check(name)) < 0)
+		return r;
+	if (cfg->naccounts == 0 || cfg->naccounts > LEDGER_ACCOUNTS_MAX)
+		return -LAB_EACCOUNT;
+	if (cfg->balance < 0 || cfg->balance > LEDGER_AMOUNT_MAX)
+		return -LAB_EAMOUNT;
+	if ((unsigned)cfg->sync >= SYNC_COUNT)
+		return -LAB_ESYNC;
+	if (cfg->balance > LEDGER_BALANCE_MAX / cfg->naccounts)
+		return -LAB_EAMOUNT;
+	ledger_offsets(cfg->naccounts, &accounts, &slots, &size);
+	ledger_path(name, path, sizeof(path));
+
+	fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd == -1)
+		return -errno;
+	/* The umask may have taken bits away; 0600 whatever it was. */
+	if (fchmod(fd, 0600) == -1) {
+		r = -errno;
+		goto fail_unlink;
+	}
+	/* Reserve every page now: ENOSPC here, not SIGBUS later. */
+	if ((r = posix_fallocate(fd, 0, (off_t)size)) != 0) {
+		r = -r;
+		goto fail_unlink;
+	}
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		r = -errno;
+		goto fail_unlink;
+	}
+	h = base;
+	h->version = LEDGER_VERSION;
+	h->layout = ledger_layout();
+	h->size = size;
+	h->naccounts = cfg->naccounts;
+	h->nslots = LEDGER_SLOTS;
+	h->sync = cfg->sync;
+	h->generation = ledger_random64();
+	h->initial_total = (int64_t)cfg->naccounts * cfg->balance;
+	h->accounts_off = accounts;
+	h->slots_off = slots;
+	h->creator = getpid();
+	clock_gettime(CLOCK_REALTIME, &now);
+	h->created_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	atomic_init(&h->sem_holder, -1);
+
+	/* Fill the handle by hand: the header is not valid until the magic. */
+	memset(l, 0, sizeof(*l));
+	l->hdr = h;
+	l->size = size;
+	l->naccounts = cfg->naccounts;
+	l->nslots = LEDGER_SLOTS;
+	l->acct = (struct ledger_account *)((char *)base + accounts);
+	l->slots = (struct ledger_slot *)((char *)base + slots);
+	for (i = 0; i < cfg->naccounts; i++)
+		atomic_init(&l->acct[i].balance, cfg->balance);
+	for (i = 0; i < LEDGER_SLOTS; i++) {
+		atomic_init(&l->slots[i].holds[0], LEDGER_NONE);
+		atomic_init(&l->slots[i].holds[1], LEDGER_NONE);
+		atomic_init(&l->slots[i].waits, LEDGER_NONE);
+	}
+	if ((r = sync_init_ledger(l)) < 0)
+		goto fail_unmap;
+
+	atomic_store_explicit(&h->magic, LEDGER_MAGIC, memory_order_release);
+	ledger_fill(l, base, size, fd, name);
+	return 0;
+
+fail_unmap:
+	munmap(base, size);
+fail_unlink:
+	shm_unlink(path);
+	close(fd);
+	return r;
+}
+
+int
+ledger_attach(const char *name, struct ledger *l)
+{
+	char path[sizeof(LEDGER_PREFIX) + LEDGER_NAME_MAX];
+	struct stat st;
+	void *base;
+	int fd, r;
+
+	if ((r = ledger_name_check(name)) < 0)
+		return r;
+	ledger_path(name, path, sizeof(path));
+	/* glibc's shm_open adds O_NOFOLLOW: a symlink is refused (ELOOP). */
+	fd = shm_open(path, O_RDWR, 0);
+	if (fd == -1)
+		return -errno;
+	if (fstat(fd, &st) == -1) {
+		r = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -LAB_EMAGIC;
+		goto fail;
+	}
+	if (st.st_uid != geteuid()) {
+		r = -LAB_EOWNER;
+		goto fail;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		r = -LAB_EMODE;
+		goto fail;
+	}
+	if (st.st_size < (off_t)sizeof(struct ledger_header) ||
+	    (uint64_t)st.st_size > ledger_size(LEDGER_ACCOUNTS_MAX)) {
+		r = -LAB_ESIZE;
+		goto fail;
+	}
+	/* Map exactly what fstat says, never what the header claims. */
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		r = -errno;
+		goto fail;
+	}
+	if ((r = ledger_validate(base, (size_t)st.st_size)) < 0) {
+		munmap(base, (size_t)st.st_size);
+		goto fail;
+	}
+	ledger_fill(l, base, (size_t)st.st_size, fd, name);
+	return 0;
+fail:
+	close(fd);
+	return r;
+}
+
+/* Take (F_WRLCK) or drop (F_UNLCK) our OFD lock on byte i, no waiting. */
+static int
+ledger_ofd(const struct ledger *l, int i, short type)
+{
+	struct flock fl = {
+		.l_type = type,
+		.l_whence = SEEK_SET,
+		.l_start = i,
+		.l_len = 1,
+	};
+
+	if (fcntl(l->fd, F_OFD_SETLK, &fl) == -1)
+		return -errno;
+	return 0;
+}
+
+bool
+ledger_slot_alive(const struct ledger *l, int i)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = i,
+		.l_len = 1,
+	};
+
+	if (i < 0 || (uint32_t)i >= l->nslots)
+		return false;
+	/* Our own lock never conflicts with our own query. */
+	if (i == l->slot)
+		return true;
+	if (fcntl(l->fd, F_OFD_GETLK, &fl) == -1)
+		return true;	/* cannot tell: assume alive, never reap */
+	return fl.l_type != F_UNLCK;
+}
+
+int
+ledger_holder_of(const struct ledger *l, int64_t a)
+{
+	uint32_t i;
+
+	if (!ledger_index_ok(l, a))
+		return -1;
+	for (i = 0; i < l->nslots; i++) {
+		const struct ledger_slot *s = &l->slots[i];
+
+		if (atomic_load_explicit(&s->state, memory_order_relaxed) ==
+		    LEDGER_SLOT_FREE)
+			continue;
+		if (atomic_load_explicit(&s->holds[0], memory_order_relaxed) ==
+		    a ||
+		    atomic_load_explicit(&s->holds[1], memory_order_relaxed) ==
+		    a)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Does slot i still hold something a repair must see first? */
+static bool
+ledger_slot_pending(const struct ledger *l, int i)
+{
+	const struct ledger_slot *s = &l->slots[i];
+
+	return atomic_load(&s->holds[0]) != LEDGER_NONE ||
+	    atomic_load(&s->holds[1]) != LEDGER_NONE ||
+	    atomic_load(&l->hdr->sem_holder) == i;
+}
+
+static void
+ledger_slot_clear(struct ledger_slot *s)
+{
+	atomic_store(&s->holds[0], LEDGER_NONE);
+	atomic_store(&s->holds[1], LEDGER_NONE);
+	atomic_store(&s->waits, LEDGER_NONE);
+	atomic_store(&s->ready_gate, 0);
+	atomic_store(&s->step, 0);
+	atomic_store(&s->journal.state, LEDGER_J_IDLE);
+	memset(&s->lost, 0, sizeof(s->lost));
+	memset(&s->repair, 0, sizeof(s->repair));
+	atomic_store(&s->repairs, 0);
+}
+
+/* Free slot i; the caller holds our OFD lock on byte i.  Idempotent. */
+static void
+ledger_retire(struct ledger *l, int i)
+{
+	struct ledger_slot *s = &l->slots[i];
+
+	atomic_store(&s->state, LEDGER_SLOT_RETIRING);
+	ledger_slot_clear(s);
+	atomic_store(&s->pid, 0);
+	atomic_store_explicit(&s->state, LEDGER_SLOT_FREE,
+	    memory_order_release);
+}
+
+int
+ledger_reap_slot(struct ledger *l, int i)
+{
+	uint32_t state;
+
+	if (i < 0 || (uint32_t)i >= l->nslots || i == l->slot)
+		return 0;
+	if (ledger_ofd(l, i, F_WRLCK) < 0)
+		return 0;	/* its owner is alive */
+	state = atomic_load(&l->slots[i].state);
+	if (state == LEDGER_SLOT_FREE) {
+		ledger_ofd(l, i, F_UNLCK);
+		return 1;
+	}
+	if (ledger_slot_pending(l, i)) {
+		ledger_ofd(l, i, F_UNLCK);
+		return 0;
+	}
+	/* A RETIRING slot whose reaper died is finished here. */
+	ledger_retire(l, i);
+	ledger_ofd(l, i, F_UNLCK);
+	return 1;
+}
+
+int
+ledger_join(struct ledger *l)
+{
+	struct ledger_slot *s;
+	uint32_t i, state;
+
+	if (l->slot >= 0)
+		return 0;
+	for (i = 0; i < l->nslots; i++) {
+		if (ledger_ofd(l, (int)i, F_WRLCK) < 0)
+			continue;	/* a live owner */
+		s = &l->slots[i];
+		state = atomic_load(&s->state);
+		if (state != LEDGER_SLOT_FREE) {
+			if (ledger_slot_pending(l, (int)i)) {
+				/* A dead owner's locks still await repair. */
+				ledger_ofd(l, (int)i, F_UNLCK);
+				continue;
+			}
+			ledger_retire(l, (int)i);
+		}
+		ledger_slot_clear(s);
+		s->base = s->counters;
+		atomic_store(&s->sync, l->sync->kind);
+		l->pid = getpid();
+		atomic_store(&s->pid, l->pid);
+		atomic_store_explicit(&s->state, LEDGER_SLOT_LIVE,
+		    memory_order_release);
+		l->slot = (int)i;
+		return 0;
+	}
+	return -LAB_ENOSLOT;
+}
+
+void
+ledger_detach(struct ledger *l)
+{
+	if (l->hdr == NULL)
+		return;
+	if (l->slot >= 0) {
+		int i = l->slot;
+
+		/*
+		 * Never leave with a lock held: unmapping would orphan it.
+		 * A slot that still holds one stays for the repairer.
+		 */
+		if (!ledger_slot_pending(l, i))
+			ledger_retire(l, i);
+		l->slot = -1;
+		ledger_ofd(l, i, F_UNLCK);
+	}
+	munmap(l->hdr, l->size);
+	close(l->fd);
+	l->hdr = NULL;
+	l->fd = -1;
+}
+
+int
+ledger_unlink(const char *name)
+{
+	char path[sizeof(LEDGER_PREFIX) + LEDGER_NAME_MAX];
+	int r;
+
+	if ((r = ledger_name_check(name)) < 0)
+		return r;
+	ledger_path(name, path, sizeof(path));
+	if (shm_unlink(path) == -1)
+		return -errno;
+	return 0;
+}
+
+void
+ledger_books(const struct ledger *l, struct ledger_counters *c)
+{
+	uint32_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < l->nslots; i++) {
+		const struct ledger_slot *s = &l->slots[i];
+
+		c->deposited += s->counters.deposited;
+		c->withdrawn += s->counters.withdrawn;
+		c->moved += s->counters.moved;
+		c->ops += s->counters.ops;
+		c->writes += s->counters.writes;
+		c->refused += s->counters.refused;
+	}
+}
+
+unsigned
+ledger_gate_ready(const struct ledger *l, uint64_t g)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < l->nslots; i++)
+		if (atomic_load(&l->slots[i].state) == LEDGER_SLOT_LIVE &&
+		    atomic_load(&l->slots[i].ready_gate) == g)
+			n++;
+	return n;
+}
+
+int
+ledger_list(void (*cb)(const char *name, void *arg), void *arg)
+{
+	const char *prefix = &LEDGER_PREFIX[1];
+	size_t plen = strlen(prefix);
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir("/dev/shm")) == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		if (ledger_name_check(de->d_name + plen) < 0)
+			continue;
+		cb(de->d_name + plen, arg);
+	}
+	closedir(d);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * report: what programs print about a ledger and a run, as text or JSON.
+ *
+ * Contract: reads the ledger like any observer (no locks), checks every
+ * index and state it prints, and writes to the stream it is given; it
+ * decides wording, never exit codes.
+ */
+#ifndef LAB_REPORT_H
+#define LAB_REPORT_H
+
+#include <stdio.h>
+
+#include "bank.h"
+#include "ledger.h"
+#include "run.h"
+
+/* `banklab show`: header, variant, balances, books, processes. */
+void report_show(FILE *f, const struct ledger *l);
+
+/* Conservation and lost updates in a few lines. */
+void report_check(FILE *f, const struct bank_check *c);
+
+/* A finished run: per worker, then the ledger's check. */
+void report_run(FILE *f, const struct run_config *c,
+    const struct run_result *r);
+
+/* The same as one JSON object (malloc'd string, NULL on ENOMEM). */
+char *report_run_json(const struct ledger *l, const struct run_config *c,
+    const struct run_result *r);
+
+/* One line on a slot's half-done operation into buf ("" if none). */
+const char *report_journal(const struct ledger *l, int slot, char *buf,
+    size_t len);
+
+/* Format cents as "12.34" (sign kept) into buf. */
+const char *report_money(int64_t cents, char *buf, size_t len);
+
+#endif

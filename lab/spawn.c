@@ -1,0 +1,555 @@
+/*
+ * spawn: fork and exec children, read their stdout through non-blocking
+ * pipes, and reap them, with a deadline after which they are SIGKILLed.
+ *
+ * Between fork() and execv() the child calls only async-signal-safe
+ * functions (sigaction, sigprocmask, dup2, execv, write, _exit) and
+ * strerrordesc_np(), which only indexes a constant table, so it stays
+ * correct even if the caller has threads.  No global state: everything
+ * lives in the caller's set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+#define SPAWN_TICK_MS	20	/* poll timeout and tick period */
+#define SPAWN_OUT_INIT	256	/* first output buffer, grows by doubling */
+#define SPAWN_CHUNK	16384	/* one read() */
+#define SPAWN_ROUND_READS 16	/* reads of one pipe per round */
+#define SPAWN_STATUS_LOST (-1)	/* no wait status: reaped by someone else */
+
+static uint64_t
+spawn_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+spawn_close(int *fd)
+{
+	if (*fd >= 0) {
+		/* Linux releases the fd even when close() says EINTR. */
+		(void)close(*fd);
+		*fd = -1;
+	}
+}
+
+/*
+ * Move *fd above 0..2 (keeping O_CLOEXEC).  The child dup2()s its pipe and
+ * /dev/null onto 0 and 1; if either already were 0 or 1 (the caller ran
+ * with stdin or stdout closed), one dup2() would clobber the other, and a
+ * dup2() onto itself would leave O_CLOEXEC set on the child's stdout.
+ */
+static int
+spawn_above_stdio(int *fd)
+{
+	int nfd;
+
+	if (*fd > STDERR_FILENO)
+		return 0;
+	if ((nfd = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
+		return -errno;
+	(void)close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+/* Append s to buf[*at..len), truncating; buf stays NUL-terminated. */
+static void
+spawn_cat(char *buf, size_t len, size_t *at, const char *s)
+{
+	while (*s != '\0' && *at + 1 < len)
+		buf[(*at)++] = *s++;
+	buf[*at] = '\0';
+}
+
+/*
+ * The child, between fork() and exec: async-signal-safe calls only.  The
+ * message is built in one buffer so it reaches stderr as one write(), not
+ * interleaved with other children's.
+ */
+static _Noreturn void
+spawn_child_exec(char *const argv[], int in, int out, const sigset_t *mask)
+{
+	struct sigaction sa;
+	char msg[PATH_MAX + 128];
+	const char *why;
+	size_t at = 0;
+	int e, sig;
+
+	/*
+	 * Signals are blocked since before fork().  A handler of the
+	 * parent's must not run here, in a copy of the parent (Check's
+	 * SIGTERM handler, for one, kills its whole process group): reset
+	 * them first, then take the caller's mask, which exec keeps.
+	 */
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigaction(sig, NULL, &sa) == -1 ||
+		    sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(sig, &sa, NULL);
+	}
+	(void)sigprocmask(SIG_SETMASK, mask, NULL);
+	if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1)
+		e = errno;
+	else {
+		execv(argv[0], argv);
+		e = errno;
+	}
+	if ((why = strerrordesc_np(e)) == NULL)
+		why = "unknown error";
+	spawn_cat(msg, sizeof(msg), &at, "banklab: cannot run ");
+	spawn_cat(msg, sizeof(msg), &at, argv[0]);
+	spawn_cat(msg, sizeof(msg), &at, ": ");
+	spawn_cat(msg, sizeof(msg), &at, why);
+	/* The newline goes in even if the path was cut short. */
+	if (at + 1 >= sizeof(msg))
+		at = sizeof(msg) - 2;
+	msg[at++] = '\n';
+	if (write(STDERR_FILENO, msg, at) == -1) {
+		/* Nowhere left to say it; the exit code still does. */
+	}
+	_exit(127);
+}
+
+void
+spawn_init(struct spawn_set *set)
+{
+	set->child = NULL;
+	set->n = 0;
+	set->cap = 0;
+}
+
+/* Room for one more child in set->child. */
+static int
+spawn_grow(struct spawn_set *set)
+{
+	struct spawn_child *c;
+	unsigned cap;
+
+	if (set->n < set->cap)
+		return 0;
+	/* spawn_start() returns the index as an int. */
+	if (set->cap >= INT_MAX / 2)
+		return -ENOMEM;
+	cap = set->cap == 0 ? 8 : set->cap * 2;
+	if ((c = reallocarray(set->child, cap, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	set->child = c;
+	set->cap = cap;
+	return 0;
+}
+
+int
+spawn_start(struct spawn_set *set, char *const argv[])
+{
+	struct spawn_child *c;
+	sigset_t all, old;
+	int p[2] = { -1, -1 }, null = -1, r, fl, e;
+	char *out;
+	pid_t pid;
+
+	if (argv == NULL || argv[0] == NULL)
+		return -EINVAL;
+	if ((r = spawn_grow(set)) < 0)
+		return r;
+	if ((out = malloc(SPAWN_OUT_INIT)) == NULL)
+		return -ENOMEM;
+	out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) == -1 ||
+	    (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		r = -errno;
+		goto fail;
+	}
+	if ((r = spawn_above_stdio(&p[1])) < 0 ||
+	    (r = spawn_above_stdio(&null)) < 0)
+		goto fail;
+	/* Only our end: the child's stdout must stay blocking. */
+	if ((fl = fcntl(p[0], F_GETFL)) == -1 ||
+	    fcntl(p[0], F_SETFL, fl | O_NONBLOCK) == -1) {
+		r = -errno;
+		goto fail;
+	}
+	/*
+	 * What we printed before starting it must come out before what it
+	 * prints (they share stderr, perhaps a terminal): the child never
+	 * flushes our buffers, it execs or _exit()s.
+	 */
+	fflush(NULL);
+	sigfillset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = fork()) == 0)
+		spawn_child_exec(argv, null, p[1], &old);
+	e = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		r = -e;
+		goto fail;
+	}
+	(void)close(p[1]);
+	(void)close(null);
+	c = &set->child[set->n];
+	memset(c, 0, sizeof(*c));
+	c->pid = pid;
+	c->fd = p[0];
+	c->out = out;
+	c->cap = SPAWN_OUT_INIT;
+	return (int)set->n++;
+fail:
+	spawn_close(&null);
+	spawn_close(&p[1]);
+	spawn_close(&p[0]);
+	free(out);
+	return r;
+}
+
+/*
+ * Keep what fits under SPAWN_OUT_MAX; the rest was read only so the child
+ * does not block on a full pipe.  If the buffer cannot grow, the output is
+ * cut short there rather than the wait failing.
+ */
+static void
+spawn_keep(struct spawn_child *c, const char *buf, size_t n)
+{
+	size_t room = SPAWN_OUT_MAX - c->len, cap;
+	char *out;
+
+	if (n > room)
+		n = room;
+	if (n == 0)
+		return;
+	if (c->len + n + 1 > c->cap) {
+		cap = c->cap;
+		while (cap < c->len + n + 1)
+			cap *= 2;
+		if (cap > SPAWN_OUT_MAX + 1)
+			cap = SPAWN_OUT_MAX + 1;
+		if ((out = realloc(c->out, cap)) == NULL)
+			return;
+		c->out = out;
+		c->cap = cap;
+	}
+	memcpy(c->out + c->len, buf, n);
+	c->len += n;
+	c->out[c->len] = '\0';
+}
+
+/*
+ * Read at most max chunks from c's pipe; close it at EOF or on an error.
+ * The bound keeps a child that writes without end from holding one round
+ * (and so the deadline and the other children) for ever.
+ */
+static void
+spawn_read(struct spawn_child *c, unsigned max)
+{
+	char buf[SPAWN_CHUNK];
+	ssize_t n;
+
+	while (c->fd >= 0 && max > 0) {
+		if ((n = read(c->fd, buf, sizeof(buf))) > 0) {
+			spawn_keep(c, buf, (size_t)n);
+			max--;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		else
+			spawn_close(&c->fd);
+	}
+}
+
+/*
+ * c has been reaped: everything it wrote is in the pipe already, so read
+ * what is there and close, without waiting for EOF.  A grandchild that
+ * inherited the pipe may hold it open for as long as it likes; what it
+ * writes later is lost.  More reads than a pipe holds (1 MiB unless root
+ * raised the limit) would mean a grandchild is still writing.
+ */
+static void
+spawn_finish(struct spawn_child *c)
+{
+	int sz;
+
+	if (c->fd < 0)
+		return;
+	if ((sz = fcntl(c->fd, F_GETPIPE_SZ)) <= 0)
+		sz = 1 << 20;
+	spawn_read(c, (unsigned)(sz / SPAWN_CHUNK) + 2);
+	spawn_close(&c->fd);
+}
+
+/* Reap c if it has exited (or, with flags 0, once it does). */
+static void
+spawn_reap(struct spawn_child *c, int flags)
+{
+	pid_t r;
+	int st;
+
+	if (c->is_reaped)
+		return;
+	do
+		r = waitpid(c->pid, &st, flags);
+	while (r == -1 && errno == EINTR);
+	if (r == 0)
+		return;
+	if (r == -1) {
+		/*
+		 * ECHILD: someone else reaped it (SIGCHLD ignored, or a
+		 * waitpid(-1) of the caller's).  It is gone; say so rather
+		 * than wait for it until the deadline.
+		 */
+		st = SPAWN_STATUS_LOST;
+	}
+	c->status = st;
+	c->is_reaped = true;
+	spawn_finish(c);
+}
+
+/* Reap whoever has exited; true if every child is reaped. */
+static bool
+spawn_reap_all(struct spawn_set *set, int flags)
+{
+	bool is_done = true;
+	unsigned i;
+
+	for (i = 0; i < set->n; i++) {
+		spawn_reap(&set->child[i], flags);
+		is_done = is_done && set->child[i].is_reaped;
+	}
+	return is_done;
+}
+
+/* Wait up to ms for output on the open pipes, and read it. */
+static int
+spawn_poll(struct spawn_set *set, struct pollfd **pfd, unsigned *pcap,
+    int ms)
+{
+	struct pollfd *p;
+	unsigned i, k = 0;
+	int r;
+
+	/* Sized each round: tick may have started more children. */
+	if (*pcap < set->n) {
+		if ((p = reallocarray(*pfd, set->n, sizeof(*p))) == NULL)
+			return -ENOMEM;
+		*pfd = p;
+		*pcap = set->n;
+	}
+	p = *pfd;
+	for (i = 0; i < set->n; i++) {
+		if (set->child[i].fd < 0)
+			continue;
+		p[k].fd = set->child[i].fd;
+		p[k].events = POLLIN;
+		p[k].revents = 0;
+		k++;
+	}
+	if ((r = poll(p, k, ms)) == -1)
+		return errno == EINTR ? 0 : -errno;
+	/* Both lists are in set order, so one walk matches them up. */
+	for (i = 0, k = 0; i < set->n && r > 0; i++) {
+		struct spawn_child *c = &set->child[i];
+
+		if (c->fd < 0)
+			continue;
+		if (p[k].revents & POLLNVAL)
+			c->fd = -1;	/* closed behind our back */
+		else if (p[k].revents != 0)
+			spawn_read(c, SPAWN_ROUND_READS);
+		if (p[k++].revents != 0)
+			r--;
+	}
+	return 0;
+}
+
+/* The deadline: kill whoever still runs, reap them, keep their output. */
+static int
+spawn_deadline(struct spawn_set *set)
+{
+	if (spawn_reap_all(set, WNOHANG))
+		return 0;
+	spawn_kill(set, SIGKILL);
+	/* Blocking is safe: SIGKILL cannot be caught or ignored. */
+	spawn_reap_all(set, 0);
+	return -ETIMEDOUT;
+}
+
+int
+spawn_wait(struct spawn_set *set, unsigned timeout_ms, spawn_tick_fn tick,
+    void *arg)
+{
+	struct pollfd *pfd = NULL;
+	uint64_t now, deadline, next_tick, ms;
+	unsigned pcap = 0;
+	int r;
+
+	now = spawn_now_ms();
+	deadline = now + timeout_ms;
+	next_tick = now + SPAWN_TICK_MS;
+	for (;;) {
+		if (spawn_reap_all(set, WNOHANG)) {
+			r = 0;
+			break;
+		}
+		now = spawn_now_ms();
+		/*
+		 * By the clock, not by round: rounds come as fast as output
+		 * does, and tick may be costly (it may audit a ledger).
+		 */
+		if (tick != NULL && now >= next_tick) {
+			next_tick = now + SPAWN_TICK_MS;
+			if ((r = tick(set, arg)) != 0)
+				break;
+			now = spawn_now_ms();
+		}
+		if (now >= deadline) {
+			r = spawn_deadline(set);
+			break;
+		}
+		ms = deadline - now;
+		if (ms > SPAWN_TICK_MS)
+			ms = SPAWN_TICK_MS;
+		if (tick != NULL && next_tick <= now)
+			ms = 0;
+		else if (tick != NULL && next_tick - now < ms)
+			ms = next_tick - now;
+		if ((r = spawn_poll(set, &pfd, &pcap, (int)ms)) < 0)
+			break;
+	}
+	free(pfd);
+	return r;
+}
+
+void
+spawn_kill(struct spawn_set *set, int sig)
+{
+	struct spawn_child *c;
+	unsigned i;
+
+	for (i = 0; i < set->n; i++) {
+		c = &set->child[i];
+		/* An unreaped child's pid cannot have been reused yet. */
+		if (c->is_reaped || c->pid <= 0)
+			continue;
+		if (kill(c->pid, sig) == 0 && sig == SIGKILL)
+			c->was_killed = true;
+	}
+}
+
+void
+spawn_free(struct spawn_set *set)
+{
+	unsigned i;
+
+	spawn_kill(set, SIGKILL);
+	for (i = 0; i < set->n; i++) {
+		struct spawn_child *c = &set->child[i];
+
+		spawn_close(&c->fd);	/* no output is wanted any more */
+		spawn_reap(c, 0);
+		free(c->out);
+	}
+	free(set->child);
+	spawn_init(set);
+}
+
+const char *
+spawn_describe(const struct spawn_child *c, char *buf, size_t len)
+{
+	const char *name, *core;
+	int st = c->status;
+
+	if (buf == NULL || len == 0)
+		return "";
+	if (!c->is_reaped)
+		snprintf(buf, len, "running");
+	else if (st == SPAWN_STATUS_LOST)
+		snprintf(buf, len, "status unknown (reaped elsewhere)");
+	else if (WIFEXITED(st))
+		snprintf(buf, len, "exited %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st)) {
+		core = WCOREDUMP(st) ? " (core dumped)" : "";
+		if ((name = sigabbrev_np(WTERMSIG(st))) != NULL)
+			snprintf(buf, len, "killed by SIG%s%s", name, core);
+		else
+			snprintf(buf, len, "killed by signal %d%s",
+			    WTERMSIG(st), core);
+	} else
+		snprintf(buf, len, "wait status %#x", (unsigned)st);
+	return buf;
+}
+
+/* dir + "/banklab" into buf if that is an executable; else NULL. */
+static const char *
+spawn_try_dir(const char *dir, size_t dirlen, char *buf, size_t len)
+{
+	int n;
+
+	if (dirlen > INT_MAX)
+		return NULL;
+	n = snprintf(buf, len, "%.*s/banklab", (int)dirlen, dir);
+	if (n < 0 || (size_t)n >= len)
+		return NULL;
+	return access(buf, X_OK) == 0 ? buf : NULL;
+}
+
+const char *
+spawn_worker_path(char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	const char *env, *path, *p, *end;
+	ssize_t n;
+
+	if ((env = getenv("BANKLAB_WORKER")) != NULL && env[0] != '\0') {
+		/* A value too long for buf is still the one asked for. */
+		if (strlen(env) >= len)
+			return env;
+		memcpy(buf, env, strlen(env) + 1);
+		return buf;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self));
+	if (n > 0 && (size_t)n < sizeof(self) &&
+	    (p = memrchr(self, '/', (size_t)n)) != NULL &&
+	    spawn_try_dir(self, (size_t)(p - self), buf, len) != NULL)
+		return buf;
+	/*
+	 * spawn_start() uses execv(), which does not search PATH: look here,
+	 * so "banklab on PATH" means what it says.
+	 */
+	if ((path = getenv("PATH")) == NULL || path[0] == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = end + 1) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		/* An empty element means the current directory. */
+		if (end == p && spawn_try_dir(".", 1, buf, len) != NULL)
+			return buf;
+		if (end > p &&
+		    spawn_try_dir(p, (size_t)(end - p), buf, len) != NULL)
+			return buf;
+		if (*end == '\0')
+			break;
+	}
+	if (len > strlen("banklab")) {
+		memcpy(buf, "banklab", sizeof("banklab"));
+		return buf;
+	}
+	return "banklab";
+}

@@ -1,0 +1,151 @@
+/*
+ * sync: the variant table, lock storage set-up, and what every variant's
+ * waiting shares: deadlines, the wait-for graph, and telling a dead holder
+ * from a stopped one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "lab.h"
+#include "sync.h"
+#include "sync_impl.h"
+
+const struct sync_ops *
+sync_get(enum sync_kind k)
+{
+	switch (k) {
+	case SYNC_SEMAPHORE:
+		return &sync_semaphore_ops;
+	case SYNC_ROBUST:
+		return &sync_robust_ops;
+	case SYNC_ORDERED:
+		return &sync_ordered_ops;
+	case SYNC_NONE:
+	default:
+		return &sync_none_ops;
+	}
+}
+
+int
+sync_init_ledger(struct ledger *l)
+{
+	pthread_mutexattr_t attr;
+	uint32_t i;
+	int r;
+
+	if ((r = pthread_mutexattr_init(&attr)) != 0)
+		return -r;
+	if ((r = pthread_mutexattr_setpshared(&attr,
+	    PTHREAD_PROCESS_SHARED)) != 0 ||
+	    (r = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) != 0)
+		goto out;
+	/* Every ledger gets every lock: a process may pick its own variant. */
+	for (i = 0; i < l->naccounts; i++)
+		if ((r = pthread_mutex_init(&l->acct[i].mutex, &attr)) != 0)
+			goto out;
+	if (sem_init(&l->hdr->sem, 1, 1) == -1)
+		r = errno;
+out:
+	pthread_mutexattr_destroy(&attr);
+	return -r;
+}
+
+void
+sync_deadline(struct timespec *ts, unsigned ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+uint64_t
+sync_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+unsigned
+sync_slice(const struct ledger *l, uint64_t start)
+{
+	uint64_t spent = sync_now_ms() - start;
+
+	if (spent >= l->lock_timeout_ms)
+		return 0;
+	return l->lock_timeout_ms - spent < SYNC_SLICE_MS ?
+	    (unsigned)(l->lock_timeout_ms - spent) : SYNC_SLICE_MS;
+}
+
+int
+sync_find_cycle(const struct ledger *l, int start, int *slots, int max)
+{
+	int cur = start, len = 0;
+	uint32_t hops;
+
+	if (start < 0 || (uint32_t)start >= l->nslots)
+		return 0;
+	/* A cycle through start has at most nslots hops; a longer walk loops
+	 * elsewhere, so the bound also ends walks over a hostile graph. */
+	for (hops = 0; hops <= l->nslots; hops++) {
+		int64_t w = atomic_load(&l->slots[cur].waits);
+		int h;
+
+		if (len < max)
+			slots[len] = cur;
+		len++;
+		if (!ledger_index_ok(l, w))
+			return 0;
+		h = ledger_holder_of(l, w);
+		if (h < 0 || h == cur)
+			return 0;
+		if (h == start)
+			return len < max ? len : max;
+		cur = h;
+	}
+	return 0;
+}
+
+bool
+sync_pid_stopped(int32_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The state follows the last ')': the command may contain one. */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return false;
+	return p[2] == 'T' || p[2] == 't';
+}
+
+/* Why a wait for a lock held by slot holder (or -1) went on too long. */
+int
+sync_wait_failed(struct ledger *l, int holder)
+{
+	int cycle[LEDGER_SLOTS];
+
+	l->blocker_pid = 0;
+	if (holder >= 0 && (uint32_t)holder < l->nslots)
+		l->blocker_pid = atomic_load(&l->slots[holder].pid);
+	if (sync_find_cycle(l, l->slot, cycle, LEDGER_SLOTS) > 0)
+		return -LAB_EDEADLK;
+	if (sync_pid_stopped(l->blocker_pid))
+		return -LAB_ESTOPPED;
+	return -LAB_ETIMEDOUT;
+}

@@ -1,0 +1,55 @@
+/*
+ * sync: the synchronization variants behind one table of functions.
+ *
+ * Contract: sync_get() returns the table of a variant; bank.c calls only
+ * through it.  lock_* return 0 or a negative code and, when they fail, hold
+ * nothing.  While waiting a process publishes what it waits for in its slot
+ * (slot->waits) and, once it has a lock, what it holds (slot->holds), so a
+ * watchdog can draw the wait-for graph.  A lock wait gives up after
+ * l->lock_timeout_ms with -LAB_EDEADLK if this process is on a cycle,
+ * -LAB_EHOLDERDEAD / -LAB_ESTOPPED if the holder is dead / stopped, else
+ * -LAB_ETIMEDOUT.  A robust lock whose owner died is repaired (repair.c)
+ * before it is handed over.  The caller must own a slot (ledger_join()).
+ */
+#ifndef LAB_SYNC_H
+#define LAB_SYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ledger.h"
+
+/* An audit: the sum of all balances and how it was taken. */
+struct sync_audit {
+	int64_t total;
+	bool is_consistent;	/* a snapshot that existed at one instant */
+	uint32_t attempts;	/* collects it took */
+};
+
+struct sync_ops {
+	const char *name;
+	enum sync_kind kind;
+	int (*lock_one)(struct ledger *, uint32_t a);
+	void (*unlock_one)(struct ledger *, uint32_t a);
+	/* Locks both accounts of a transfer (from != to). */
+	int (*lock_pair)(struct ledger *, uint32_t from, uint32_t to);
+	void (*unlock_pair)(struct ledger *, uint32_t from, uint32_t to);
+	int (*audit)(struct ledger *, struct sync_audit *);
+};
+
+/* The table of variant k (never NULL for k < SYNC_COUNT). */
+const struct sync_ops *sync_get(enum sync_kind k);
+
+/* Initialize account and header lock storage at create time. */
+int sync_init_ledger(struct ledger *l);
+
+/*
+ * The wait-for cycle through slot start, if any: fills slots[] with the
+ * slot indices on it (at most max) and returns its length, 0 if none.
+ */
+int sync_find_cycle(const struct ledger *l, int start, int *slots, int max);
+
+/* Absolute CLOCK_REALTIME deadline ms from now (for timed waits). */
+void sync_deadline(struct timespec *ts, unsigned ms);
+
+#endif

@@ -1,0 +1,361 @@
+/*
+ * worker: one process's share of the work, and its report.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bank.h"
+#include "lab.h"
+#include "sync_impl.h"
+#include "worker.h"
+
+static const char *const worker_mix_names[WORKER_MIX_COUNT] = {
+	[WORKER_TRANSFER] = "transfer",
+	[WORKER_DEPOSIT] = "deposit",
+	[WORKER_WITHDRAW] = "withdraw",
+	[WORKER_MIXED] = "mixed",
+	[WORKER_AUDIT] = "audit",
+};
+
+/* Where to die, and which operation we are in (for the step hook). */
+struct worker_die {
+	unsigned step;
+	uint64_t after;
+	uint64_t current;
+};
+
+const char *
+worker_mix_name(enum worker_mix m)
+{
+	return (unsigned)m < WORKER_MIX_COUNT ? worker_mix_names[m] : "?";
+}
+
+int
+worker_mix_parse(const char *s, enum worker_mix *m)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < WORKER_MIX_COUNT; i++)
+		if (strcmp(s, worker_mix_names[i]) == 0) {
+			*m = (enum worker_mix)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void
+worker_config_default(struct worker_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ops = 10000;
+	c->mix = WORKER_TRANSFER;
+	c->seed = 1;
+	c->max_amount = 100;
+	c->from = -1;
+	c->to = -1;
+	c->gate_timeout_ms = 10000;
+}
+
+/* splitmix64: small, good enough, and its state is ours alone. */
+static uint64_t
+worker_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t
+worker_below(uint64_t *state, uint32_t n)
+{
+	return (uint32_t)(worker_rand(state) % n);
+}
+
+static double
+worker_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+worker_wait_gate(struct ledger *l, uint64_t g, unsigned count,
+    unsigned timeout_ms)
+{
+	uint64_t start = sync_now_ms();
+	unsigned spins = 0;
+
+	if (l->slot >= 0)
+		atomic_store(&l->slots[l->slot].ready_gate, g);
+	/*
+	 * The last to arrive opens the gate: it is running now, so it does
+	 * not wait for the parent to be scheduled.  Spin: waking from a futex
+	 * or a pipe staggers the starts and the race may never overlap.
+	 * Yield after a while so that more workers than cores all arrive.
+	 */
+	while (atomic_load_explicit(&l->hdr->start_gate,
+	    memory_order_acquire) < g) {
+		if (count != 0 && (spins & 63) == 0 &&
+		    ledger_gate_ready(l, g) >= count) {
+			atomic_store_explicit(&l->hdr->start_gate, g,
+			    memory_order_release);
+			break;
+		}
+		if (++spins < 20000)
+			continue;
+		sched_yield();
+		if ((spins & 1023) == 0 &&
+		    sync_now_ms() - start >= timeout_ms)
+			return -LAB_ETIMEDOUT;
+	}
+	return 0;
+}
+
+static void
+worker_die_hook(struct ledger *l, unsigned step, void *arg)
+{
+	struct worker_die *d = arg;
+
+	(void)l;
+	if (step == d->step && d->current == d->after)
+		raise(SIGKILL);
+}
+
+/* One audit, judged against the books read before and after it. */
+static int
+worker_audit(struct ledger *l, struct worker_result *r)
+{
+	struct ledger_counters b1, b2;
+	struct sync_audit a;
+	int64_t expected, dev;
+	int rc;
+
+	ledger_books(l, &b1);
+	if ((rc = bank_audit(l, &a)) < 0)
+		return rc;
+	ledger_books(l, &b2);
+	r->audits++;
+	/* Deposits or withdrawals during the audit: no single right total. */
+	if (b1.deposited != b2.deposited || b1.withdrawn != b2.withdrawn)
+		return 0;
+	expected = l->initial_total + b1.deposited - b1.withdrawn;
+	dev = a.total - expected;
+	if (dev < 0)
+		dev = -dev;
+	if (dev != 0)
+		r->stale_audits++;
+	if (dev > r->worst_deviation)
+		r->worst_deviation = dev;
+	return 0;
+}
+
+/* Have the other workers done (or been refused) n operations? */
+static bool
+worker_books_reached(const struct ledger *l, uint64_t n)
+{
+	struct ledger_counters b;
+
+	ledger_books(l, &b);
+	return b.ops + b.refused >= n;
+}
+
+static int
+worker_op(struct ledger *l, const struct worker_config *c, uint64_t *rng,
+    struct worker_result *r)
+{
+	uint32_t n = l->naccounts, a, b;
+	int64_t amount = 1 + (int64_t)(worker_rand(rng) %
+	    (uint64_t)c->max_amount);
+	enum worker_mix mix = c->mix;
+	int rc;
+
+	if (mix == WORKER_AUDIT)
+		return worker_audit(l, r);
+	if (mix == WORKER_MIXED) {
+		uint32_t dice = worker_below(rng, 4);
+
+		mix = dice < 2 ? WORKER_TRANSFER :
+		    dice == 2 ? WORKER_DEPOSIT : WORKER_WITHDRAW;
+	}
+	a = worker_below(rng, n);
+	switch (mix) {
+	case WORKER_DEPOSIT:
+		if ((rc = bank_deposit(l, a, amount)) == 0)
+			r->deposited += amount;
+		return rc;
+	case WORKER_WITHDRAW:
+		if ((rc = bank_withdraw(l, a, amount)) == 0)
+			r->withdrawn += amount;
+		return rc;
+	default:
+		if (c->from >= 0) {
+			a = (uint32_t)c->from;
+			b = (uint32_t)c->to;
+		} else {
+			b = worker_below(rng, n - 1);
+			b += b >= a;	/* any account but a */
+			if (c->ascending && a > b) {
+				uint32_t t = a;
+
+				a = b;
+				b = t;
+			}
+		}
+		if ((rc = bank_transfer(l, a, b, amount)) == 0)
+			r->moved += amount;
+		return rc;
+	}
+}
+
+int
+worker_run(struct ledger *l, const struct worker_config *c,
+    struct worker_result *r)
+{
+	struct worker_die die = { c->die_step, c->die_after, 0 };
+	uint64_t rng = c->seed, i;
+	double start;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = l->pid;
+	if (c->max_amount < 1 || c->max_amount > LEDGER_AMOUNT_MAX)
+		return -LAB_EAMOUNT;
+	if (c->from >= 0 && (!ledger_index_ok(l, c->from) ||
+	    !ledger_index_ok(l, c->to) || c->from == c->to))
+		return -LAB_EACCOUNT;
+	if ((c->mix == WORKER_TRANSFER || c->mix == WORKER_MIXED) &&
+	    l->naccounts < 2)
+		return -LAB_EACCOUNT;
+	if (c->gate != 0 &&
+	    (rc = worker_wait_gate(l, c->gate, c->gate_count,
+	    c->gate_timeout_ms)) < 0)
+		return rc;
+	if (c->die_step != 0) {
+		l->step = worker_die_hook;
+		/* cppcheck-suppress autoVariables ; cleared before we return */
+		l->step_arg = &die;
+	}
+	start = worker_now();
+	for (i = 0; i < c->ops; i++) {
+		if (c->until_ops != 0 && worker_books_reached(l, c->until_ops))
+			break;
+		die.current = i + 1;
+		r->ops++;
+		rc = worker_op(l, c, &rng, r);
+		if (rc == 0) {
+			r->done++;
+		} else if (rc == -LAB_EFUNDS) {
+			r->refused++;
+		} else {
+			r->failed++;
+			if (r->first_error == 0) {
+				r->first_error = rc;
+				r->blocker_pid = l->blocker_pid;
+			}
+			if (c->stop_on_error)
+				break;
+		}
+	}
+	r->elapsed_s = worker_now() - start;
+	/* Copied out: the slot is cleared when we detach. */
+	r->lost = l->slots[l->slot].lost;
+	r->repair = l->slots[l->slot].repair;
+	r->repairs = atomic_load(&l->slots[l->slot].repairs);
+	if (c->die_step != 0) {
+		l->step = NULL;
+		l->step_arg = NULL;
+	}
+	return r->first_error;
+}
+
+#define WORKER_FIELDS(X)						\
+	X(pid) X(ops) X(done) X(refused) X(failed) X(first_error)	\
+	X(blocker_pid) X(deposited) X(withdrawn) X(moved) X(audits)	\
+	X(stale_audits) X(worst_deviation) X(repairs)
+#define LOST_FIELDS(X)							\
+	X(seen) X(acct) X(version_read) X(balance_read)		\
+	X(balance_written) X(other_pid) X(other_version) X(other_balance)
+#define REPAIR_FIELDS(X)						\
+	X(seen) X(op) X(dead_pid) X(acct) X(amount) X(found) X(restored) \
+	X(journal)
+
+/* Add the integer fields of a struct as one nested object. */
+#define JSON_ADD(o, s, f) json_object_object_add(o, #f,		\
+	json_object_new_int64((int64_t)(s)->f));
+/* Read one integer field, or fail the parse. */
+#define JSON_GET(o, s, f)						\
+	if (!json_object_object_get_ex(o, #f, &v) ||			\
+	    !json_object_is_type(v, json_type_int))			\
+		goto out;						\
+	(s)->f = (__typeof__((s)->f))json_object_get_int64(v);
+
+char *
+worker_result_json(const struct worker_result *r)
+{
+	struct json_object *o = json_object_new_object(), *lost, *repair;
+	char *s;
+
+	if (o == NULL)
+		return NULL;
+#define X(f) JSON_ADD(o, r, f)
+	WORKER_FIELDS(X)
+#undef X
+	lost = json_object_new_object();
+#define X(f) JSON_ADD(lost, &r->lost, f)
+	LOST_FIELDS(X)
+#undef X
+	json_object_object_add(o, "lost", lost);
+	repair = json_object_new_object();
+#define X(f) JSON_ADD(repair, &r->repair, f)
+	REPAIR_FIELDS(X)
+#undef X
+	json_object_object_add(o, "repair", repair);
+	json_object_object_add(o, "elapsed_s",
+	    json_object_new_double(r->elapsed_s));
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+int
+worker_result_parse(const char *json, struct worker_result *r)
+{
+	struct json_object *o, *v, *sub;
+	int rc = -LAB_EWORKER;
+
+	memset(r, 0, sizeof(*r));
+	if ((o = json_tokener_parse(json)) == NULL)
+		return rc;
+	if (!json_object_is_type(o, json_type_object))
+		goto out;
+#define X(f) JSON_GET(o, r, f)
+	WORKER_FIELDS(X)
+#undef X
+	if (!json_object_object_get_ex(o, "lost", &sub))
+		goto out;
+#define X(f) JSON_GET(sub, &r->lost, f)
+	LOST_FIELDS(X)
+#undef X
+	if (!json_object_object_get_ex(o, "repair", &sub))
+		goto out;
+#define X(f) JSON_GET(sub, &r->repair, f)
+	REPAIR_FIELDS(X)
+#undef X
+	if (!json_object_object_get_ex(o, "elapsed_s", &v))
+		goto out;
+	r->elapsed_s = json_object_get_double(v);
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}

@@ -1,0 +1,86 @@
+/*
+ * worker: the loop one worker process runs against an attached ledger.
+ *
+ * Contract: the caller has attached and joined (ledger_join()).  A worker
+ * may wait at a start gate first (so all workers really overlap), then does
+ * its operations with its own seeded generator (no global state: the same
+ * seed gives the same operations), and fills a result that can travel over
+ * a pipe as one line of JSON.  An auditor worker audits again and again and
+ * counts totals that differ from what the books say the total must be.
+ */
+#ifndef LAB_WORKER_H
+#define LAB_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ledger.h"
+
+enum worker_mix {
+	WORKER_TRANSFER = 0,
+	WORKER_DEPOSIT,
+	WORKER_WITHDRAW,
+	WORKER_MIXED,		/* transfers, deposits and withdrawals */
+	WORKER_AUDIT,		/* audits only */
+	WORKER_MIX_COUNT
+};
+
+struct worker_config {
+	uint64_t ops;		/* operations (or audits) to do */
+	enum worker_mix mix;
+	uint64_t seed;
+	int64_t max_amount;	/* amounts are 1..max_amount cents */
+	int64_t from, to;	/* >= 0: every transfer is from -> to */
+	bool ascending;		/* transfers go to the higher account: with
+				 * locks in argument order, still no cycle */
+	uint64_t gate;		/* start gate to wait at, 0: start at once */
+	unsigned gate_count;	/* the last of this many to arrive opens it */
+	unsigned gate_timeout_ms;
+	unsigned die_step;	/* enum bank_step at which to SIGKILL self */
+	uint64_t die_after;	/* ... in operation number die_after (1-based) */
+	bool stop_on_error;	/* stop at the first lock error */
+	uint64_t until_ops;	/* audit: also stop once the books show
+				 * this many operations done or refused */
+};
+
+struct worker_result {
+	int32_t pid;
+	uint64_t ops;		/* operations attempted */
+	uint64_t done;		/* completed */
+	uint64_t refused;	/* insufficient funds */
+	uint64_t failed;	/* lock errors (deadlock, dead holder ...) */
+	int first_error;	/* the first lock error's code, 0 if none */
+	int32_t blocker_pid;	/* whom it waited on at that error */
+	int64_t deposited, withdrawn, moved;
+	uint64_t audits;
+	uint64_t stale_audits;	/* audits whose total was not the books' */
+	int64_t worst_deviation;/* largest |audit - books|, cents */
+	uint64_t repairs;	/* dead owners' locks it took over */
+	struct ledger_lost lost;	/* its first lost update, if seen */
+	struct ledger_repair repair;	/* its last repair, if any */
+	double elapsed_s;
+};
+
+void worker_config_default(struct worker_config *c);
+
+/*
+ * Wait (spinning, then yielding) until the ledger's gate g is opened; the
+ * count-th process to arrive opens it (0: only someone else opens it).
+ */
+int worker_wait_gate(struct ledger *l, uint64_t g, unsigned count,
+    unsigned timeout_ms);
+
+/* Run the worker.  Returns 0, or the lock error that stopped it. */
+int worker_run(struct ledger *l, const struct worker_config *c,
+    struct worker_result *r);
+
+/* One line of JSON (no newline) into a malloc'd string; NULL on ENOMEM. */
+char *worker_result_json(const struct worker_result *r);
+
+/* Parse what worker_result_json() made; -LAB_EWORKER if it is not that. */
+int worker_result_parse(const char *json, struct worker_result *r);
+
+const char *worker_mix_name(enum worker_mix m);
+int worker_mix_parse(const char *s, enum worker_mix *m);
+
+#endif

@@ -1,0 +1,1038 @@
+/*
+ * check_ledger: the ledger module (create, attach, join, detach, unlink,
+ * the checks attach makes before it trusts a segment, process slots).
+ *
+ * Every test makes its segments under a unique name "t<runner>-<pid>-<n>"
+ * and unlinks them as soon as it can; an unchecked fixture (it runs in the
+ * runner process, so it also runs after a failed test) removes whatever is
+ * left under the runner's prefix.  Children report over a pipe or their
+ * exit status and leave with _exit().
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bank.h"
+#include "lab.h"
+#include "ledger.h"
+#include "sync.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static pid_t runner_pid;	/* set by the unchecked fixture, inherited */
+static unsigned name_counter;
+
+static void
+names_setup(void)
+{
+	runner_pid = getpid();
+}
+
+/* Remove every segment (or link) this runner's tests may have left. */
+static void
+names_sweep(void)
+{
+	char prefix[64], path[512];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "banklab-t%d-", (int)runner_pid);
+	if ((d = opendir("/dev/shm")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/dev/shm/%s", de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
+
+static void
+test_name(char *buf, size_t len)
+{
+	snprintf(buf, len, "t%d-%d-%u", (int)runner_pid, (int)getpid(),
+	    name_counter++);
+}
+
+static void
+shm_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "/dev/shm%s%s", LEDGER_PREFIX, name);
+}
+
+static void
+make_ledger(const char *name, uint32_t n, int64_t balance,
+    enum sync_kind k, struct ledger *l)
+{
+	struct ledger_config cfg = { .naccounts = n, .balance = balance,
+		.sync = k };
+	int r = ledger_create(name, &cfg, l);
+
+	ck_assert_msg(r == 0, "ledger_create(%s): %d (%s)", name, r,
+	    lab_strerror(r));
+}
+
+/* A raw read-write mapping of "/banklab-NAME", as an intruder would get. */
+struct raw {
+	int fd;
+	size_t size;
+	struct ledger_header *h;
+};
+
+static void
+raw_open(const char *name, struct raw *raw)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s", LEDGER_PREFIX, name);
+	raw->fd = shm_open(path, O_RDWR, 0);
+	ck_assert_msg(raw->fd >= 0, "shm_open(%s): %s", path, strerror(errno));
+	ck_assert_int_eq(fstat(raw->fd, &st), 0);
+	raw->size = (size_t)st.st_size;
+	raw->h = mmap(NULL, raw->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    raw->fd, 0);
+	ck_assert_msg(raw->h != MAP_FAILED, "mmap: %s", strerror(errno));
+}
+
+static void
+raw_close(struct raw *raw)
+{
+	munmap(raw->h, raw->size);
+	close(raw->fd);
+}
+
+/*
+ * Create a fresh ledger, let tamper() damage it through a raw mapping,
+ * then try to attach.  The name is unlinked before the caller asserts.
+ */
+static int
+attach_tampered(void (*tamper)(struct raw *, void *), void *arg)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l, m;
+	struct raw raw;
+	int r;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 16, 1000, SYNC_ORDERED, &l);
+	ledger_detach(&l);
+	raw_open(name, &raw);
+	tamper(&raw, arg);
+	raw_close(&raw);
+	r = ledger_attach(name, &m);
+	ledger_unlink(name);
+	if (r == 0)
+		ledger_detach(&m);
+	return r;
+}
+
+/* Output of a test process is lost if it is not flushed before a failure. */
+#define note(...) \
+	do { \
+		printf(__VA_ARGS__); \
+		fflush(stdout); \
+	} while (0)
+
+#define ck_assert_lab_eq(r, want) \
+	ck_assert_msg((r) == (want), "%s: got %d (%s), want %d (%s)", #r, \
+	    (r), lab_strerror(r), (want), lab_strerror(want))
+
+/* Typed loads: a failed assertion then prints ld_i64(&...), not the
+ * expansion of the atomic_load() macro. */
+static int64_t
+ld_i64(_Atomic int64_t *p)
+{
+	return atomic_load(p);
+}
+
+static int32_t
+ld_i32(_Atomic int32_t *p)
+{
+	return atomic_load(p);
+}
+
+static uint32_t
+ld_u32(_Atomic uint32_t *p)
+{
+	return atomic_load(p);
+}
+
+static int64_t
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* ------------------------------------------------------------ round trip */
+
+START_TEST(test_round_trip)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger_counters books;
+	struct ledger l, m;
+	int r;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 8, 500, SYNC_ORDERED, &l);
+	ck_assert_int_eq(l.naccounts, 8);
+	ck_assert_int_eq(l.slot, -1);
+	ck_assert_int_eq(l.initial_total, 4000);
+	ck_assert_int_eq(l.created_sync, SYNC_ORDERED);
+	ck_assert_uint_eq(l.size, ledger_size(8));
+	ck_assert_str_eq(l.name, name);
+
+	r = ledger_attach(name, &m);
+	ck_assert_lab_eq(r, 0);
+	ck_assert_int_eq(m.naccounts, 8);
+	ck_assert_int_eq(m.initial_total, 4000);
+	ck_assert_uint_eq(m.generation, l.generation);
+	ck_assert_ptr_eq(m.sync, sync_get(SYNC_ORDERED));
+	ck_assert_int_eq(m.lock_timeout_ms, 5000);
+
+	ck_assert_lab_eq(ledger_join(&m), 0);
+	ck_assert_int_ge(m.slot, 0);
+	ck_assert_int_eq(m.pid, getpid());
+	ck_assert_int_eq(ld_u32(&m.slots[m.slot].state), LEDGER_SLOT_LIVE);
+	ck_assert_int_eq(ld_i32(&m.slots[m.slot].pid), getpid());
+	ck_assert_int_eq(ld_u32(&m.slots[m.slot].sync), SYNC_ORDERED);
+	/* Joining twice is a no-op. */
+	r = m.slot;
+	ck_assert_lab_eq(ledger_join(&m), 0);
+	ck_assert_int_eq(m.slot, r);
+
+	/* What one handle writes, the other sees: the same object. */
+	ck_assert_lab_eq(bank_deposit(&m, 3, 25), 0);
+	ck_assert_int_eq(ld_i64(&l.acct[3].balance), 525);
+
+	ledger_detach(&m);
+	ck_assert_ptr_null(m.hdr);
+	ck_assert_int_eq(ld_u32(&l.slots[r].state), LEDGER_SLOT_FREE);
+	/* A freed slot keeps its counters: the books still see them. */
+	ck_assert_int_eq(l.slots[r].counters.deposited, 25);
+	ledger_books(&l, &books);
+	ck_assert_int_eq(books.deposited, 25);
+	ledger_detach(&l);
+	ledger_detach(&l);	/* harmless twice */
+
+	ck_assert_lab_eq(ledger_unlink(name), 0);
+	r = ledger_attach(name, &m);
+	ck_assert_lab_eq(r, -ENOENT);
+	ck_assert_lab_eq(ledger_unlink(name), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_create_exists)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l, m;
+	struct ledger_config cfg = { .naccounts = 4, .balance = 1,
+		.sync = SYNC_NONE };
+	int r;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 4, 1, SYNC_NONE, &l);
+	r = ledger_create(name, &cfg, &m);
+	ledger_unlink(name);
+	ledger_detach(&l);
+	ck_assert_lab_eq(r, -EEXIST);
+}
+END_TEST
+
+START_TEST(test_create_bad_config)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+	struct ledger_config cfg = { .naccounts = 0, .balance = 1,
+		.sync = SYNC_NONE };
+	char path[128];
+
+	test_name(name, sizeof(name));
+	ck_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EACCOUNT);
+	cfg.naccounts = LEDGER_ACCOUNTS_MAX + 1;
+	ck_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EACCOUNT);
+	cfg.naccounts = 4;
+	cfg.balance = -1;
+	ck_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EAMOUNT);
+	cfg.balance = 1;
+	cfg.sync = SYNC_COUNT;
+	ck_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_ESYNC);
+	ck_assert_lab_eq(ledger_create("bad/name", &cfg, &l), -LAB_ENAME);
+	/* None of the refusals left an object behind. */
+	shm_path(name, path, sizeof(path));
+	ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+/* ------------------------------------------------------------ names */
+
+START_TEST(test_name_check)
+{
+	char n64[LEDGER_NAME_MAX + 2];
+
+	memset(n64, 'a', LEDGER_NAME_MAX);
+	n64[LEDGER_NAME_MAX] = '\0';
+	ck_assert_int_eq(strlen(n64), 64);
+	ck_assert_lab_eq(ledger_name_check(n64), 0);
+	n64[LEDGER_NAME_MAX] = 'b';
+	n64[LEDGER_NAME_MAX + 1] = '\0';
+	ck_assert_int_eq(strlen(n64), 65);
+	ck_assert_lab_eq(ledger_name_check(n64), -LAB_ENAME);
+
+	ck_assert_lab_eq(ledger_name_check(""), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check(NULL), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check("a/b"), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check("/a"), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check("."), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check(".."), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check("a.b"), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check("a b"), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check("a\n"), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check("caf\xc3\xa9"), -LAB_ENAME);
+	ck_assert_lab_eq(ledger_name_check("a"), 0);
+	ck_assert_lab_eq(ledger_name_check("Az09_-"), 0);
+	ck_assert_lab_eq(ledger_name_check("-"), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ attach */
+
+static void
+tamper_magic(struct raw *raw, void *arg)
+{
+	(void)arg;
+	memset(raw->h, 'X', 8);	/* the first 8 bytes are the magic */
+}
+
+static void
+tamper_version(struct raw *raw, void *arg)
+{
+	(void)arg;
+	raw->h->version = LEDGER_VERSION + 1;
+}
+
+static void
+tamper_layout(struct raw *raw, void *arg)
+{
+	(void)arg;
+	raw->h->layout ^= 0x10;
+}
+
+static void
+tamper_truncate(struct raw *raw, void *arg)
+{
+	off_t size = *(off_t *)arg;
+
+	ck_assert_int_eq(ftruncate(raw->fd, size), 0);
+}
+
+static void
+tamper_grow(struct raw *raw, void *arg)
+{
+	(void)arg;
+	ck_assert_int_eq(ftruncate(raw->fd, (off_t)raw->size + 4096), 0);
+}
+
+static void
+tamper_mode(struct raw *raw, void *arg)
+{
+	ck_assert_int_eq(fchmod(raw->fd, *(mode_t *)arg), 0);
+}
+
+static void
+tamper_naccounts(struct raw *raw, void *arg)
+{
+	raw->h->naccounts = *(uint32_t *)arg;
+}
+
+static void
+tamper_owner(struct raw *raw, void *arg)
+{
+	(void)arg;
+	ck_assert_int_eq(fchown(raw->fd, 65534, 65534), 0);
+}
+
+START_TEST(test_attach_bad_magic)
+{
+	int r = attach_tampered(tamper_magic, NULL);
+
+	ck_assert_lab_eq(r, -LAB_EMAGIC);
+}
+END_TEST
+
+START_TEST(test_attach_bad_version)
+{
+	int r = attach_tampered(tamper_version, NULL);
+
+	ck_assert_lab_eq(r, -LAB_EVERSION);
+}
+END_TEST
+
+START_TEST(test_attach_bad_layout)
+{
+	int r = attach_tampered(tamper_layout, NULL);
+
+	ck_assert_lab_eq(r, -LAB_ELAYOUT);
+}
+END_TEST
+
+START_TEST(test_attach_truncated)
+{
+	off_t size = 100;
+	int r = attach_tampered(tamper_truncate, &size);
+
+	ck_assert_lab_eq(r, -LAB_ESIZE);
+	/* Larger than the header struct, smaller than the header says. */
+	size = (off_t)ledger_size(16) - 4096;
+	ck_assert_int_gt(size, (off_t)sizeof(struct ledger_header));
+	r = attach_tampered(tamper_truncate, &size);
+	ck_assert_lab_eq(r, -LAB_ESIZE);
+	size = 0;
+	r = attach_tampered(tamper_truncate, &size);
+	ck_assert_lab_eq(r, -LAB_ESIZE);
+}
+END_TEST
+
+START_TEST(test_attach_larger)
+{
+	int r = attach_tampered(tamper_grow, NULL);
+
+	ck_assert_lab_eq(r, -LAB_ESIZE);
+}
+END_TEST
+
+START_TEST(test_attach_mode)
+{
+	mode_t mode = 0666;
+	int r = attach_tampered(tamper_mode, &mode);
+
+	ck_assert_lab_eq(r, -LAB_EMODE);
+	mode = 0620;
+	r = attach_tampered(tamper_mode, &mode);
+	ck_assert_lab_eq(r, -LAB_EMODE);
+	mode = 0602;
+	r = attach_tampered(tamper_mode, &mode);
+	ck_assert_lab_eq(r, -LAB_EMODE);
+	/* Readable by others is not the danger; writable is. */
+	mode = 0644;
+	r = attach_tampered(tamper_mode, &mode);
+	ck_assert_lab_eq(r, 0);
+}
+END_TEST
+
+START_TEST(test_attach_bad_naccounts)
+{
+	uint32_t n = 0;
+	int r = attach_tampered(tamper_naccounts, &n);
+
+	ck_assert_msg(r == -LAB_ECORRUPT || r == -LAB_ESIZE,
+	    "naccounts 0: got %d (%s)", r, lab_strerror(r));
+	n = UINT32_MAX;
+	r = attach_tampered(tamper_naccounts, &n);
+	ck_assert_msg(r == -LAB_ECORRUPT || r == -LAB_ESIZE,
+	    "naccounts %u: got %d (%s)", n, r, lab_strerror(r));
+	n = LEDGER_ACCOUNTS_MAX;
+	r = attach_tampered(tamper_naccounts, &n);
+	ck_assert_msg(r == -LAB_ECORRUPT || r == -LAB_ESIZE,
+	    "naccounts %u: got %d (%s)", n, r, lab_strerror(r));
+	/* One more account than created: would reach into the slots. */
+	n = 17;
+	r = attach_tampered(tamper_naccounts, &n);
+	ck_assert_msg(r == -LAB_ECORRUPT || r == -LAB_ESIZE,
+	    "naccounts %u: got %d (%s)", n, r, lab_strerror(r));
+}
+END_TEST
+
+START_TEST(test_attach_missing)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+
+	test_name(name, sizeof(name));
+	ck_assert_lab_eq(ledger_attach(name, &l), -ENOENT);
+	ck_assert_lab_eq(ledger_attach("no/such", &l), -LAB_ENAME);
+}
+END_TEST
+
+START_TEST(test_attach_symlink)
+{
+	char name[LEDGER_NAME_MAX + 1], link_name[LEDGER_NAME_MAX + 1];
+	char target[128], link_path[128];
+	struct ledger l, m;
+	int r, s;
+
+	test_name(name, sizeof(name));
+	test_name(link_name, sizeof(link_name));
+	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
+	shm_path(name, target, sizeof(target));
+	shm_path(link_name, link_path, sizeof(link_path));
+	s = symlink(target, link_path);
+	r = s == 0 ? ledger_attach(link_name, &m) : 0;
+	unlink(link_path);
+	ledger_unlink(name);
+	ledger_detach(&l);
+	ck_assert_msg(s == 0, "symlink: %s", strerror(errno));
+	if (r == 0)
+		ledger_detach(&m);
+	ck_assert_lab_eq(r, -ELOOP);
+}
+END_TEST
+
+START_TEST(test_attach_other_owner)
+{
+	int r;
+
+	if (geteuid() != 0) {
+		note("test_attach_other_owner: skipped (needs root to "
+		    "fchown)\n");
+		return;
+	}
+	r = attach_tampered(tamper_owner, NULL);
+	ck_assert_lab_eq(r, -LAB_EOWNER);
+}
+END_TEST
+
+/* A raw object that is not a ledger at all, owned by someone else. */
+START_TEST(test_attach_other_owner_raw)
+{
+	char name[LEDGER_NAME_MAX + 1], path[128];
+	struct ledger l;
+	int fd, r, c;
+
+	if (geteuid() != 0) {
+		note("test_attach_other_owner_raw: skipped (needs root)\n");
+		return;
+	}
+	test_name(name, sizeof(name));
+	snprintf(path, sizeof(path), "%s%s", LEDGER_PREFIX, name);
+	fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ck_assert_msg(fd >= 0, "shm_open: %s", strerror(errno));
+	c = fchown(fd, 65534, 65534);
+	if (c == 0)
+		c = ftruncate(fd, (off_t)ledger_size(16));
+	close(fd);
+	r = c == 0 ? ledger_attach(name, &l) : 0;
+	shm_unlink(path);
+	ck_assert_int_eq(c, 0);
+	ck_assert_lab_eq(r, -LAB_EOWNER);
+}
+END_TEST
+
+/* ------------------------------------------------------------ create mode */
+
+START_TEST(test_create_umask)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l, m;
+	struct stat st;
+	mode_t old;
+	int r, s;
+
+	test_name(name, sizeof(name));
+	old = umask(0277);
+	make_ledger(name, 4, 10, SYNC_NONE, &l);
+	umask(old);
+	s = fstat(l.fd, &st);
+	r = ledger_attach(name, &m);
+	ledger_unlink(name);
+	ck_assert_int_eq(s, 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	ck_assert_uint_eq(st.st_uid, geteuid());
+	ck_assert_lab_eq(r, 0);
+	ledger_detach(&m);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* ------------------------------------------------------------ big ledger */
+
+START_TEST(test_million_accounts)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l, m;
+	struct bank_check bc;
+	struct timespec t0;
+	size_t size = ledger_size(1000000);
+	int64_t ms_create, ms_attach;
+	int r;
+
+	ck_assert_uint_le(size, (size_t)72 << 20);
+	test_name(name, sizeof(name));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	make_ledger(name, 1000000, 100, SYNC_ORDERED, &l);
+	ms_create = elapsed_ms(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = ledger_attach(name, &m);
+	ms_attach = elapsed_ms(&t0);
+	ledger_unlink(name);
+	ck_assert_lab_eq(r, 0);
+	/* Information only: timings on a VM are noise, never asserted. */
+	note("# ledger of 10^6 accounts: %zu bytes (%.1f MiB), create "
+	    "%lld ms, attach %lld ms\n", size, size / 1048576.0,
+	    (long long)ms_create, (long long)ms_attach);
+	ck_assert_uint_eq(m.size, size);
+	ck_assert_int_eq(m.naccounts, 1000000);
+	ck_assert_int_eq(m.initial_total, 100000000);
+	ck_assert_lab_eq(ledger_join(&m), 0);
+	ck_assert_lab_eq(bank_transfer(&m, 999999, 0, 40), 0);
+	ck_assert_lab_eq(bank_transfer(&m, 0, 999999, 140), 0);
+	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 0);
+	ck_assert_int_eq(ld_i64(&l.acct[999999].balance), 200);
+	bank_check(&m, &bc);
+	ck_assert_int_eq(bc.lost_cents, 0);
+	ck_assert_int_eq(bc.lost_writes, 0);
+	ck_assert_int_eq(bc.is_ok, 1);
+	ledger_detach(&m);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* ------------------------------------------------------------ slots */
+
+/* Child: attach + join, send our slot, then wait for a byte (or die). */
+static void
+child_join_and_wait(const char *name, int wfd, int rfd)
+{
+	struct ledger l;
+	int32_t slot = -1;
+	char c;
+
+	if (ledger_attach(name, &l) == 0 && ledger_join(&l) == 0)
+		slot = l.slot;
+	if (write(wfd, &slot, sizeof(slot)) != (ssize_t)sizeof(slot))
+		_exit(3);
+	if (slot < 0)
+		_exit(2);
+	if (read(rfd, &c, 1) != 1)
+		_exit(4);
+	ledger_detach(&l);
+	_exit(0);
+}
+
+static pid_t
+fork_joiner(const char *name, int *slot, int *tell)
+{
+	int up[2], down[2];
+	int32_t s = -1;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(up), 0);
+	ck_assert_int_eq(pipe(down), 0);
+	fflush(NULL);
+	pid = check_fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(up[0]);
+		close(down[1]);
+		child_join_and_wait(name, up[1], down[0]);
+	}
+	close(up[1]);
+	close(down[0]);
+	if (read(up[0], &s, sizeof(s)) != (ssize_t)sizeof(s))
+		s = -1;
+	close(up[0]);
+	*slot = s;
+	*tell = down[1];
+	return pid;
+}
+
+static int
+wait_exit(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return st;
+}
+
+START_TEST(test_join_distinct)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+	int child_slot, tell, st;
+	pid_t pid;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
+	pid = fork_joiner(name, &child_slot, &tell);
+	ledger_unlink(name);	/* both processes have it now */
+	ck_assert_int_ge(child_slot, 0);
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_int_ge(l.slot, 0);
+	ck_assert_int_ne(l.slot, child_slot);
+	ck_assert_int_eq(ld_i32(&l.slots[child_slot].pid), pid);
+	ck_assert_int_eq(ledger_slot_alive(&l, child_slot), 1);
+	ck_assert_int_eq(ledger_slot_alive(&l, l.slot), 1);
+	ck_assert_int_eq(write(tell, "x", 1), 1);
+	close(tell);
+	st = wait_exit(pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "child status %#x", st);
+	/* A detached child leaves a free slot behind. */
+	ck_assert_int_eq(ld_u32(&l.slots[child_slot].state),
+	    LEDGER_SLOT_FREE);
+	ck_assert_int_eq(ledger_slot_alive(&l, child_slot), 0);
+	ledger_detach(&l);
+}
+END_TEST
+
+START_TEST(test_slot_alive_then_killed)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+	int child_slot, tell, st;
+	pid_t pid;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
+	pid = fork_joiner(name, &child_slot, &tell);
+	ledger_unlink(name);
+	if (child_slot < 0)
+		kill(pid, SIGKILL);
+	ck_assert_int_ge(child_slot, 0);
+	/* An observer (no slot) can ask too. */
+	ck_assert_int_eq(l.slot, -1);
+	ck_assert_int_eq(ledger_slot_alive(&l, child_slot), 1);
+	ck_assert_int_eq(ledger_slot_alive(&l, -1), 0);
+	ck_assert_int_eq(ledger_slot_alive(&l, LEDGER_SLOTS), 0);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	st = wait_exit(pid);
+	close(tell);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	    "child status %#x", st);
+	ck_assert_int_eq(ledger_slot_alive(&l, child_slot), 0);
+	/* Dead but not reaped: the slot still names its owner. */
+	ck_assert_int_eq(ld_u32(&l.slots[child_slot].state),
+	    LEDGER_SLOT_LIVE);
+	ck_assert_int_eq(ld_i32(&l.slots[child_slot].pid), pid);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* Child: 3 deposits (600 cents), then _exit without detaching. */
+static pid_t
+fork_depositor(const char *name)
+{
+	struct ledger l;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = check_fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (ledger_attach(name, &l) != 0 || ledger_join(&l) != 0)
+			_exit(2);
+		if (bank_deposit(&l, 0, 100) != 0 ||
+		    bank_deposit(&l, 1, 200) != 0 ||
+		    bank_deposit(&l, 2, 300) != 0)
+			_exit(3);
+		_exit(0);
+	}
+	return pid;
+}
+
+static int
+slot_of_pid(const struct ledger *l, pid_t pid)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->nslots; i++)
+		if (ld_u32(&l->slots[i].state) != LEDGER_SLOT_FREE &&
+		    ld_i32(&l->slots[i].pid) == pid)
+			return (int)i;
+	return -1;
+}
+
+START_TEST(test_reap_dead_slot)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+	struct ledger_counters before, after;
+	struct bank_check bc;
+	int st, slot;
+	pid_t pid;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
+	pid = fork_depositor(name);
+	st = wait_exit(pid);
+	ledger_unlink(name);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "child status %#x", st);
+	slot = slot_of_pid(&l, pid);
+	ck_assert_int_ge(slot, 0);
+	ck_assert_int_eq(ledger_slot_alive(&l, slot), 0);
+
+	ledger_books(&l, &before);
+	ck_assert_int_eq(before.deposited, 600);
+	ck_assert_uint_eq(before.ops, 3);
+	ck_assert_uint_eq(before.writes, 3);
+
+	ck_assert_int_eq(ledger_reap_slot(&l, slot), 1);
+	ck_assert_int_eq(ld_u32(&l.slots[slot].state), LEDGER_SLOT_FREE);
+	ck_assert_int_eq(ld_i32(&l.slots[slot].pid), 0);
+	/* Freed, not forgotten: the counters stay in the slot. */
+	ck_assert_int_eq(l.slots[slot].counters.deposited, 600);
+	ck_assert_uint_eq(l.slots[slot].counters.ops, 3);
+	ledger_books(&l, &after);
+	ck_assert_int_eq(after.deposited, before.deposited);
+	ck_assert_uint_eq(after.ops, before.ops);
+	ck_assert_uint_eq(after.writes, before.writes);
+	bank_check(&l, &bc);
+	ck_assert_int_eq(bc.lost_cents, 0);
+	ck_assert_int_eq(bc.lost_writes, 0);
+	ck_assert_int_eq(bc.expected, 40 + 600);
+	/* A free slot reaps as free; our own or out of range: no. */
+	ck_assert_int_eq(ledger_reap_slot(&l, slot), 1);
+	ledger_books(&l, &after);
+	ck_assert_int_eq(after.deposited, 600);
+	ck_assert_int_eq(ledger_reap_slot(&l, -1), 0);
+	ck_assert_int_eq(ledger_reap_slot(&l, LEDGER_SLOTS), 0);
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_int_eq(ledger_reap_slot(&l, l.slot), 0);
+	ledger_detach(&l);
+}
+END_TEST
+
+START_TEST(test_join_reclaims_dead_slot)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+	struct ledger_counters c;
+	int st, slot;
+	pid_t pid;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
+	pid = fork_depositor(name);
+	st = wait_exit(pid);
+	ledger_unlink(name);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "child status %#x", st);
+	slot = slot_of_pid(&l, pid);
+	ck_assert_int_eq(slot, 0);	/* the first free slot */
+	/* Its owner is dead and it holds nothing: the next join takes it. */
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_int_eq(l.slot, slot);
+	ck_assert_int_eq(ld_i32(&l.slots[slot].pid), getpid());
+	/* The new owner adds to the slot's counters; base marks its start. */
+	ck_assert_int_eq(l.slots[slot].counters.deposited, 600);
+	ck_assert_int_eq(l.slots[slot].base.deposited, 600);
+	ck_assert_uint_eq(l.slots[slot].base.ops, 3);
+	ledger_books(&l, &c);
+	ck_assert_int_eq(c.deposited, 600);
+	ck_assert_lab_eq(bank_deposit(&l, 3, 7), 0);
+	ck_assert_int_eq(l.slots[slot].counters.deposited, 607);
+	ck_assert_uint_eq(l.slots[slot].counters.ops -
+	    l.slots[slot].base.ops, 1);
+	ledger_books(&l, &c);
+	ck_assert_int_eq(c.deposited, 607);
+	ck_assert_uint_eq(c.ops, 4);
+	ledger_detach(&l);
+}
+END_TEST
+
+/*
+ * A reaper (ledger_join(), ledger_reap_slot(), ledger_detach()) killed in
+ * the middle of ledger_retire() leaves the slot RETIRING; its OFD lock dies
+ * with it.  ledger_retire() marks the slot RETIRING, clears what its owner
+ * published, then its pid, then marks it FREE.  We build what a reaper
+ * killed right after marking (_i == 0) or after clearing (_i == 1) leaves,
+ * as it would have written it, and expect the next reap to finish the job
+ * with the books unchanged.  This mirrors ledger_retire(): change both
+ * together.
+ */
+START_TEST(test_reap_after_reaper_died)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+	struct ledger_counters c;
+	struct ledger_slot *s;
+	int st, slot;
+	pid_t pid;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
+	pid = fork_depositor(name);
+	st = wait_exit(pid);
+	ledger_unlink(name);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "child status %#x", st);
+	slot = slot_of_pid(&l, pid);
+	ck_assert_int_ge(slot, 0);
+	s = &l.slots[slot];
+	ck_assert_int_eq(s->counters.deposited, 600);
+
+	/* The dead reaper's work so far. */
+	atomic_store(&s->state, LEDGER_SLOT_RETIRING);
+	if (_i == 1) {
+		atomic_store(&s->holds[0], LEDGER_NONE);
+		atomic_store(&s->holds[1], LEDGER_NONE);
+		atomic_store(&s->waits, LEDGER_NONE);
+		atomic_store(&s->journal.state, LEDGER_J_IDLE);
+	}
+
+	ck_assert_int_eq(ledger_reap_slot(&l, slot), 1);
+	ck_assert_int_eq(ld_u32(&s->state), LEDGER_SLOT_FREE);
+	ck_assert_int_eq(ld_i32(&s->pid), 0);
+	ledger_books(&l, &c);
+	note("# reaper died %s clearing: books show %lld deposited "
+	    "(600 made)\n", _i ? "after" : "before", (long long)c.deposited);
+	ck_assert_int_eq(c.deposited, 600);
+	ck_assert_uint_eq(c.ops, 3);
+	ck_assert_uint_eq(c.writes, 3);
+	/* And the slot can be joined again. */
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_int_eq(l.slot, slot);
+	ledger_books(&l, &c);
+	ck_assert_int_eq(c.deposited, 600);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* ------------------------------------------------------------ validate */
+
+START_TEST(test_validate)
+{
+	static union {
+		struct ledger_header h;
+		char bytes[8192];
+	} buf;
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+
+	memset(&buf, 0, sizeof(buf));
+	ck_assert_lab_eq(ledger_validate(&buf.h, sizeof(buf)), -LAB_EMAGIC);
+	ck_assert_lab_eq(ledger_validate(&buf.h, 10), -LAB_ESIZE);
+	ck_assert_lab_eq(ledger_validate(&buf.h, 0), -LAB_ESIZE);
+	ck_assert_lab_eq(ledger_validate(&buf.h,
+	    sizeof(struct ledger_header) - 1), -LAB_ESIZE);
+
+	/* A real header is valid at its size and at no other. */
+	test_name(name, sizeof(name));
+	make_ledger(name, 16, 1, SYNC_ROBUST, &l);
+	ledger_unlink(name);
+	ck_assert_lab_eq(ledger_validate(l.hdr, l.size), 0);
+	ck_assert_lab_eq(ledger_validate(l.hdr, l.size - 4096), -LAB_ESIZE);
+	ck_assert_lab_eq(ledger_validate(l.hdr, l.size + 4096), -LAB_ESIZE);
+	ck_assert_lab_eq(ledger_validate(l.hdr, 64), -LAB_ESIZE);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* ------------------------------------------------------------ strerror */
+
+START_TEST(test_strerror)
+{
+	int a, b;
+
+	for (a = LAB_EFIRST + 1; a < LAB_ELAST; a++) {
+		const char *s = lab_strerror(-a);
+
+		ck_assert_ptr_nonnull(s);
+		ck_assert_msg(s[0] != '\0', "code %d: empty text", a);
+		ck_assert_msg(strncmp(s, "Unknown error", 13) != 0,
+		    "code %d: \"%s\"", a, s);
+		ck_assert_str_eq(lab_strerror(a), s);
+		for (b = LAB_EFIRST + 1; b < a; b++)
+			ck_assert_msg(strcmp(lab_strerror(-b), s) != 0,
+			    "codes %d and %d share \"%s\"", b, a, s);
+	}
+	ck_assert_str_eq(lab_strerror(-ENOENT), strerror(ENOENT));
+	ck_assert_str_eq(lab_strerror(-EEXIST), strerror(EEXIST));
+	ck_assert_str_eq(lab_strerror(ELOOP), strerror(ELOOP));
+	ck_assert_ptr_nonnull(lab_strerror(0));
+	ck_assert_ptr_nonnull(lab_strerror(-LAB_ELAST));
+	ck_assert_ptr_nonnull(lab_strerror(-LAB_EFIRST));
+}
+END_TEST
+
+/* ------------------------------------------------------------ suite */
+
+static TCase *
+tcase(Suite *s, const char *name, double timeout)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_unchecked_fixture(tc, names_setup, names_sweep);
+	tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+static Suite *
+ledger_suite(void)
+{
+	Suite *s = suite_create("ledger");
+	TCase *tc;
+
+	tc = tcase(s, "round_trip", 10);
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_create_exists);
+	tcase_add_test(tc, test_create_bad_config);
+
+	tc = tcase(s, "name_check", 10);
+	tcase_add_test(tc, test_name_check);
+
+	tc = tcase(s, "attach_refuses", 10);
+	tcase_add_test(tc, test_attach_bad_magic);
+	tcase_add_test(tc, test_attach_bad_version);
+	tcase_add_test(tc, test_attach_bad_layout);
+	tcase_add_test(tc, test_attach_truncated);
+	tcase_add_test(tc, test_attach_larger);
+	tcase_add_test(tc, test_attach_mode);
+	tcase_add_test(tc, test_attach_bad_naccounts);
+	tcase_add_test(tc, test_attach_missing);
+	tcase_add_test(tc, test_attach_symlink);
+	tcase_add_test(tc, test_attach_other_owner);
+	tcase_add_test(tc, test_attach_other_owner_raw);
+
+	tc = tcase(s, "create_mode", 10);
+	tcase_add_test(tc, test_create_umask);
+
+	tc = tcase(s, "big", 60);
+	tcase_add_test(tc, test_million_accounts);
+
+	tc = tcase(s, "slots", 20);
+	tcase_add_test(tc, test_join_distinct);
+	tcase_add_test(tc, test_slot_alive_then_killed);
+	tcase_add_test(tc, test_reap_dead_slot);
+	tcase_add_test(tc, test_join_reclaims_dead_slot);
+	tcase_add_loop_test(tc, test_reap_after_reaper_died, 0, 2);
+
+	tc = tcase(s, "validate", 10);
+	tcase_add_test(tc, test_validate);
+
+	tc = tcase(s, "strerror", 10);
+	tcase_add_test(tc, test_strerror);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(ledger_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

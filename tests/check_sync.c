@@ -1,0 +1,1273 @@
+/*
+ * check_sync: the synchronization variants with real processes.
+ *
+ * Each test creates a ledger under a unique name, forks workers that
+ * attach and join by name themselves (a handle belongs to one process),
+ * waits until every worker has attached, unlinks the name, and only then
+ * opens the start gate: a flag in a small MAP_SHARED|MAP_ANONYMOUS page the
+ * workers busy-spin on, so that their loops really overlap.  A worker sends
+ * one struct report over a pipe and leaves with _exit().  An unchecked
+ * fixture sweeps the runner's prefix in /dev/shm after every test case, so
+ * nothing is left behind even when an assertion fails before the unlink.
+ * Every seed is printed so a run can be repeated.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bank.h"
+#include "lab.h"
+#include "ledger.h"
+#include "sync.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static pid_t runner_pid;
+static unsigned name_counter;
+
+static void
+names_setup(void)
+{
+	runner_pid = getpid();
+}
+
+static void
+names_sweep(void)
+{
+	char prefix[64], path[512];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "banklab-t%d-", (int)runner_pid);
+	if ((d = opendir("/dev/shm")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/dev/shm/%s", de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
+
+/* Output of a test process is lost if it is not flushed before a failure. */
+#define note(...) \
+	do { \
+		printf(__VA_ARGS__); \
+		fflush(stdout); \
+	} while (0)
+
+#define ck_assert_lab_eq(r, want) \
+	ck_assert_msg((r) == (want), "%s: got %d (%s), want %d (%s)", #r, \
+	    (r), lab_strerror(r), (want), lab_strerror(want))
+
+/* Typed loads: a failed assertion then prints ld_i64(&...), not the
+ * expansion of the atomic_load() macro. */
+static int64_t
+ld_i64(_Atomic int64_t *p)
+{
+	return atomic_load(p);
+}
+
+static uint64_t
+ld_u64(_Atomic uint64_t *p)
+{
+	return atomic_load(p);
+}
+
+static int32_t
+ld_i32(_Atomic int32_t *p)
+{
+	return atomic_load(p);
+}
+
+static uint32_t
+ld_u32(_Atomic uint32_t *p)
+{
+	return atomic_load(p);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static uint64_t
+make_seed(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)getpid() ^
+	    (uint64_t)ts.tv_sec;
+}
+
+/* xorshift64*: a small RNG of the worker's own. */
+static uint64_t
+rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+/* The start gate and a few shared flags, in an anonymous shared page. */
+struct gate {
+	_Atomic int ready;	/* workers attached and joined */
+	_Atomic int go;		/* set by the parent: start */
+	_Atomic int stop;	/* set by the parent: finish now */
+	_Atomic long progress;	/* transfers done so far, all workers */
+};
+
+/* What a worker does. */
+struct job {
+	char name[LEDGER_NAME_MAX + 1];
+	enum sync_kind kind;
+	long ops;		/* transfers to do; 0: until gate->stop */
+	int from, to;		/* fixed accounts, or -1: random */
+	uint32_t naccounts;	/* for random accounts */
+	int64_t max_amount;	/* random 1..max_amount; fixed if from >= 0 */
+	unsigned window;
+	unsigned lock_timeout_ms;	/* 0: the library's default */
+	bool stop_on_lock_error;
+	unsigned budget_ms;	/* stop after this long (0: no limit) */
+	int cpu;		/* pin to this CPU, or -1 */
+	uint64_t seed;
+};
+
+/* What it reports, once, over its pipe. */
+struct report {
+	int32_t err;		/* first unexpected error, 0 if none */
+	int32_t lock_err;	/* first lock error (deadlock, timeout...) */
+	int32_t slot;
+	int32_t pad;
+	int64_t done;		/* transfers done */
+	int64_t refused;	/* -LAB_EFUNDS */
+	int64_t deadlocks;	/* -LAB_EDEADLK */
+	int64_t timeouts;	/* -LAB_ETIMEDOUT */
+	int64_t ms_to_lock_err;	/* from go to the first lock error */
+};
+
+struct kid {
+	pid_t pid;
+	int fd;
+	bool has_report;
+	struct report rep;
+	int status;
+};
+
+static void
+worker_send(int fd, const struct report *rep)
+{
+	if (write(fd, rep, sizeof(*rep)) != (ssize_t)sizeof(*rep))
+		_exit(4);
+}
+
+static void
+worker(const struct job *job, struct gate *g, int fd)
+{
+	struct report rep;
+	struct ledger l;
+	uint64_t rng = job->seed, t0;
+	long i;
+	int r;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.slot = -1;
+	if ((r = ledger_attach(job->name, &l)) < 0) {
+		rep.err = r;
+		worker_send(fd, &rep);
+		_exit(2);
+	}
+	l.sync = sync_get(job->kind);
+	if ((r = ledger_join(&l)) < 0) {
+		rep.err = r;
+		worker_send(fd, &rep);
+		_exit(2);
+	}
+	rep.slot = l.slot;
+	if (job->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(job->cpu, &set);
+		(void)sched_setaffinity(0, sizeof(set), &set);
+	}
+	l.window = job->window;
+	if (job->lock_timeout_ms > 0)
+		l.lock_timeout_ms = job->lock_timeout_ms;
+	atomic_fetch_add(&g->ready, 1);
+	/* Busy-spin, so every worker leaves the gate at the same moment. */
+	while (!atomic_load_explicit(&g->go, memory_order_acquire))
+		;
+	t0 = now_ms();
+	for (i = 0; job->ops == 0 || i < job->ops; i++) {
+		uint32_t from, to;
+		int64_t amount;
+
+		if (atomic_load_explicit(&g->stop, memory_order_relaxed))
+			break;
+		if (job->budget_ms > 0 && (i & 255) == 0 &&
+		    now_ms() - t0 >= job->budget_ms)
+			break;
+		if (job->from >= 0) {
+			from = (uint32_t)job->from;
+			to = (uint32_t)job->to;
+			amount = job->max_amount;
+		} else {
+			from = (uint32_t)(rng_next(&rng) % job->naccounts);
+			to = (uint32_t)(rng_next(&rng) %
+			    (job->naccounts - 1));
+			if (to >= from)
+				to++;
+			amount = 1 + (int64_t)(rng_next(&rng) %
+			    (uint64_t)job->max_amount);
+		}
+		r = bank_transfer(&l, from, to, amount);
+		if (r == 0)
+			rep.done++;
+		else if (r == -LAB_EFUNDS)
+			rep.refused++;
+		else if (r == -LAB_EDEADLK || r == -LAB_ETIMEDOUT) {
+			if (r == -LAB_EDEADLK)
+				rep.deadlocks++;
+			else
+				rep.timeouts++;
+			if (rep.lock_err == 0) {
+				rep.lock_err = r;
+				rep.ms_to_lock_err = (int64_t)(now_ms() - t0);
+			}
+			if (job->stop_on_lock_error)
+				break;
+		} else {
+			rep.err = r;
+			break;
+		}
+		if ((i & 1023) == 1023)
+			atomic_fetch_add(&g->progress, 1024);
+	}
+	ledger_detach(&l);
+	worker_send(fd, &rep);
+	_exit(0);
+}
+
+static struct gate *
+gate_new(void)
+{
+	struct gate *g = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_msg(g != MAP_FAILED, "mmap: %s", strerror(errno));
+	return g;
+}
+
+static void
+kid_start(struct kid *k, const struct job *job, struct gate *g)
+{
+	int p[2];
+
+	memset(k, 0, sizeof(*k));
+	ck_assert_int_eq(pipe(p), 0);
+	fflush(NULL);
+	k->pid = check_fork();
+	ck_assert_int_ge(k->pid, 0);
+	if (k->pid == 0) {
+		close(p[0]);
+		worker(job, g, p[1]);
+		_exit(5);
+	}
+	close(p[1]);
+	k->fd = p[0];
+}
+
+/* Read k's report (blocking) and reap it. */
+static void
+kid_finish(struct kid *k)
+{
+	ssize_t n;
+
+	if (k->pid <= 0)
+		return;
+	do
+		n = read(k->fd, &k->rep, sizeof(k->rep));
+	while (n == -1 && errno == EINTR);
+	k->has_report = n == (ssize_t)sizeof(k->rep);
+	close(k->fd);
+	while (waitpid(k->pid, &k->status, 0) == -1 && errno == EINTR)
+		;
+	k->pid = 0;
+}
+
+/*
+ * Wait until n workers have joined (or one failed to), then unlink the
+ * name: nobody else needs it.  Returns true if all are ready.
+ */
+static bool
+gate_wait_ready(struct gate *g, int n, const char *name)
+{
+	uint64_t deadline = now_ms() + 10000;
+
+	while (atomic_load(&g->ready) < n && now_ms() < deadline)
+		sleep_ms(1);
+	ledger_unlink(name);
+	return atomic_load(&g->ready) == n;
+}
+
+static void
+kid_assert_clean(const struct kid *k, int i)
+{
+	ck_assert_msg(k->has_report, "worker %d sent no report (status %#x)",
+	    i, k->status);
+	ck_assert_msg(WIFEXITED(k->status) && WEXITSTATUS(k->status) == 0,
+	    "worker %d: status %#x", i, k->status);
+	ck_assert_msg(k->rep.err == 0, "worker %d: error %d (%s)", i,
+	    k->rep.err, lab_strerror(k->rep.err));
+}
+
+static void
+new_ledger(char *name, size_t len, uint32_t n, int64_t balance,
+    enum sync_kind k, struct ledger *l)
+{
+	struct ledger_config cfg = { .naccounts = n, .balance = balance,
+		.sync = k };
+	int r;
+
+	snprintf(name, len, "t%d-%d-%u", (int)runner_pid, (int)getpid(),
+	    name_counter++);
+	r = ledger_create(name, &cfg, l);
+	ck_assert_msg(r == 0, "ledger_create(%s): %d (%s)", name, r,
+	    lab_strerror(r));
+	l->sync = sync_get(k);
+}
+
+static void
+assert_check_ok(const struct ledger *l, const char *what)
+{
+	struct bank_check bc;
+
+	bank_check(l, &bc);
+	ck_assert_msg(bc.lost_cents == 0 && bc.lost_writes == 0 &&
+	    bc.negative == 0 && bc.is_ok,
+	    "%s: expected %lld observed %lld lost_cents %lld lost_writes "
+	    "%lld negative %u", what, (long long)bc.expected,
+	    (long long)bc.observed, (long long)bc.lost_cents,
+	    (long long)bc.lost_writes, bc.negative);
+	ck_assert_int_eq(bc.lost_cents, 0);
+	ck_assert_int_eq(bc.lost_writes, 0);
+	ck_assert_int_eq(bc.is_ok, 1);
+}
+
+/* ------------------------------------------------ a. correct variants */
+
+#define STRESS_PROCS	4
+#define STRESS_OPS	100000
+#define STRESS_ACCTS	16
+
+START_TEST(test_stress_total_kept)
+{
+	enum sync_kind k = (enum sync_kind)_i;
+	char name[LEDGER_NAME_MAX + 1];
+	struct kid kids[STRESS_PROCS];
+	struct ledger_counters books;
+	struct job job;
+	struct gate *g;
+	struct ledger l;
+	int64_t done = 0, refused = 0, deadlocks = 0, timeouts = 0;
+	uint64_t seed = make_seed(), t0;
+	bool ready;
+	int64_t n;
+	int i;
+
+	new_ledger(name, sizeof(name), STRESS_ACCTS, 10000, k, &l);
+	g = gate_new();
+	memset(&job, 0, sizeof(job));
+	job.cpu = -1;
+	snprintf(job.name, sizeof(job.name), "%s", name);
+	job.kind = k;
+	job.ops = STRESS_OPS;
+	job.from = job.to = -1;
+	job.naccounts = STRESS_ACCTS;
+	job.max_amount = 1000;
+	/*
+	 * `robust` takes locks in argument order, so random transfers can
+	 * deadlock; the library then gives up after lock_timeout_ms with
+	 * -LAB_EDEADLK (or -LAB_ETIMEDOUT if the waiter is not on the cycle
+	 * itself).  A short timeout keeps the test fast; such a transfer
+	 * is not done and changes nothing.
+	 */
+	job.lock_timeout_ms = k == SYNC_ROBUST ? 100 : 0;
+	/* Each deadlock costs a pair of workers 100 ms: bound the time. */
+	job.budget_ms = k == SYNC_ROBUST ? 10000 : 0;
+	note("# stress %s: %d procs x %d transfers, %d accounts, seed "
+	    "%#llx\n", ledger_sync_name(k), STRESS_PROCS, STRESS_OPS,
+	    STRESS_ACCTS, (unsigned long long)seed);
+	for (i = 0; i < STRESS_PROCS; i++) {
+		job.seed = seed + (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+		kid_start(&kids[i], &job, g);
+	}
+	ready = gate_wait_ready(g, STRESS_PROCS, name);
+	t0 = now_ms();
+	atomic_store_explicit(&g->go, 1, memory_order_release);
+	for (i = 0; i < STRESS_PROCS; i++)
+		kid_finish(&kids[i]);
+	note("# stress %s: %llu ms\n", ledger_sync_name(k),
+	    (unsigned long long)(now_ms() - t0));
+	ck_assert_int_eq(ready, 1);
+	for (i = 0; i < STRESS_PROCS; i++) {
+		kid_assert_clean(&kids[i], i);
+		done += kids[i].rep.done;
+		refused += kids[i].rep.refused;
+		deadlocks += kids[i].rep.deadlocks;
+		timeouts += kids[i].rep.timeouts;
+		n = kids[i].rep.done + kids[i].rep.refused +
+		    kids[i].rep.deadlocks + kids[i].rep.timeouts;
+		if (k == SYNC_ROBUST)
+			ck_assert_int_le(n, STRESS_OPS);
+		else
+			ck_assert_int_eq(n, STRESS_OPS);
+	}
+	note("# stress %s: done %lld refused %lld deadlocks %lld "
+	    "timeouts %lld\n", ledger_sync_name(k), (long long)done,
+	    (long long)refused, (long long)deadlocks, (long long)timeouts);
+	if (k != SYNC_ROBUST) {
+		ck_assert_int_eq(deadlocks, 0);
+		ck_assert_int_eq(timeouts, 0);
+	}
+	ck_assert_int_gt(done, 0);
+	assert_check_ok(&l, ledger_sync_name(k));
+	ck_assert_int_eq(bank_total_unlocked(&l), STRESS_ACCTS * 10000);
+	/* Every worker detached; the books keep what each one did. */
+	ledger_books(&l, &books);
+	ck_assert_uint_eq(books.ops, (uint64_t)done);
+	ck_assert_uint_eq(books.refused, (uint64_t)refused);
+	ck_assert_uint_eq(books.writes, 2 * (uint64_t)done);
+	ck_assert_int_eq(books.deposited, 0);
+	ck_assert_int_eq(books.withdrawn, 0);
+	for (i = 0; i < LEDGER_SLOTS; i++)
+		ck_assert_uint_eq(ld_u32(&l.slots[i].state), LEDGER_SLOT_FREE);
+	munmap(g, 4096);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* ------------------------------------------------ b. none loses updates */
+
+START_TEST(test_none_loses_updates)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct bank_check bc;
+	struct kid kids[2];
+	struct job job;
+	struct ledger l;
+	struct gate *g;
+	int attempt, i;
+	bool lost = false;
+	uint64_t seed = make_seed();
+	int cpus[2], ncpu = 0;
+	cpu_set_t set;
+
+	/* The first two CPUs we may run on. */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (i = 0; i < CPU_SETSIZE && ncpu < 2; i++)
+			if (CPU_ISSET(i, &set))
+				cpus[ncpu++] = i;
+	if (ncpu < 2)
+		ncpu = 0;	/* one CPU: do not pin */
+	memset(&bc, 0, sizeof(bc));
+	note("# none: seed %#llx\n", (unsigned long long)seed);
+	for (attempt = 1; attempt <= 5 && !lost; attempt++) {
+		bool ready;
+
+		new_ledger(name, sizeof(name), 2, 1000000000, SYNC_NONE, &l);
+		g = gate_new();
+		memset(&job, 0, sizeof(job));
+		job.cpu = -1;
+		snprintf(job.name, sizeof(job.name), "%s", name);
+		job.kind = SYNC_NONE;
+		job.ops = 2000;
+		/*
+		 * Random directions and amounts.  A lost update need not
+		 * lose cents: when one transfer overwrites both writes of
+		 * another, the total stays right and only a write is gone.
+		 */
+		job.from = job.to = -1;
+		job.naccounts = 2;
+		job.max_amount = 100;
+		job.window = 1;	/* a sched_yield() between read and write */
+		for (i = 0; i < 2; i++) {
+			job.seed = seed + (uint64_t)attempt * 2 + (uint64_t)i;
+			/*
+			 * On one CPU, sched_yield() makes the two alternate
+			 * whole transfers: each overwrites both writes of the
+			 * other's, losing writes but never cents.  Two CPUs
+			 * let the writes of two transfers interleave.
+			 */
+			job.cpu = i < ncpu ? cpus[i] : -1;
+			kid_start(&kids[i], &job, g);
+		}
+		ready = gate_wait_ready(g, 2, name);
+		atomic_store_explicit(&g->go, 1, memory_order_release);
+		for (i = 0; i < 2; i++)
+			kid_finish(&kids[i]);
+		ck_assert_int_eq(ready, 1);
+		for (i = 0; i < 2; i++)
+			kid_assert_clean(&kids[i], i);
+		bank_check(&l, &bc);
+		note("# none attempt %d: lost_writes %lld lost_cents %lld\n",
+		    attempt, (long long)bc.lost_writes,
+		    (long long)bc.lost_cents);
+		lost = bc.lost_writes > 0 && bc.lost_cents != 0;
+		munmap(g, 4096);
+		ledger_detach(&l);
+	}
+	ck_assert_msg(lost, "no lost update in 5 attempts (last: lost_writes "
+	    "%lld lost_cents %lld)", (long long)bc.lost_writes,
+	    (long long)bc.lost_cents);
+	ck_assert_int_gt(bc.lost_writes, 0);
+	ck_assert_int_ne(bc.lost_cents, 0);
+	ck_assert_int_eq(bc.is_ok, 0);
+}
+END_TEST
+
+/* ------------------------------------------------ c/d. dying holders */
+
+static void
+die_at_write_from(struct ledger *l, unsigned step, void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (step == BANK_STEP_WRITE_FROM)
+		raise(SIGKILL);
+}
+
+/*
+ * Fork a child that attaches, joins with variant k, and dies by SIGKILL
+ * right after the debit of a transfer from -> to of amount, holding its
+ * locks.  Returns its pid once it is dead and reaped.
+ */
+static pid_t
+kill_mid_transfer(const char *name, enum sync_kind k, uint32_t from,
+    uint32_t to, int64_t amount)
+{
+	struct ledger l;
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = check_fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (ledger_attach(name, &l) < 0)
+			_exit(2);
+		l.sync = sync_get(k);
+		if (ledger_join(&l) < 0)
+			_exit(2);
+		l.step = die_at_write_from;
+		bank_transfer(&l, from, to, amount);
+		_exit(3);	/* not reached */
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		ck_assert_int_eq(errno, EINTR);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	    "child status %#x, want SIGKILL", st);
+	return pid;
+}
+
+static int
+slot_of_pid(const struct ledger *l, pid_t pid)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->nslots; i++)
+		if (ld_u32(&l->slots[i].state) != LEDGER_SLOT_FREE &&
+		    ld_i32(&l->slots[i].pid) == pid)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The crash lesson's case: a holder is killed (by another process) while
+ * others already wait for its locks.  The holder stops at write_to (both
+ * accounts written, both locks held) and waits there to be killed; a
+ * waiter blocks on account 1 (then asks for account 0); the parent kills
+ * the holder.  The waiter is woken with EOWNERDEAD and must roll back the
+ * transfer exactly as a process that locks after the death does
+ * (test_robust_repair).
+ */
+static _Atomic int *paused_flag;
+
+static void
+pause_at_write_to(struct ledger *l, unsigned step, void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (step != BANK_STEP_WRITE_TO)
+		return;
+	atomic_store(paused_flag, 1);
+	for (;;)
+		pause();
+}
+
+struct waiter_report {
+	int32_t r1, r0;
+	int64_t b1, b0;
+	uint64_t repairs;
+};
+
+#define KILL_TRIALS	10
+
+/* One trial; returns a description of what went wrong, or NULL. */
+static const char *
+killed_while_waited(enum sync_kind k, _Atomic int *flag, char *why,
+    size_t len)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct waiter_report wr;
+	struct ledger l, m;
+	struct bank_check bc;
+	uint64_t t0;
+	int p[2], st, ws = -1, ds;
+	pid_t holder, waiter;
+	ssize_t n;
+
+	atomic_store(flag, 0);
+	new_ledger(name, sizeof(name), 4, 1000, k, &l);
+	fflush(NULL);
+	holder = check_fork();
+	ck_assert_int_ge(holder, 0);
+	if (holder == 0) {
+		paused_flag = flag;
+		if (ledger_attach(name, &m) < 0)
+			_exit(2);
+		m.sync = sync_get(k);
+		if (ledger_join(&m) < 0)
+			_exit(2);
+		m.step = pause_at_write_to;
+		bank_transfer(&m, 0, 1, 500);
+		_exit(3);	/* not reached */
+	}
+	t0 = now_ms();
+	while (!atomic_load(flag) && now_ms() - t0 < 10000)
+		sleep_ms(1);
+	ck_assert_int_eq(pipe(p), 0);
+	fflush(NULL);
+	waiter = check_fork();
+	ck_assert_int_ge(waiter, 0);
+	if (waiter == 0) {
+		close(p[0]);
+		memset(&wr, 0, sizeof(wr));
+		if (ledger_attach(name, &m) < 0)
+			_exit(2);
+		m.sync = sync_get(k);
+		if (ledger_join(&m) < 0)
+			_exit(2);
+		wr.r1 = bank_balance(&m, 1, &wr.b1);
+		wr.r0 = bank_balance(&m, 0, &wr.b0);
+		wr.repairs = ld_u64(&m.slots[m.slot].repairs);
+		if (write(p[1], &wr, sizeof(wr)) != (ssize_t)sizeof(wr))
+			_exit(4);
+		ledger_detach(&m);
+		_exit(0);
+	}
+	close(p[1]);
+	/*
+	 * Kill the holder as soon as the waiter waits for account 1: spin,
+	 * do not sleep, so the kill comes while the waiter is freshly asleep
+	 * (as when the crash lesson kills a busy worker).
+	 */
+	ds = slot_of_pid(&l, holder);
+	t0 = now_ms();
+	while (now_ms() - t0 < 10000) {
+		ws = slot_of_pid(&l, waiter);
+		if (ws >= 0 && ld_i64(&l.slots[ws].waits) == 1)
+			break;
+	}
+	kill(holder, SIGKILL);
+	ledger_unlink(name);
+	while (waitpid(holder, &st, 0) == -1 && errno == EINTR)
+		;
+	do
+		n = read(p[0], &wr, sizeof(wr));
+	while (n == -1 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(waiter, &st, 0) == -1 && errno == EINTR)
+		;
+	ck_assert_int_ge(ws, 0);
+	ck_assert_int_ge(ds, 0);
+	ck_assert_msg(n == (ssize_t)sizeof(wr), "waiter sent no report "
+	    "(status %#x)", st);
+	ck_assert_lab_eq(wr.r1, 0);
+	ck_assert_lab_eq(wr.r0, 0);
+	bank_check(&l, &bc);
+	snprintf(why, len, "waiter read %lld/%lld and made %llu repairs; "
+	    "balances now %lld/%lld, lost_cents %lld, dead slot %s",
+	    (long long)wr.b0, (long long)wr.b1,
+	    (unsigned long long)wr.repairs,
+	    (long long)ld_i64(&l.acct[0].balance),
+	    (long long)ld_i64(&l.acct[1].balance),
+	    (long long)bc.lost_cents,
+	    ld_u32(&l.slots[ds].state) == LEDGER_SLOT_FREE ? "freed" :
+	    "still listing its holds");
+	if (wr.b1 != 1000 || wr.b0 != 1000 || !bc.is_ok ||
+	    ld_u32(&l.slots[ds].state) != LEDGER_SLOT_FREE) {
+		ledger_detach(&l);
+		return why;
+	}
+	ledger_detach(&l);
+	return NULL;
+}
+
+/* _i: 0 robust, 1 ordered. */
+START_TEST(test_repair_holder_killed_while_waited)
+{
+	enum sync_kind k = _i ? SYNC_ORDERED : SYNC_ROBUST;
+	char why[256], first[256] = "";
+	_Atomic int *flag;
+	int t, bad = 0;
+
+	flag = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_msg(flag != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (t = 0; t < KILL_TRIALS; t++)
+		if (killed_while_waited(k, flag, why, sizeof(why)) != NULL)
+			if (bad++ == 0)
+				snprintf(first, sizeof(first), "%s", why);
+	munmap(flag, 4096);
+	note("# holder killed while waited (%s): %d of %d trials not "
+	    "rolled back\n", ledger_sync_name(k), bad, KILL_TRIALS);
+	ck_assert_msg(bad == 0, "%s: %d of %d trials not rolled back; first: "
+	    "%s", ledger_sync_name(k), bad, KILL_TRIALS, first);
+}
+END_TEST
+
+/* _i: bit 0 = direction (0: 0->1, 1: 1->0), bit 1 = robust / ordered. */
+START_TEST(test_robust_repair)
+{
+	enum sync_kind k = (_i & 2) ? SYNC_ORDERED : SYNC_ROBUST;
+	uint32_t from = (_i & 1) ? 1 : 0, to = 1 - from;
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger_slot *me, *dead;
+	struct ledger l;
+	int64_t b;
+	int ds;
+	pid_t pid;
+
+	new_ledger(name, sizeof(name), 4, 1000, k, &l);
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	pid = kill_mid_transfer(name, k, from, to, 500);
+	ledger_unlink(name);
+
+	/* It died half-way: debited, not credited, both locks held. */
+	ds = slot_of_pid(&l, pid);
+	ck_assert_int_ge(ds, 0);
+	dead = &l.slots[ds];
+	ck_assert_int_eq(ledger_slot_alive(&l, ds), 0);
+	ck_assert_int_eq(ld_i64(&l.acct[from].balance), 500);
+	ck_assert_int_eq(ld_i64(&l.acct[to].balance), 1000);
+	ck_assert_uint_eq(ld_u32(&dead->journal.state), LEDGER_J_BEGUN);
+	ck_assert_int_eq(ledger_holder_of(&l, from), ds);
+	ck_assert_int_eq(ledger_holder_of(&l, to), ds);
+	/* A slot awaiting repair is not reaped. */
+	ck_assert_int_eq(ledger_reap_slot(&l, ds), 0);
+	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 0);
+
+	/* The next locker gets EOWNERDEAD inside and rolls the debit back. */
+	ck_assert_lab_eq(bank_balance(&l, from, &b), 0);
+	ck_assert_int_eq(b, 1000);
+	me = &l.slots[l.slot];
+	ck_assert_uint_ge(ld_u64(&l.hdr->repairs), 1);
+	ck_assert_uint_ge(ld_u64(&me->repairs), 1);
+	ck_assert_uint_eq(me->repair.seen, 1);
+	ck_assert_int_eq(me->repair.dead_pid, pid);
+	ck_assert_uint_eq(me->repair.op, LEDGER_OP_TRANSFER);
+	ck_assert_uint_eq(me->repair.acct, from);
+	ck_assert_int_eq(me->repair.amount, 500);
+	ck_assert_int_eq(me->repair.found, 500);
+	ck_assert_int_eq(me->repair.restored, 1000);
+	ck_assert_uint_eq(me->repair.journal, LEDGER_J_BEGUN);
+
+	ck_assert_lab_eq(bank_balance(&l, to, &b), 0);
+	ck_assert_int_eq(b, 1000);
+	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 2);
+	ck_assert_int_eq(me->repair.dead_pid, pid);
+	/* Both holds repaired: the dead slot was folded and freed. */
+	ck_assert_int_eq(ld_u32(&dead->state), LEDGER_SLOT_FREE);
+	ck_assert_int_eq(ledger_holder_of(&l, from), -1);
+	ck_assert_int_eq(ledger_holder_of(&l, to), -1);
+	assert_check_ok(&l, "after repair");
+
+	/* The mutexes are consistent again: transfers work both ways. */
+	ck_assert_lab_eq(bank_transfer(&l, from, to, 100), 0);
+	ck_assert_lab_eq(bank_transfer(&l, to, from, 30), 0);
+	ck_assert_int_eq(ld_i64(&l.acct[from].balance), 930);
+	ck_assert_int_eq(ld_i64(&l.acct[to].balance), 1070);
+	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 2);
+	assert_check_ok(&l, "after further transfers");
+	ledger_detach(&l);
+}
+END_TEST
+
+/* Repair through a transfer rather than an inquiry. */
+START_TEST(test_robust_repair_by_transfer)
+{
+	enum sync_kind k = _i ? SYNC_ORDERED : SYNC_ROBUST;
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+	pid_t pid;
+
+	new_ledger(name, sizeof(name), 4, 1000, k, &l);
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	pid = kill_mid_transfer(name, k, 0, 1, 700);
+	ledger_unlink(name);
+	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 300);
+	/* Locks 1 and 0 (in some order), both of a dead owner. */
+	ck_assert_lab_eq(bank_transfer(&l, 1, 0, 1), 0);
+	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 1001);
+	ck_assert_int_eq(ld_i64(&l.acct[1].balance), 999);
+	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 2);
+	ck_assert_int_eq(l.slots[l.slot].repair.dead_pid, pid);
+	ck_assert_int_eq(slot_of_pid(&l, pid), -1);
+	assert_check_ok(&l, "after repair by transfer");
+	ledger_detach(&l);
+}
+END_TEST
+
+START_TEST(test_semaphore_holder_dies)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger l;
+	uint64_t t0, ms;
+	int64_t b;
+	pid_t pid;
+	int r;
+
+	new_ledger(name, sizeof(name), 4, 1000, SYNC_SEMAPHORE, &l);
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	pid = kill_mid_transfer(name, SYNC_SEMAPHORE, 0, 1, 500);
+	ledger_unlink(name);
+	ck_assert_int_eq(ld_i32(&l.hdr->sem_holder), slot_of_pid(&l, pid));
+
+	l.lock_timeout_ms = 2000;
+	t0 = now_ms();
+	r = bank_balance(&l, 2, &b);
+	ms = now_ms() - t0;
+	note("# semaphore holder death reported after %llu ms\n",
+	    (unsigned long long)ms);
+	ck_assert_lab_eq(r, -LAB_EHOLDERDEAD);
+	ck_assert_uint_lt(ms, 1500);
+	ck_assert_int_eq(l.blocker_pid, pid);
+	/* Nothing can proceed, and nothing was repaired. */
+	l.blocker_pid = 0;
+	r = bank_transfer(&l, 2, 3, 1);
+	ck_assert_lab_eq(r, -LAB_EHOLDERDEAD);
+	ck_assert_int_eq(l.blocker_pid, pid);
+	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 500);
+	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 0);
+	/* Our slot does not wait any more. */
+	ck_assert_int_eq(ld_i64(&l.slots[l.slot].waits), LEDGER_NONE);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* ------------------------------------------------ e/f. opposite transfers */
+
+/*
+ * Two workers: one transfers 0 -> 1, the other 1 -> 0, one cent at a
+ * time.  Collects both reports; while waiting, looks for the wait-for
+ * cycle through either worker's slot.
+ */
+struct opposite {
+	struct kid kids[2];
+	bool ready;
+	bool saw_cycle;
+	int cycle[4];
+	int cycle_len;
+	uint64_t ms_first_report;
+};
+
+static void
+run_opposite(struct ledger *l, const char *name, enum sync_kind k, long ops,
+    unsigned lock_timeout_ms, bool stop_on_error, struct opposite *o)
+{
+	struct gate *g = gate_new();
+	struct pollfd pfd[2];
+	struct job job;
+	int slots[2] = { -1, -1 }, got = 0, i;
+	uint64_t t0, deadline;
+
+	memset(o, 0, sizeof(*o));
+	memset(&job, 0, sizeof(job));
+	job.cpu = -1;
+	snprintf(job.name, sizeof(job.name), "%s", name);
+	job.kind = k;
+	job.ops = ops;
+	job.max_amount = 1;
+	job.lock_timeout_ms = lock_timeout_ms;
+	job.stop_on_lock_error = stop_on_error;
+	for (i = 0; i < 2; i++) {
+		job.from = i;
+		job.to = 1 - i;
+		kid_start(&o->kids[i], &job, g);
+	}
+	o->ready = gate_wait_ready(g, 2, name);
+	for (i = 0; i < 2; i++)
+		slots[i] = slot_of_pid(l, o->kids[i].pid);
+	t0 = now_ms();
+	deadline = t0 + 20000;
+	atomic_store_explicit(&g->go, 1, memory_order_release);
+	/* Until the first report: watch the wait-for graph. */
+	for (i = 0; i < 2; i++) {
+		pfd[i].fd = o->kids[i].fd;
+		pfd[i].events = POLLIN;
+	}
+	while (stop_on_error && got == 0 && now_ms() < deadline) {
+		for (i = 0; i < 2 && !o->saw_cycle; i++) {
+			int n;
+
+			if (slots[i] < 0)
+				continue;
+			n = sync_find_cycle(l, slots[i], o->cycle, 4);
+			if (n > 0) {
+				o->saw_cycle = true;
+				o->cycle_len = n;
+			}
+		}
+		if (poll(pfd, 2, 1) > 0)
+			got = 1;
+	}
+	o->ms_first_report = now_ms() - t0;
+	/* After a first report (deadlock mode), stop the other one too. */
+	if (stop_on_error)
+		atomic_store(&g->stop, 1);
+	for (i = 0; i < 2; i++)
+		kid_finish(&o->kids[i]);
+	if (!stop_on_error)
+		o->ms_first_report = now_ms() - t0;
+	munmap(g, 4096);
+}
+
+START_TEST(test_robust_deadlock_detected)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct opposite o;
+	struct ledger l;
+	int i, dead = 0;
+
+	new_ledger(name, sizeof(name), 2, 1000000000, SYNC_ROBUST, &l);
+	/* 10^7 transfers would take seconds; AB/BA deadlocks in < 1 ms. */
+	run_opposite(&l, name, SYNC_ROBUST, 10000000, 300, true, &o);
+	ck_assert_int_eq(o.ready, 1);
+	for (i = 0; i < 2; i++) {
+		kid_assert_clean(&o.kids[i], i);
+		note("# deadlock worker %d: done %lld, first lock error %d "
+		    "(%s) after %lld ms\n", i, (long long)o.kids[i].rep.done,
+		    o.kids[i].rep.lock_err,
+		    lab_strerror(o.kids[i].rep.lock_err),
+		    (long long)o.kids[i].rep.ms_to_lock_err);
+		if (o.kids[i].rep.lock_err == -LAB_EDEADLK)
+			dead++;
+	}
+	note("# deadlock reported after %llu ms, cycle seen by parent: %s\n",
+	    (unsigned long long)o.ms_first_report, o.saw_cycle ? "yes" : "no");
+	ck_assert_int_ge(dead, 1);
+	ck_assert_uint_lt(o.ms_first_report, 5000);
+	/* While they were stuck, the parent saw the 2-cycle. */
+	ck_assert_int_eq(o.saw_cycle, 1);
+	ck_assert_int_eq(o.cycle_len, 2);
+	ck_assert_int_ne(o.cycle[0], o.cycle[1]);
+	/* A refused-by-deadlock transfer changed nothing. */
+	assert_check_ok(&l, "after deadlock");
+	ck_assert_int_eq(bank_total_unlocked(&l), 2000000000);
+	ledger_detach(&l);
+}
+END_TEST
+
+START_TEST(test_ordered_no_deadlock)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct opposite o;
+	struct ledger l;
+	int i;
+
+	new_ledger(name, sizeof(name), 2, 1000000000, SYNC_ORDERED, &l);
+	run_opposite(&l, name, SYNC_ORDERED, 100000, 300, false, &o);
+	ck_assert_int_eq(o.ready, 1);
+	note("# ordered opposite transfers: %llu ms\n",
+	    (unsigned long long)o.ms_first_report);
+	for (i = 0; i < 2; i++) {
+		kid_assert_clean(&o.kids[i], i);
+		ck_assert_int_eq(o.kids[i].rep.lock_err, 0);
+		ck_assert_int_eq(o.kids[i].rep.deadlocks, 0);
+		ck_assert_int_eq(o.kids[i].rep.timeouts, 0);
+		ck_assert_int_eq(o.kids[i].rep.refused, 0);
+	}
+	ck_assert_int_eq(o.kids[0].rep.done, 100000);
+	ck_assert_int_eq(o.kids[1].rep.done, 100000);
+	assert_check_ok(&l, "ordered opposite");
+	ck_assert_int_eq(bank_total_unlocked(&l), 2000000000);
+	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 1000000000);
+	ck_assert_int_eq(ld_i64(&l.acct[1].balance), 1000000000);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* ------------------------------------------------ g. audits under load */
+
+#define AUDIT_ACCTS	16
+#define AUDIT_OPEN	10000
+
+/* Balance writes so far (each bumps its account's version). */
+static uint64_t
+sum_versions(struct ledger *l)
+{
+	uint64_t sum = 0;
+	uint32_t i;
+
+	for (i = 0; i < l->naccounts; i++)
+		sum += ld_u32(&l->acct[i].version);
+	return sum;
+}
+
+/* Start 2 `ordered` workers moving money until stopped. */
+static struct gate *
+start_load(const char *name, struct kid *kids)
+{
+	struct gate *g = gate_new();
+	struct job job;
+	uint64_t seed = make_seed(), deadline;
+	int i;
+
+	memset(&job, 0, sizeof(job));
+	job.cpu = -1;
+	snprintf(job.name, sizeof(job.name), "%s", name);
+	/* Ordered workers never deadlock each other; the audit is the
+	 * parent's and uses its own variant. */
+	job.kind = SYNC_ORDERED;
+	job.ops = 0;
+	job.from = job.to = -1;
+	job.naccounts = AUDIT_ACCTS;
+	job.max_amount = 500;
+	note("# audit load seed %#llx\n", (unsigned long long)seed);
+	for (i = 0; i < 2; i++) {
+		job.seed = seed + (uint64_t)i;
+		kid_start(&kids[i], &job, g);
+	}
+	ck_assert_int_eq(gate_wait_ready(g, 2, name), 1);
+	atomic_store_explicit(&g->go, 1, memory_order_release);
+	deadline = now_ms() + 10000;
+	while (atomic_load(&g->progress) == 0 && now_ms() < deadline)
+		sleep_ms(1);
+	return g;
+}
+
+static void
+stop_load(struct gate *g, struct kid *kids)
+{
+	int i;
+
+	atomic_store(&g->stop, 1);
+	for (i = 0; i < 2; i++)
+		kid_finish(&kids[i]);
+	munmap(g, 4096);
+}
+
+START_TEST(test_audit_ordered_consistent)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	const int64_t total = AUDIT_ACCTS * AUDIT_OPEN;
+	struct sync_audit au;
+	struct kid kids[2];
+	struct ledger l;
+	struct gate *g;
+	int64_t bad_total = 0;
+	int i, n, bad = 0, err = 0, inconsistent = 0;
+	uint32_t max_attempts = 0;
+	uint64_t writes0, writes1, deadline;
+
+	new_ledger(name, sizeof(name), AUDIT_ACCTS, AUDIT_OPEN, SYNC_ORDERED,
+	    &l);
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	g = start_load(name, kids);
+	/*
+	 * An ordered audit that cannot get a quiet double collect holds
+	 * every lock and starves the writers, so count their writes (the
+	 * versions) and go on until some happened during the audits.
+	 */
+	writes0 = sum_versions(&l);
+	deadline = now_ms() + 10000;
+	for (n = 0; n < 300 || (sum_versions(&l) - writes0 < 100 &&
+	    now_ms() < deadline); n++) {
+		int r = bank_audit(&l, &au);
+
+		if (r < 0) {
+			err = r;
+			break;
+		}
+		if (!au.is_consistent)
+			inconsistent++;
+		if (au.total != total) {
+			bad++;
+			bad_total = au.total;
+		}
+		if (au.attempts > max_attempts)
+			max_attempts = au.attempts;
+	}
+	writes1 = sum_versions(&l);
+	stop_load(g, kids);
+	note("# ordered audit: %d audits, %d wrong, max attempts %u, "
+	    "%llu balance writes meanwhile\n", n, bad, max_attempts,
+	    (unsigned long long)(writes1 - writes0));
+	for (i = 0; i < 2; i++)
+		kid_assert_clean(&kids[i], i);
+	ck_assert_lab_eq(err, 0);
+	ck_assert_msg(bad == 0, "%d of %d ordered audits were wrong (e.g. "
+	    "%lld, want %lld)", bad, n, (long long)bad_total, (long long)total);
+	ck_assert_int_eq(inconsistent, 0);
+	/* The load really ran during the audits. */
+	ck_assert_uint_gt(writes1 - writes0, 0);
+	assert_check_ok(&l, "after ordered audits");
+	ledger_detach(&l);
+}
+END_TEST
+
+START_TEST(test_audit_robust_sees_wrong_total)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	const int64_t total = AUDIT_ACCTS * AUDIT_OPEN;
+	struct sync_audit au;
+	struct kid kids[2];
+	struct ledger l;
+	struct gate *g;
+	int64_t wrong = total;
+	int i, n, err = 0, consistent = 0;
+	uint64_t deadline;
+
+	new_ledger(name, sizeof(name), AUDIT_ACCTS, AUDIT_OPEN, SYNC_ROBUST,
+	    &l);
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	g = start_load(name, kids);
+	deadline = now_ms() + 10000;
+	for (n = 0; n < 20000 && wrong == total && now_ms() < deadline; n++) {
+		int r = bank_audit(&l, &au);
+
+		if (r < 0) {
+			err = r;
+			break;
+		}
+		if (au.is_consistent)
+			consistent++;
+		wrong = au.total;
+	}
+	stop_load(g, kids);
+	note("# robust audit: wrong total %lld (want %lld) after %d "
+	    "audits\n", (long long)wrong, (long long)total, n);
+	for (i = 0; i < 2; i++)
+		kid_assert_clean(&kids[i], i);
+	ck_assert_lab_eq(err, 0);
+	ck_assert_int_eq(consistent, 0);
+	/* One account at a time, each locked: a total that never existed. */
+	ck_assert_int_ne(wrong, total);
+	assert_check_ok(&l, "after robust audits");
+	ledger_detach(&l);
+}
+END_TEST
+
+START_TEST(test_audit_none_inconsistent)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct sync_audit au;
+	struct ledger l;
+
+	new_ledger(name, sizeof(name), AUDIT_ACCTS, AUDIT_OPEN, SYNC_NONE, &l);
+	ledger_unlink(name);
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_lab_eq(bank_audit(&l, &au), 0);
+	ck_assert_int_eq(au.is_consistent, 0);
+	ck_assert_int_eq(au.total, AUDIT_ACCTS * AUDIT_OPEN);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* ------------------------------------------------------------ suite */
+
+static TCase *
+tcase(Suite *s, const char *name, double timeout)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_unchecked_fixture(tc, names_setup, names_sweep);
+	tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+static Suite *
+sync_suite(void)
+{
+	Suite *s = suite_create("sync");
+	TCase *tc;
+
+	tc = tcase(s, "total_kept", 60);
+	tcase_add_loop_test(tc, test_stress_total_kept, SYNC_SEMAPHORE,
+	    SYNC_COUNT);
+
+	tc = tcase(s, "lost_updates", 60);
+	tcase_add_test(tc, test_none_loses_updates);
+
+	tc = tcase(s, "robust_repair", 30);
+	tcase_add_loop_test(tc, test_robust_repair, 0, 4);
+	tcase_add_loop_test(tc, test_robust_repair_by_transfer, 0, 2);
+	tcase_add_loop_test(tc, test_repair_holder_killed_while_waited, 0,
+	    2);
+
+	tc = tcase(s, "holder_death", 30);
+	tcase_add_test(tc, test_semaphore_holder_dies);
+
+	tc = tcase(s, "deadlock", 60);
+	tcase_add_test(tc, test_robust_deadlock_detected);
+	tcase_add_test(tc, test_ordered_no_deadlock);
+
+	tc = tcase(s, "audit", 60);
+	tcase_add_test(tc, test_audit_ordered_consistent);
+	tcase_add_test(tc, test_audit_robust_sees_wrong_total);
+	tcase_add_test(tc, test_audit_none_inconsistent);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(sync_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
