@@ -18,11 +18,13 @@
 
 static const char *const bank_step_names[BANK_STEP_COUNT] = {
 	[BANK_STEP_LOCK] = "lock",
+	[BANK_STEP_FIRST_LOCK] = "first_lock",
 	[BANK_STEP_READ_FROM] = "read_from",
 	[BANK_STEP_READ_TO] = "read_to",
 	[BANK_STEP_WRITE_FROM] = "write_from",
 	[BANK_STEP_WRITE_TO] = "write_to",
 	[BANK_STEP_UNLOCK] = "unlock",
+	[BANK_STEP_AUDIT_READ] = "audit_read",
 };
 
 const char *
@@ -42,13 +44,6 @@ bank_step_parse(const char *s)
 		if (strcmp(s, bank_step_names[i]) == 0)
 			return (int)i;
 	return -1;
-}
-
-static inline void
-bank_step(struct ledger *l, unsigned step)
-{
-	if (l->step != NULL)
-		l->step(l, step, l->step_arg);
 }
 
 /* Widen the gap between read and write, so a race shows within few ops. */
@@ -160,7 +155,7 @@ bank_refuse(struct ledger *l, uint32_t a, uint32_t b, bool pair, int code)
 		l->sync->unlock_pair(l, a, b);
 	else
 		l->sync->unlock_one(l, a);
-	bank_step(l, BANK_STEP_UNLOCK);
+	ledger_step(l, BANK_STEP_UNLOCK, a, 0);
 	return code;
 }
 
@@ -172,21 +167,21 @@ bank_deposit(struct ledger *l, uint32_t a, int64_t cents)
 
 	if ((r = bank_check_args(l, a, cents)) < 0)
 		return r;
-	bank_step(l, BANK_STEP_LOCK);
+	ledger_step(l, BANK_STEP_LOCK, a, 0);
 	if ((r = l->sync->lock_one(l, a)) < 0)
 		return r;
 	bank_read(l, a, &rd);
-	bank_step(l, BANK_STEP_READ_TO);
+	ledger_step(l, BANK_STEP_READ_TO, a, rd.balance);
 	if (rd.balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, a, a, false, -LAB_EAMOUNT);
 	bank_journal(l, LEDGER_OP_DEPOSIT, cents, 1, &a, &rd);
 	bank_window(l);
 	bank_write(l, a, &rd, rd.balance + cents);
 	l->slots[l->slot].counters.deposited += cents;
-	bank_step(l, BANK_STEP_WRITE_TO);
+	ledger_step(l, BANK_STEP_WRITE_TO, a, rd.balance + cents);
 	bank_done(l);
 	l->sync->unlock_one(l, a);
-	bank_step(l, BANK_STEP_UNLOCK);
+	ledger_step(l, BANK_STEP_UNLOCK, a, 0);
 	return 0;
 }
 
@@ -198,21 +193,21 @@ bank_withdraw(struct ledger *l, uint32_t a, int64_t cents)
 
 	if ((r = bank_check_args(l, a, cents)) < 0)
 		return r;
-	bank_step(l, BANK_STEP_LOCK);
+	ledger_step(l, BANK_STEP_LOCK, a, 0);
 	if ((r = l->sync->lock_one(l, a)) < 0)
 		return r;
 	bank_read(l, a, &rd);
-	bank_step(l, BANK_STEP_READ_FROM);
+	ledger_step(l, BANK_STEP_READ_FROM, a, rd.balance);
 	if (rd.balance < cents)
 		return bank_refuse(l, a, a, false, -LAB_EFUNDS);
 	bank_journal(l, LEDGER_OP_WITHDRAW, cents, 1, &a, &rd);
 	bank_window(l);
 	bank_write(l, a, &rd, rd.balance - cents);
 	l->slots[l->slot].counters.withdrawn += cents;
-	bank_step(l, BANK_STEP_WRITE_FROM);
+	ledger_step(l, BANK_STEP_WRITE_FROM, a, rd.balance - cents);
 	bank_done(l);
 	l->sync->unlock_one(l, a);
-	bank_step(l, BANK_STEP_UNLOCK);
+	ledger_step(l, BANK_STEP_UNLOCK, a, 0);
 	return 0;
 }
 
@@ -229,27 +224,27 @@ bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 		return -LAB_EACCOUNT;
 	if (from == to)
 		return -LAB_ESAME;
-	bank_step(l, BANK_STEP_LOCK);
+	ledger_step(l, BANK_STEP_LOCK, from, 0);
 	if ((r = l->sync->lock_pair(l, from, to)) < 0)
 		return r;
 	bank_read(l, from, &rd[0]);
-	bank_step(l, BANK_STEP_READ_FROM);
+	ledger_step(l, BANK_STEP_READ_FROM, from, rd[0].balance);
 	if (rd[0].balance < cents)
 		return bank_refuse(l, from, to, true, -LAB_EFUNDS);
 	bank_read(l, to, &rd[1]);
-	bank_step(l, BANK_STEP_READ_TO);
+	ledger_step(l, BANK_STEP_READ_TO, to, rd[1].balance);
 	if (rd[1].balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, from, to, true, -LAB_EAMOUNT);
 	bank_journal(l, LEDGER_OP_TRANSFER, cents, 2, acct, rd);
 	bank_window(l);
 	bank_write(l, from, &rd[0], rd[0].balance - cents);
-	bank_step(l, BANK_STEP_WRITE_FROM);
+	ledger_step(l, BANK_STEP_WRITE_FROM, from, rd[0].balance - cents);
 	bank_write(l, to, &rd[1], rd[1].balance + cents);
-	bank_step(l, BANK_STEP_WRITE_TO);
+	ledger_step(l, BANK_STEP_WRITE_TO, to, rd[1].balance + cents);
 	l->slots[l->slot].counters.moved += cents;
 	bank_done(l);
 	l->sync->unlock_pair(l, from, to);
-	bank_step(l, BANK_STEP_UNLOCK);
+	ledger_step(l, BANK_STEP_UNLOCK, from, 0);
 	return 0;
 }
 

@@ -17,14 +17,20 @@
 #include "ledger.h"
 #include "sync.h"
 
-/* Step points inside the operations, in the order a transfer passes them. */
+/*
+ * Step points inside the operations, in the order a transfer passes them.
+ * A step point is reached after the action it names.
+ */
 enum bank_step {
-	BANK_STEP_LOCK = 1,	/* about to lock (wait may follow) */
+	BANK_STEP_LOCK = 1,	/* about to lock (a wait may follow) */
+	BANK_STEP_FIRST_LOCK,	/* holds the first of two locks (robust,
+				 * ordered): where opposite transfers meet */
 	BANK_STEP_READ_FROM,	/* has read the source balance */
 	BANK_STEP_READ_TO,	/* has read the destination balance */
 	BANK_STEP_WRITE_FROM,	/* has written the source (debit) */
 	BANK_STEP_WRITE_TO,	/* has written the destination (credit) */
 	BANK_STEP_UNLOCK,	/* has released its locks */
+	BANK_STEP_AUDIT_READ,	/* an audit has read one account */
 	BANK_STEP_COUNT
 };
 

@@ -133,6 +133,12 @@ struct ledger_slot {
 	struct ledger_lost lost;
 	_Atomic uint64_t repairs;	/* dead owners' locks it repaired */
 	struct ledger_repair repair;	/* the last of them */
+	/* Schedules (schedule.c): the scheduler parks and releases us. */
+	_Atomic uint32_t sched_parked;	/* step parked at; 0 while running */
+	_Atomic uint32_t sched_target;	/* run to this step; 0: the next */
+	_Atomic uint64_t sched_go;	/* the scheduler bumps it to release */
+	_Atomic int64_t note_acct;	/* the account the step touched */
+	_Atomic int64_t note_value;	/* the balance it read or wrote */
 };
 
 /* One cache line each: processes writing neighbours must not share one. */
@@ -192,6 +198,8 @@ struct ledger {
 	/* Step hook for schedules and kill points; NULL costs one branch. */
 	void (*step)(struct ledger *, unsigned step, void *arg);
 	void *step_arg;
+	int64_t step_acct;		/* what the step touched, for the hook */
+	int64_t step_value;
 	char name[LEDGER_NAME_MAX + 1];
 };
 
@@ -241,6 +249,20 @@ static inline bool
 ledger_index_ok(const struct ledger *l, int64_t idx)
 {
 	return idx >= 0 && (uint64_t)idx < l->naccounts;
+}
+
+/*
+ * A step point (enum bank_step): schedules park here, kill tests die here.
+ * acct and value say what the step touched (-1 and 0 when nothing).
+ */
+static inline void
+ledger_step(struct ledger *l, unsigned step, int64_t acct, int64_t value)
+{
+	if (l->step != NULL) {
+		l->step_acct = acct;
+		l->step_value = value;
+		l->step(l, step, l->step_arg);
+	}
 }
 
 /* Is the process owning slot i alive (its OFD lock held)? */

@@ -345,8 +345,14 @@ scenario_worker(const struct scenario_opts *o, unsigned i, uint64_t *rng,
 		w->to = 1;
 		w->stop_on_error = true;
 		if (o->kills > 0 && i < o->kills) {
-			w->die_step = 1 + (unsigned)(scenario_rand(rng) %
-			    (BANK_STEP_COUNT - 1));
+			/* The points every variant's transfer passes. */
+			static const unsigned points[] = { BANK_STEP_LOCK,
+			    BANK_STEP_READ_FROM, BANK_STEP_READ_TO,
+			    BANK_STEP_WRITE_FROM, BANK_STEP_WRITE_TO,
+			    BANK_STEP_UNLOCK };
+
+			w->die_step = points[scenario_rand(rng) %
+			    (sizeof(points) / sizeof(points[0]))];
 			w->die_after = 1 + scenario_rand(rng) % o->ops;
 		} else if (o->kills == 0 && i == 0) {
 			w->die_step = o->die_step;

@@ -2,6 +2,7 @@
  * sync_none: no locking at all.  This is the bug the lab is about: bank.c's
  * read-modify-write of a balance races with every other process's.
  */
+#include "bank.h"
 #include "sync_impl.h"
 
 static int
@@ -43,9 +44,13 @@ none_audit(struct ledger *l, struct sync_audit *out)
 	uint64_t sum = 0;
 	uint32_t i;
 
-	for (i = 0; i < l->naccounts; i++)
-		sum += (uint64_t)atomic_load_explicit(&l->acct[i].balance,
+	for (i = 0; i < l->naccounts; i++) {
+		int64_t b = atomic_load_explicit(&l->acct[i].balance,
 		    memory_order_relaxed);
+
+		sum += (uint64_t)b;
+		ledger_step(l, BANK_STEP_AUDIT_READ, i, b);
+	}
 	out->total = (int64_t)sum;
 	out->is_consistent = false;
 	out->attempts = 1;

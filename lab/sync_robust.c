@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bank.h"
 #include "lab.h"
 #include "sync_impl.h"
 
@@ -94,6 +95,7 @@ lock_two(struct ledger *l, uint32_t first, uint32_t second)
 
 	if ((r = robust_lock(l, first, 0)) < 0)
 		return r;
+	ledger_step(l, BANK_STEP_FIRST_LOCK, first, 0);
 	if ((r = robust_lock(l, second, 1)) < 0) {
 		robust_unlock(l, first, 0);
 		return r;
@@ -146,6 +148,7 @@ read_locked(struct ledger *l, uint32_t a, int64_t *bal, uint32_t *ver)
 	*bal = atomic_load_explicit(&l->acct[a].balance, memory_order_relaxed);
 	*ver = atomic_load_explicit(&l->acct[a].version, memory_order_relaxed);
 	robust_unlock(l, a, -1);
+	ledger_step(l, BANK_STEP_AUDIT_READ, a, *bal);
 	return 0;
 }
 
@@ -218,6 +221,9 @@ hold_all(struct ledger *l, uint64_t *sum)
 		}
 		*sum += (uint64_t)atomic_load_explicit(&l->acct[i].balance,
 		    memory_order_relaxed);
+		ledger_step(l, BANK_STEP_AUDIT_READ, i,
+		    atomic_load_explicit(&l->acct[i].balance,
+		    memory_order_relaxed));
 	}
 	for (j = l->naccounts; j-- > 0;)
 		robust_unlock(l, j, -1);

@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "lab.h"
+#include "bank.h"
 #include "sync_impl.h"
 
 static int
@@ -101,9 +102,13 @@ sem_audit(struct ledger *l, struct sync_audit *out)
 
 	if ((r = sem_lock(l)) < 0)
 		return r;
-	for (i = 0; i < l->naccounts; i++)
-		sum += (uint64_t)atomic_load_explicit(&l->acct[i].balance,
+	for (i = 0; i < l->naccounts; i++) {
+		int64_t b = atomic_load_explicit(&l->acct[i].balance,
 		    memory_order_relaxed);
+
+		sum += (uint64_t)b;
+		ledger_step(l, BANK_STEP_AUDIT_READ, i, b);
+	}
 	sem_unlock(l);
 	out->total = (int64_t)sum;
 	out->is_consistent = true;

@@ -135,7 +135,8 @@ usage(FILE *f)
 "  --max-amount C    amounts are 1..C cents (default 100)\n"
 "  --from A --to B   every transfer goes from account A to account B\n"
 "  --die-step STEP --die-after N   SIGKILL the worker at step STEP\n"
-"                    (1 lock .. 6 unlock) of its N-th operation\n"
+"                    (1 lock, 2 first_lock, 3 read_from, 4 read_to,\n"
+"                    5 write_from, 6 write_to, 7 unlock) of its N-th op\n"
 "  --gate G          wait at start gate G (used by run)\n"
 "  --gate-count N    the N-th worker to reach the gate opens it\n"
 "  --stop-on-error   a worker stops at its first lock error\n"
@@ -497,7 +498,8 @@ take_number(struct cli *c, int ch, const char *arg)
 		    offsetof(struct cli, from) },
 		{ 'T', "--to", 0, LEDGER_ACCOUNTS_MAX - 1,
 		    offsetof(struct cli, to) },
-		{ 'D', "--die-step", 1, 6, offsetof(struct cli, die_step) },
+		{ 'D', "--die-step", 1, BANK_STEP_COUNT - 1,
+		    offsetof(struct cli, die_step) },
 		{ 'A', "--die-after", 1, INT64_MAX,
 		    offsetof(struct cli, die_after) },
 		{ 't', "--timeout", 1, 3600000, offsetof(struct cli, timeout) },

@@ -395,6 +395,8 @@ START_TEST(test_step_names)
 	ck_assert_str_eq(bank_step_name(BANK_STEP_WRITE_FROM), "write_from");
 	ck_assert_str_eq(bank_step_name(BANK_STEP_WRITE_TO), "write_to");
 	ck_assert_str_eq(bank_step_name(BANK_STEP_UNLOCK), "unlock");
+	ck_assert_str_eq(bank_step_name(BANK_STEP_FIRST_LOCK), "first_lock");
+	ck_assert_str_eq(bank_step_name(BANK_STEP_AUDIT_READ), "audit_read");
 	ck_assert_int_eq(bank_step_parse("bogus"), -1);
 	ck_assert_int_eq(bank_step_parse(""), -1);
 	ck_assert_int_eq(bank_step_parse("LOCK"), -1);
@@ -405,6 +407,7 @@ struct steps {
 	unsigned n;
 	unsigned step[16];
 	int64_t from_seen[16];	/* account 0's balance at each step */
+	unsigned first_locks;	/* first_lock points, counted apart */
 };
 
 static void
@@ -412,6 +415,11 @@ record_step(struct ledger *l, unsigned step, void *arg)
 {
 	struct steps *st = arg;
 
+	/* Only two-lock variants have it: the lists below leave it out. */
+	if (step == BANK_STEP_FIRST_LOCK) {
+		st->first_locks++;
+		return;
+	}
 	if (st->n < 16) {
 		st->from_seen[st->n] = ld_i64(&l->acct[0].balance);
 		st->step[st->n] = step;
@@ -458,6 +466,8 @@ START_TEST(test_step_order)
 	l.step_arg = &st;
 	ck_assert_lab_eq(bank_transfer(&l, 0, 1, 100), 0);
 	expect_steps(&st, transfer, 6);
+	ck_assert_uint_eq(st.first_locks, _i == SYNC_ROBUST ||
+	    _i == SYNC_ORDERED ? 1 : 0);
 	/* The debit is visible at write_from, not before. */
 	ck_assert_int_eq(st.from_seen[2], OPEN);
 	ck_assert_int_eq(st.from_seen[3], OPEN - 100);
