@@ -274,6 +274,21 @@ bank_audit(struct ledger *l, struct sync_audit *out)
 	return l->sync->audit(l, out);
 }
 
+int
+bank_recover(struct ledger *l, enum sync_kind v)
+{
+	struct sync_audit a;
+	int r;
+
+	if (v == SYNC_NONE)
+		return 0;
+	if ((r = ledger_join(l)) < 0)
+		return r;
+	l->sync = sync_get(v == SYNC_SEMAPHORE ? SYNC_SEMAPHORE : SYNC_ORDERED);
+	l->lock_timeout_ms = 1000;
+	return bank_audit(l, &a);
+}
+
 int64_t
 bank_total_unlocked(const struct ledger *l)
 {

@@ -44,6 +44,14 @@ int bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents);
 int bank_balance(struct ledger *l, uint32_t a, int64_t *cents);
 int bank_audit(struct ledger *l, struct sync_audit *out);
 
+/*
+ * Lock every account once, in order, as the next locker would, with the
+ * variant v: under robust and ordered this repairs what dead processes left
+ * half-done; under semaphore it tells whether its holder died
+ * (-LAB_EHOLDERDEAD, l->blocker_pid).  Joins if the caller has not.
+ */
+int bank_recover(struct ledger *l, enum sync_kind v);
+
 /* Sum of balances read without locks (for a quiescent ledger). */
 int64_t bank_total_unlocked(const struct ledger *l);
 

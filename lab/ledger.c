@@ -201,6 +201,7 @@ ledger_create(const char *name, const struct ledger_config *cfg,
 	struct ledger_header *h;
 	struct timespec now;
 	size_t accounts, slots, size;
+	int64_t total;
 	uint32_t i;
 	void *base;
 	int fd, r;
@@ -214,6 +215,17 @@ ledger_create(const char *name, const struct ledger_config *cfg,
 	if ((unsigned)cfg->sync >= SYNC_COUNT)
 		return -LAB_ESYNC;
 	if (cfg->balance > LEDGER_BALANCE_MAX / cfg->naccounts)
+		return -LAB_EAMOUNT;
+	for (i = 0, total = 0; cfg->balances != NULL && i < cfg->naccounts;
+	    i++) {
+		if (cfg->balances[i] < 0 ||
+		    cfg->balances[i] > LEDGER_AMOUNT_MAX)
+			return -LAB_EAMOUNT;
+		total += cfg->balances[i];
+	}
+	if (cfg->balances == NULL)
+		total = (int64_t)cfg->naccounts * cfg->balance;
+	if (total > LEDGER_BALANCE_MAX)
 		return -LAB_EAMOUNT;
 	ledger_offsets(cfg->naccounts, &accounts, &slots, &size);
 	ledger_path(name, path, sizeof(path));
@@ -244,7 +256,7 @@ ledger_create(const char *name, const struct ledger_config *cfg,
 	h->nslots = LEDGER_SLOTS;
 	h->sync = cfg->sync;
 	h->generation = ledger_random64();
-	h->initial_total = (int64_t)cfg->naccounts * cfg->balance;
+	h->initial_total = total;
 	h->accounts_off = accounts;
 	h->slots_off = slots;
 	h->creator = getpid();
@@ -261,7 +273,8 @@ ledger_create(const char *name, const struct ledger_config *cfg,
 	l->acct = (struct ledger_account *)((char *)base + accounts);
 	l->slots = (struct ledger_slot *)((char *)base + slots);
 	for (i = 0; i < cfg->naccounts; i++)
-		atomic_init(&l->acct[i].balance, cfg->balance);
+		atomic_init(&l->acct[i].balance, cfg->balances ?
+		    cfg->balances[i] : cfg->balance);
 	for (i = 0; i < LEDGER_SLOTS; i++) {
 		atomic_init(&l->slots[i].holds[0], LEDGER_NONE);
 		atomic_init(&l->slots[i].holds[1], LEDGER_NONE);

@@ -136,7 +136,8 @@ struct ledger_slot {
 	/* Schedules (schedule.c): the scheduler parks and releases us. */
 	_Atomic uint32_t sched_parked;	/* step parked at; 0 while running */
 	_Atomic uint32_t sched_target;	/* run to this step; 0: the next */
-	_Atomic uint64_t sched_go;	/* the scheduler bumps it to release */
+	_Atomic uint32_t sched_go;	/* bumped (and futex-woken) to release */
+	uint32_t sched_pad;
 	_Atomic int64_t note_acct;	/* the account the step touched */
 	_Atomic int64_t note_value;	/* the balance it read or wrote */
 };
@@ -208,6 +209,7 @@ struct ledger_config {
 	uint32_t naccounts;		/* 1 .. LEDGER_ACCOUNTS_MAX */
 	int64_t balance;		/* each account's opening cents */
 	enum sync_kind sync;
+	const int64_t *balances;	/* or naccounts of them (may be NULL) */
 };
 
 /* 0 if name is 1-64 of [A-Za-z0-9_-], else -LAB_ENAME. */

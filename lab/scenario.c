@@ -83,13 +83,21 @@ static const struct option scenario_longopts[] = {
 	{ "seed", required_argument, NULL, 'S' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "window", required_argument, NULL, 'w' },
-	{ "kills", required_argument, NULL, 'k' },
+	{ "kills", required_argument, NULL, 'N' },
 	{ "kill-at", required_argument, NULL, 'K' },
 	{ "kill-after", required_argument, NULL, 'A' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	/* The lesson's shipped schedule instead of a free run. */
+	{ "schedule", required_argument, NULL, 'c' },
+	{ "explore", required_argument, NULL, 'x' },
+	{ "runs", required_argument, NULL, 'r' },
+	{ "depth", required_argument, NULL, 'd' },
+	{ "shrink", no_argument, NULL, 'k' },
+	{ "repeat", required_argument, NULL, 'R' },
+	{ "permutation", required_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -120,6 +128,13 @@ scenario_usage(const struct scenario_opts *o)
 "  --kill-after N  ... in its N-th transfer (default 100)\n"
 "  --kills N       instead: N workers die at random points (from the seed)\n");
 	printf(
+"  --schedule \"...\" replay the lesson's shipped schedule (%s.sched) step\n"
+"                  by step with this permutation, or with the file's own\n"
+"                  permutations if the value is \"file\"\n"
+"  --explore MODE  run its interleavings: all, random, pct (--runs N,\n"
+"                  --depth D, --shrink, --repeat N, --permutation N)\n",
+	    in->name);
+	printf(
 "  --json          one JSON object instead of the text report\n"
 "  --quiet         only the verdict line\n"
 "  --help, --version\n\n"
@@ -139,6 +154,7 @@ scenario_defaults(enum scenario_kind k, const char *prog,
 	memset(o, 0, sizeof(*o));
 	o->kind = k;
 	o->prog = base ? base + 1 : prog;
+	sched_cli_defaults(&o->sched, prog);
 	if (parse_sync(o->prog, NULL, (int)in->buggy, &sync) < 0)
 		return LAB_EXIT_USAGE;
 	o->sync = (enum sync_kind)sync;
@@ -244,12 +260,13 @@ scenario_parse(enum scenario_kind k, int argc, char **argv,
 				return LAB_EXIT_USAGE;
 			o->window = (unsigned)v;
 			break;
-		case 'k':
+		case 'N':
 		case 'K':
 		case 'A':
 			if (k != SCENARIO_CRASH) {
-				fprintf(stderr, "%s: %s is an option of "
-				    "banklab-crash only\n", p, argv[optind - 1]);
+				fprintf(stderr, "%s: --%s is an option of "
+				    "banklab-crash only\n", p, ch == 'N' ? "kills" :
+				    ch == 'K' ? "kill-at" : "kill-after");
 				return LAB_EXIT_USAGE;
 			}
 			if (ch == 'K') {
@@ -261,15 +278,28 @@ scenario_parse(enum scenario_kind k, int argc, char **argv,
 					return LAB_EXIT_USAGE;
 				}
 				o->die_step = (unsigned)step;
-			} else if (parse_num_opt(p, ch == 'k' ? "--kills" :
-			    "--kill-after", optarg, ch == 'k' ? 0 : 1,
-			    ch == 'k' ? RUN_PROCS_MAX : 100000000, &v) < 0) {
+			} else if (parse_num_opt(p, ch == 'N' ? "--kills" :
+			    "--kill-after", optarg, ch == 'N' ? 0 : 1,
+			    ch == 'N' ? RUN_PROCS_MAX : 100000000, &v) < 0) {
 				return LAB_EXIT_USAGE;
-			} else if (ch == 'k') {
+			} else if (ch == 'N') {
 				o->kills = (unsigned)v;
 			} else {
 				o->die_after = (uint64_t)v;
 			}
+			break;
+		case 'c':
+		case 'x':
+		case 'r':
+		case 'd':
+		case 'k':
+		case 'R':
+		case 'P':
+			if (ch == 'c' && strcmp(optarg, "file") == 0)
+				optarg = NULL;	/* the file's permutations */
+			else if (sched_cli_option(&o->sched, ch, optarg) < 0)
+				return LAB_EXIT_USAGE;
+			o->is_scheduled = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -421,7 +451,7 @@ scenario_tick(struct ledger *l, struct spawn_set *set, void *arg)
 	w->r->deadlocks = 1;
 	w->r->cycle_len = len;
 	for (k = 0; k < len; k++) {
-		struct scenario_link *c = &w->r->cycle[k];
+		struct sync_link *c = &w->r->cycle[k];
 
 		c->pid = atomic_load(&l->slots[cyc[k]].pid);
 		c->waits = atomic_load(&l->slots[cyc[k]].waits);
@@ -431,28 +461,17 @@ scenario_tick(struct ledger *l, struct spawn_set *set, void *arg)
 	return 1;
 }
 
-/*
- * Lock every account once, in order, as the next locker would: under the
- * robust variants this repairs what dead workers left; under the semaphore
- * it tells whether its holder died.
- */
+/* Recover as the next locker would; note what that found. */
 static void
 scenario_sweep(struct ledger *l, const struct scenario_opts *o,
     struct scenario_result *r)
 {
-	struct sync_audit a;
-	int rc;
-
-	if (o->sync == SYNC_NONE || ledger_join(l) < 0)
-		return;
-	l->sync = sync_get(o->sync == SYNC_SEMAPHORE ? SYNC_SEMAPHORE :
-	    SYNC_ORDERED);
-	l->lock_timeout_ms = 1000;
-	rc = bank_audit(l, &a);
-	if (rc == -LAB_EHOLDERDEAD && !r->is_stuck) {
+	if (bank_recover(l, o->sync) == -LAB_EHOLDERDEAD && !r->is_stuck) {
 		r->is_stuck = true;
 		r->dead_holder = l->blocker_pid;
 	}
+	if (l->slot < 0)
+		return;
 	if (l->slots[l->slot].repair.seen && !r->has_repair) {
 		r->has_repair = true;
 		r->repair = l->slots[l->slot].repair;
@@ -519,7 +538,8 @@ scenario_judge(const struct scenario_opts *o, const struct bank_check *c,
 int
 scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 {
-	struct ledger_config cfg = { o->accounts, SCENARIO_BALANCE, o->sync };
+	struct ledger_config cfg = { .naccounts = o->accounts,
+	    .balance = SCENARIO_BALANCE, .sync = o->sync };
 	struct scenario_watch watch;
 	struct worker_config *each;
 	struct run_config rc;
@@ -891,6 +911,40 @@ scenario_json(const struct scenario_opts *o, const struct scenario_result *r)
 	return s;
 }
 
+/* The lesson step by step: its shipped schedule, under o's variant. */
+static int
+scenario_scheduled(struct scenario_opts *o)
+{
+	struct sched_spec *s;
+	char path[4096], err[512];
+	int rc;
+
+	if (sched_find_lesson(scenario_name(o->kind), path, sizeof(path)) < 0) {
+		fprintf(stderr, "%s: %s.sched: not found (set "
+		    "BANKLAB_SCHEDULES to the folder of the schedules)\n",
+		    o->prog, scenario_name(o->kind));
+		return LAB_EXIT_SYSTEM;
+	}
+	if ((s = malloc(sizeof(*s))) == NULL)
+		return LAB_EXIT_SYSTEM;
+	if (sched_parse_file(path, s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", o->prog, err);
+		free(s);
+		return LAB_EXIT_SYSTEM;
+	}
+	o->sched.prog = o->prog;
+	o->sched.file = path;
+	o->sched.is_lesson = true;
+	o->sched.sync = o->sync;
+	o->sched.has_sync = true;
+	o->sched.seed = o->seed;
+	o->sched.json = o->json;
+	o->sched.quiet = o->quiet;
+	rc = sched_cli_run(&o->sched, s);
+	free(s);
+	return rc;
+}
+
 int
 scenario_main(enum scenario_kind k, int argc, char **argv)
 {
@@ -901,6 +955,8 @@ scenario_main(enum scenario_kind k, int argc, char **argv)
 
 	if ((rc = scenario_parse(k, argc, argv, &o)) != 0)
 		return rc < 0 ? LAB_EXIT_OK : rc;
+	if (o.is_scheduled)
+		return scenario_scheduled(&o);
 	if ((rc = scenario_run(&o, &r)) < 0) {
 		fprintf(stderr, "%s: %s\n", o.prog, lab_strerror(rc));
 		return LAB_EXIT_SYSTEM;

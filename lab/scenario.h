@@ -18,6 +18,7 @@
 
 #include "ledger.h"
 #include "run.h"
+#include "sched_cli.h"
 
 enum scenario_kind {
 	SCENARIO_RACE = 0,
@@ -42,13 +43,9 @@ struct scenario_opts {
 	uint64_t die_after;
 	bool json;
 	bool quiet;
-};
-
-/* One process on a wait-for cycle. */
-struct scenario_link {
-	int32_t pid;
-	int64_t holds;			/* account it holds (next one waits) */
-	int64_t waits;			/* account it waits for */
+	/* --schedule, --explore ...: run the lesson's shipped schedule. */
+	bool is_scheduled;
+	struct sched_cli sched;
 };
 
 struct scenario_result {
@@ -63,7 +60,7 @@ struct scenario_result {
 	int64_t worst_deviation;
 	unsigned deadlocks;
 	int cycle_len;
-	struct scenario_link cycle[LEDGER_SLOTS];
+	struct sync_link cycle[LEDGER_SLOTS];
 	uint64_t repairs;
 	bool has_repair;
 	struct ledger_repair repair;	/* one repair, as the example */

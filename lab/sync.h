@@ -26,6 +26,14 @@ struct sync_audit {
 	uint32_t attempts;	/* collects it took */
 };
 
+/* One process on a wait-for cycle, as a report shows it. */
+struct sync_link {
+	int32_t pid;
+	int64_t holds;			/* account it holds (the one before
+					 * it on the cycle waits for it) */
+	int64_t waits;			/* account it waits for */
+};
+
 struct sync_ops {
 	const char *name;
 	enum sync_kind kind;

@@ -12,6 +12,7 @@
 
 #include "bank.h"
 #include "lab.h"
+#include "schedule.h"
 #include "sync_impl.h"
 #include "worker.h"
 
@@ -217,6 +218,24 @@ worker_op(struct ledger *l, const struct worker_config *c, uint64_t *rng,
 	}
 }
 
+/* Count one operation's outcome. */
+static void
+worker_count(struct ledger *l, int rc, struct worker_result *r)
+{
+	r->ops++;
+	if (rc == 0) {
+		r->done++;
+	} else if (rc == -LAB_EFUNDS) {
+		r->refused++;
+	} else {
+		r->failed++;
+		if (r->first_error == 0) {
+			r->first_error = rc;
+			r->blocker_pid = l->blocker_pid;
+		}
+	}
+}
+
 int
 worker_run(struct ledger *l, const struct worker_config *c,
     struct worker_result *r)
@@ -250,21 +269,10 @@ worker_run(struct ledger *l, const struct worker_config *c,
 		if (c->until_ops != 0 && worker_books_reached(l, c->until_ops))
 			break;
 		die.current = i + 1;
-		r->ops++;
 		rc = worker_op(l, c, &rng, r);
-		if (rc == 0) {
-			r->done++;
-		} else if (rc == -LAB_EFUNDS) {
-			r->refused++;
-		} else {
-			r->failed++;
-			if (r->first_error == 0) {
-				r->first_error = rc;
-				r->blocker_pid = l->blocker_pid;
-			}
-			if (c->stop_on_error)
-				break;
-		}
+		worker_count(l, rc, r);
+		if (rc != 0 && rc != -LAB_EFUNDS && c->stop_on_error)
+			break;
 	}
 	r->elapsed_s = worker_now() - start;
 	/* Copied out: the slot is cleared when we detach. */
@@ -275,6 +283,61 @@ worker_run(struct ledger *l, const struct worker_config *c,
 		l->step = NULL;
 		l->step_arg = NULL;
 	}
+	return r->first_error;
+}
+
+static int
+worker_script_op(struct ledger *l, const struct sched_op *o,
+    struct worker_result *r)
+{
+	int64_t cents;
+	int rc;
+
+	switch (o->kind) {
+	case SCHED_OP_DEPOSIT:
+		if ((rc = bank_deposit(l, o->a, o->amount)) == 0)
+			r->deposited += o->amount;
+		return rc;
+	case SCHED_OP_WITHDRAW:
+		if ((rc = bank_withdraw(l, o->a, o->amount)) == 0)
+			r->withdrawn += o->amount;
+		return rc;
+	case SCHED_OP_TRANSFER:
+		if ((rc = bank_transfer(l, o->a, o->b, o->amount)) == 0)
+			r->moved += o->amount;
+		return rc;
+	case SCHED_OP_AUDIT:
+		return worker_audit(l, r);
+	case SCHED_OP_BALANCE:
+		return bank_balance(l, o->a, &cents);
+	default:
+		return -EINVAL;
+	}
+}
+
+int
+worker_run_script(struct ledger *l, const struct sched_op *ops, int nops,
+    bool scheduled, struct worker_result *r)
+{
+	double start = worker_now();
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = l->pid;
+	if (scheduled) {
+		l->step = sched_worker_hook;
+		sched_worker_park(l, SCHED_START);
+	}
+	for (i = 0; i < nops; i++)
+		worker_count(l, worker_script_op(l, &ops[i], r), r);
+	if (scheduled) {
+		sched_worker_park(l, SCHED_END);
+		l->step = NULL;
+	}
+	r->elapsed_s = worker_now() - start;
+	r->lost = l->slots[l->slot].lost;
+	r->repair = l->slots[l->slot].repair;
+	r->repairs = atomic_load(&l->slots[l->slot].repairs);
 	return r->first_error;
 }
 

@@ -74,6 +74,15 @@ int worker_wait_gate(struct ledger *l, uint64_t g, unsigned count,
 int worker_run(struct ledger *l, const struct worker_config *c,
     struct worker_result *r);
 
+struct sched_op;
+
+/*
+ * Run a script of operations in order (schedules).  If scheduled, park at
+ * the start, at every step point the scheduler asks for, and at the end.
+ */
+int worker_run_script(struct ledger *l, const struct sched_op *ops, int nops,
+    bool scheduled, struct worker_result *r);
+
 /* One line of JSON (no newline) into a malloc'd string; NULL on ENOMEM. */
 char *worker_result_json(const struct worker_result *r);
 

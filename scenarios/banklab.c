@@ -22,6 +22,7 @@
 #include "parse.h"
 #include "report.h"
 #include "run.h"
+#include "schedule.h"
 #include "worker.h"
 
 #define PROG "banklab"
@@ -50,6 +51,8 @@ enum opt {
 	O_UNTIL = 1 << 20,
 	O_ASCENDING = 1 << 21,
 	O_GATE_COUNT = 1 << 22,
+	O_SCRIPT = 1 << 23,
+	O_SCHEDULED = 1 << 24,
 };
 
 /* Everything the command line said, checked. */
@@ -62,6 +65,8 @@ struct cli {
 	int64_t timeout, until_ops, gate_count;
 	const char *sync_arg;
 	enum worker_mix mix;
+	struct sched_op script[SCHED_OPS_MAX];
+	int nscript;
 };
 
 struct command {
@@ -100,6 +105,8 @@ static const struct option long_opts[] = {
 	{ "until-ops", required_argument, NULL, 'U' },
 	{ "ascending", no_argument, NULL, 'H' },
 	{ "gate-count", required_argument, NULL, 'C' },
+	{ "script", required_argument, NULL, 'X' },
+	{ "scheduled", no_argument, NULL, 'Y' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -139,6 +146,9 @@ usage(FILE *f)
 "                    5 write_from, 6 write_to, 7 unlock) of its N-th op\n"
 "  --gate G          wait at start gate G (used by run)\n"
 "  --gate-count N    the N-th worker to reach the gate opens it\n"
+"  --script OPS      do these operations instead: \"deposit A C; withdraw A C;\n"
+"                    transfer A B C; audit; balance A\" (separated by ;)\n"
+"  --scheduled       park at step points for a scheduler (banklab-sched)\n"
 "  --stop-on-error   a worker stops at its first lock error\n"
 "  --until-ops N     audit: stop once the books show N operations\n"
 "  --ascending       transfers always go to the higher account\n"
@@ -292,7 +302,11 @@ cmd_worker(struct cli *c)
 		return LAB_EXIT_USAGE;
 	}
 	worker_from_cli(c, &w);
-	r = worker_run(&l, &w, &res);
+	if (c->given & O_SCRIPT)
+		r = worker_run_script(&l, c->script, c->nscript,
+		    (c->given & O_SCHEDULED) != 0, &res);
+	else
+		r = worker_run(&l, &w, &res);
 	if (c->given & O_JSON) {
 		if ((json = worker_result_json(&res)) != NULL)
 			printf("%s\n", json);
@@ -447,7 +461,8 @@ cmd_destroy(struct cli *c)
 static const struct command commands[] = {
 	{ "create", cmd_create, O_ACCOUNTS | O_BALANCE | O_SYNC, true,
 	    "create NAME [--accounts N] [--balance CENTS] [--sync V]" },
-	{ "worker", cmd_worker, WORK_OPTS | O_GATE | O_GATE_COUNT, true,
+	{ "worker", cmd_worker, WORK_OPTS | O_GATE | O_GATE_COUNT | O_SCRIPT |
+	    O_SCHEDULED, true,
 	    "worker NAME [--ops N] [--mix M] [--seed S] [--sync V] [--json]" },
 	{ "run", cmd_run, WORK_OPTS | O_PROCS | O_TIMEOUT, true,
 	    "run NAME --procs P [--ops N] [--mix M] [--seed S] [--sync V]" },
@@ -519,7 +534,7 @@ take_number(struct cli *c, int ch, const char *arg)
 static unsigned
 opt_bit(int ch)
 {
-	const char *chars = "absnmSpGwLMFTDAjtEhVUHC";
+	const char *chars = "absnmSpGwLMFTDAjtEhVUHCXY";
 	const char *p = strchr(chars, ch);
 
 	return p != NULL && ch != 0 ? 1u << (p - chars) : 0;
@@ -616,7 +631,15 @@ main(int argc, char **argv)
 				    "audit)\n", PROG, optarg);
 				return LAB_EXIT_USAGE;
 			}
-		} else if (ch != 'j' && ch != 'E' && ch != 'H' &&
+		} else if (ch == 'X') {
+			char err[160];
+
+			if (sched_parse_ops(optarg, c.script, &c.nscript, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "%s: --script: %s\n", PROG, err);
+				return LAB_EXIT_USAGE;
+			}
+		} else if (ch != 'j' && ch != 'E' && ch != 'H' && ch != 'Y' &&
 		    take_number(&c, ch, optarg) < 0)
 			return LAB_EXIT_USAGE;
 	}

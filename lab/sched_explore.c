@@ -1,0 +1,196 @@
+/*
+ * sched_explore: many runs of one schedule.  `all` enumerates every
+ * interleaving of the processes' step points by replaying a choice vector
+ * and backtracking the last choice that has an untried alternative (a
+ * stateless model checker: each run starts from a fresh ledger and fresh
+ * processes).  `random` picks uniformly among the runnable; `pct` is
+ * probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010):
+ * random priorities, and d-1 random points where the leader drops to the
+ * bottom, which finds a bug of depth d with probability >= 1/(n k^(d-1)).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lab.h"
+#include "schedule.h"
+
+#define SCHED_CHOICES_MAX	4096
+
+static uint64_t
+explore_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double
+explore_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One run with chooser ch; account for it; hand it to cb. */
+static int
+explore_one(const struct sched_spec *s, enum sync_kind v,
+    struct sched_chooser *ch, sched_run_fn cb, void *arg,
+    struct sched_explore_stats *st)
+{
+	struct sched_result r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = sched_run(s, v, NULL, ch, &r);
+	st->runs++;
+	st->steps += r.steps;
+	if (rc == 0 && r.anomaly) {
+		st->failing++;
+		if (st->first_failing == 0)
+			st->first_failing = st->runs;
+	}
+	if (cb != NULL)
+		cb(&r, st->runs, arg);
+	sched_result_free(&r);
+	return rc;
+}
+
+/* PCT's set-up for one run: n priorities, d-1 change points in [1, k]. */
+static void
+explore_pct(struct sched_chooser *ch, int n, unsigned d, unsigned k)
+{
+	unsigned i, j, t;
+
+	for (i = 0; i < (unsigned)n; i++)
+		ch->prio[i] = d + i;
+	for (i = (unsigned)n; i-- > 1;) {	/* shuffle */
+		j = (unsigned)(explore_rand(&ch->rng) % (i + 1));
+		t = ch->prio[i];
+		ch->prio[i] = ch->prio[j];
+		ch->prio[j] = t;
+	}
+	for (i = 0; i + 1 < d && i < 8; i++)
+		ch->change[i] = 1 + (unsigned)(explore_rand(&ch->rng) %
+		    (k ? k : 1));
+}
+
+int
+sched_explore(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_explore_opts *o, sched_run_fn cb, void *arg,
+    struct sched_explore_stats *st)
+{
+	struct sched_chooser ch;
+	double t0 = explore_now();
+	unsigned i, k = 0;
+	int rc = 0, back;
+
+	memset(st, 0, sizeof(*st));
+	memset(&ch, 0, sizeof(ch));
+	ch.policy = o->policy;
+	ch.rng = o->seed;
+	ch.depth = o->depth;
+	if (o->policy == SCHED_REPLAY) {
+		ch.cap = SCHED_CHOICES_MAX;
+		ch.choice = calloc(SCHED_CHOICES_MAX, sizeof(int));
+		ch.alts = calloc(SCHED_CHOICES_MAX, sizeof(int));
+		if (ch.choice == NULL || ch.alts == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (;;) {
+			ch.steps = 0;
+			if ((rc = explore_one(s, v, &ch, cb, arg, st)) < 0)
+				break;
+			/* The deepest choice with an untried alternative. */
+			back = (int)ch.steps - 1;
+			while (back >= 0 &&
+			    ch.choice[back] + 1 >= ch.alts[back])
+				back--;
+			if (back < 0) {
+				st->is_complete = true;
+				break;
+			}
+			ch.choice[back]++;
+			ch.nchoice = back + 1;
+			if (o->max_runs && st->runs >= o->max_runs)
+				break;
+		}
+		goto out;
+	}
+	if (o->policy == SCHED_PCT) {
+		/* k: the steps of one run, measured once. */
+		struct sched_result r;
+
+		memset(&r, 0, sizeof(r));
+		if ((rc = sched_run(s, v, NULL, NULL, &r)) == 0)
+			k = r.steps;
+		sched_result_free(&r);
+		if (rc < 0)
+			goto out;
+	}
+	for (i = 0; i < o->runs; i++) {
+		ch.steps = 0;
+		if (o->policy == SCHED_PCT)
+			explore_pct(&ch, s->nprocs, o->depth, k);
+		if ((rc = explore_one(s, v, &ch, cb, arg, st)) < 0)
+			break;
+	}
+out:
+	free(ch.choice);
+	free(ch.alts);
+	st->elapsed_s = explore_now() - t0;
+	return rc;
+}
+
+static int
+shrink_fails(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_perm *p, unsigned *runs)
+{
+	struct sched_result r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = sched_run(s, v, p, NULL, &r);
+	(*runs)++;
+	rc = rc == 0 && r.anomaly;
+	sched_result_free(&r);
+	return rc;
+}
+
+int
+sched_shrink(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_perm *in, struct sched_perm *out, unsigned *runs)
+{
+	struct sched_perm *try;
+	bool is_smaller = true;
+	int i;
+
+	*runs = 0;
+	*out = *in;
+	if (!shrink_fails(s, v, out, runs))
+		return -EINVAL;		/* nothing to shrink: it passes */
+	if ((try = malloc(sizeof(*try))) == NULL)
+		return -ENOMEM;
+	/* Drop one entry at a time while the run still fails. */
+	while (is_smaller) {
+		is_smaller = false;
+		for (i = out->n - 1; i >= 0; i--) {
+			*try = *out;
+			memmove(&try->e[i], &try->e[i + 1],
+			    (size_t)(try->n - i - 1) * sizeof(try->e[0]));
+			try->n--;
+			if (shrink_fails(s, v, try, runs)) {
+				*out = *try;
+				is_smaller = true;
+			}
+		}
+	}
+	free(try);
+	return 0;
+}

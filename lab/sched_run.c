@@ -1,0 +1,657 @@
+/*
+ * sched_run: run a schedule across real processes, one step at a time.
+ *
+ * Handoff is through each worker's slot: the worker publishes the step it
+ * is parked at and spins (then yields) on sched_go; the scheduler sets the
+ * target, clears sched_parked and bumps sched_go.  No syscall on the fast
+ * path, so a step costs about a cache-line round trip between processes.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "schedule.h"
+#include "spawn.h"
+#include "sync_impl.h"
+#include "worker.h"
+
+#define SCHED_SETTLE_MS		5000	/* a step that never comes */
+#define SCHED_SPINS		2000	/* spins before each yield */
+#define SCHED_WORKER_WAIT_MS	60000	/* a worker whose scheduler died */
+
+/* ------------------------------------------------------------ worker */
+
+/*
+ * A parked worker sleeps in the kernel on its sched_go word (a futex in the
+ * shared segment, so not FUTEX_PRIVATE): parked workers that spun would
+ * take the CPUs the one released worker and the scheduler need.
+ */
+static void
+sched_futex_wait(_Atomic uint32_t *word, uint32_t old, unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, old, &ts, NULL, 0);
+}
+
+static void
+sched_futex_wake(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+void
+sched_worker_park(struct ledger *l, unsigned step)
+{
+	struct ledger_slot *s = &l->slots[l->slot];
+	uint32_t go = atomic_load_explicit(&s->sched_go, memory_order_acquire);
+	uint64_t start = sync_now_ms();
+	unsigned spins = 0;
+
+	atomic_store(&s->step, step);
+	atomic_store(&s->note_acct, l->step_acct);
+	atomic_store(&s->note_value, l->step_value);
+	atomic_store_explicit(&s->sched_parked, step, memory_order_release);
+	while (atomic_load_explicit(&s->sched_go, memory_order_acquire) ==
+	    go) {
+		if (++spins < SCHED_SPINS)
+			continue;	/* a quick release costs no syscall */
+		sched_futex_wait(&s->sched_go, go, 100);
+		/* Never wait forever for a scheduler that is gone. */
+		if (sync_now_ms() - start > SCHED_WORKER_WAIT_MS)
+			_exit(LAB_EXIT_SYSTEM);
+	}
+}
+
+void
+sched_worker_hook(struct ledger *l, unsigned step, void *arg)
+{
+	struct ledger_slot *s = &l->slots[l->slot];
+	uint32_t target = atomic_load(&s->sched_target);
+
+	(void)arg;
+	if (target != 0 && target != step)
+		return;		/* run through to the target */
+	sched_worker_park(l, step);
+}
+
+/* ------------------------------------------------------------ scheduler */
+
+struct sched_proc_state {
+	int32_t pid;
+	int slot;		/* its ledger slot, -1 until it is found */
+	bool is_dead;
+	bool was_killed;
+	unsigned seen_step;	/* last step recorded in the timeline */
+	uint32_t seen_go;	/* ... at this release */
+	bool was_waiting;	/* last recorded as waiting */
+};
+
+struct sched_ctx {
+	const struct sched_spec *s;
+	enum sync_kind v;
+	struct ledger l;
+	struct spawn_set set;
+	struct sched_proc_state p[SCHED_PROCS_MAX];
+	int n;
+	struct sched_result *r;
+	char name[LEDGER_NAME_MAX + 1];
+};
+
+/* Say why the run could not be made: "WHAT: WHY". */
+static int
+sched_fail(struct sched_ctx *c, int code, const char *what, const char *why)
+{
+	snprintf(c->r->error, sizeof(c->r->error), "%.40s: %.100s", what, why);
+	return code;
+}
+
+static void
+sched_event(struct sched_ctx *c, int proc, enum sched_event_kind kind,
+    unsigned step, int64_t acct, int64_t value, int64_t waits)
+{
+	struct sched_result *r = c->r;
+	struct sched_event *e;
+
+	if (r->nev == r->cap) {
+		int cap = r->cap ? 2 * r->cap : 64;
+		struct sched_event *ev = realloc(r->ev, (size_t)cap *
+		    sizeof(*ev));
+
+		if (ev == NULL)
+			return;		/* the timeline is cut, the run goes on */
+		r->ev = ev;
+		r->cap = cap;
+	}
+	e = &r->ev[r->nev++];
+	e->proc = proc;
+	e->kind = kind;
+	e->step = step;
+	e->acct = acct;
+	e->value = value;
+	e->waits = waits;
+}
+
+static void
+sched_taken(struct sched_ctx *c, int proc, unsigned step)
+{
+	struct sched_result *r = c->r;
+	struct sched_entry *t;
+
+	if (r->ntaken % 64 == 0) {
+		t = realloc(r->taken, (size_t)(r->ntaken + 64) * sizeof(*t));
+		if (t == NULL)
+			return;
+		r->taken = t;
+	}
+	r->taken[r->ntaken].proc = proc;
+	r->taken[r->ntaken].step = step;
+	r->ntaken++;
+}
+
+static struct ledger_slot *
+slot_of(struct sched_ctx *c, int i)
+{
+	return &c->l.slots[c->p[i].slot];
+}
+
+static int
+proc_of_slot(const struct sched_ctx *c, int slot)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->p[i].slot == slot && slot >= 0)
+			return i;
+	return -1;
+}
+
+/* Has process i exited?  Asked without reaping: spawn reaps at the end. */
+static bool
+sched_exited(const struct sched_ctx *c, int i)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)c->p[i].pid, &si,
+	    WEXITED | WNOHANG | WNOWAIT) == -1)
+		return true;
+	return si.si_pid == c->p[i].pid;
+}
+
+static unsigned
+parked_at(struct sched_ctx *c, int i)
+{
+	if (c->p[i].is_dead || c->p[i].slot < 0)
+		return 0;
+	return atomic_load_explicit(&slot_of(c, i)->sched_parked,
+	    memory_order_acquire);
+}
+
+static bool
+is_finished(struct sched_ctx *c, int i)
+{
+	return c->p[i].is_dead || parked_at(c, i) == SCHED_END;
+}
+
+/* The process holding what i waits for, or -1. */
+static int
+holder_proc(struct sched_ctx *c, int i)
+{
+	int64_t w = atomic_load(&slot_of(c, i)->waits);
+	int h;
+
+	if (w == LEDGER_WAIT_SEM)
+		h = atomic_load(&c->l.hdr->sem_holder);
+	else if (ledger_index_ok(&c->l, w))
+		h = ledger_holder_of(&c->l, w);
+	else
+		return -1;
+	return proc_of_slot(c, h);
+}
+
+/*
+ * Which processes are blocked: waiting for a lock whose holder is parked
+ * or itself blocked.  Such a process cannot move until we release someone,
+ * so it is settled.  Computed as the largest such set, so that a cycle of
+ * waits (a deadlock) counts as blocked.  (A dead holder's lock is handed
+ * on by the kernel, so waiting for one is not being blocked.)
+ */
+static void
+sched_blocked(struct sched_ctx *c, bool *blocked)
+{
+	int holder[SCHED_PROCS_MAX], i;
+	bool changed = true;
+
+	for (i = 0; i < c->n; i++) {
+		holder[i] = -1;
+		blocked[i] = false;
+		if (c->p[i].is_dead || parked_at(c, i))
+			continue;
+		holder[i] = holder_proc(c, i);
+		blocked[i] = holder[i] >= 0 && holder[i] != i &&
+		    !c->p[holder[i]].is_dead;
+	}
+	while (changed) {
+		changed = false;
+		for (i = 0; i < c->n; i++)
+			if (blocked[i] && !parked_at(c, holder[i]) &&
+			    !blocked[holder[i]]) {
+				blocked[i] = false;
+				changed = true;
+			}
+	}
+}
+
+/* Wait until no process can move; record what each one reached. */
+static int
+sched_settle(struct sched_ctx *c, bool *blocked)
+{
+	uint64_t start = sync_now_ms();
+	unsigned spins = 0;
+	int i, moving;
+
+	for (;;) {
+		moving = 0;
+		/* Exits are rare (a kill waits for its own): look now and then. */
+		for (i = 0; i < c->n && spins % 256 == 0; i++)
+			if (!c->p[i].is_dead && sched_exited(c, i))
+				c->p[i].is_dead = true;
+		sched_blocked(c, blocked);
+		for (i = 0; i < c->n; i++)
+			if (!c->p[i].is_dead && !parked_at(c, i) && !blocked[i])
+				moving++;
+		if (moving == 0)
+			break;
+		if (sync_now_ms() - start > SCHED_SETTLE_MS)
+			return sched_fail(c, -LAB_ETIMEDOUT, "a process",
+			    "did not reach a step point within 5 s");
+		if (++spins >= SCHED_SPINS) {
+			spins = 0;
+			sched_yield();
+		}
+	}
+	/* Record arrivals, waits and deaths since the last look. */
+	for (i = 0; i < c->n; i++) {
+		struct sched_proc_state *p = &c->p[i];
+		unsigned at;
+		uint32_t go;
+
+		if (p->is_dead) {
+			if (p->seen_step != SCHED_KILL && !p->was_killed)
+				sched_event(c, i, SCHED_EV_DIED, 0, -1, 0, 0);
+			p->seen_step = SCHED_KILL;
+			continue;
+		}
+		at = parked_at(c, i);
+		go = atomic_load(&slot_of(c, i)->sched_go);
+		if (at != 0 && (at != p->seen_step || go != p->seen_go)) {
+			struct ledger_slot *s = slot_of(c, i);
+
+			p->seen_step = at;
+			p->seen_go = go;
+			p->was_waiting = false;
+			if (at == SCHED_END)
+				sched_event(c, i, SCHED_EV_DONE, at, -1, 0, 0);
+			else if (at != SCHED_START)
+				sched_event(c, i, SCHED_EV_STEP, at,
+				    atomic_load(&s->note_acct),
+				    atomic_load(&s->note_value), 0);
+		} else if (blocked[i] && !p->was_waiting) {
+			p->was_waiting = true;
+			sched_event(c, i, SCHED_EV_WAITING, 0, -1, 0,
+			    atomic_load(&slot_of(c, i)->waits));
+		}
+	}
+	return 0;
+}
+
+static void
+sched_release(struct sched_ctx *c, int i, unsigned target)
+{
+	struct ledger_slot *s = slot_of(c, i);
+
+	atomic_store(&s->sched_target, target);
+	atomic_store(&s->sched_parked, 0);
+	atomic_fetch_add_explicit(&s->sched_go, 1, memory_order_release);
+	sched_futex_wake(&s->sched_go);
+	c->r->steps++;
+}
+
+static void
+sched_kill(struct sched_ctx *c, int i)
+{
+	siginfo_t si;
+
+	kill(c->p[i].pid, SIGKILL);
+	/* Wait (without reaping) until it is gone, files and all. */
+	while (waitid(P_PID, (id_t)c->p[i].pid, &si, WEXITED | WNOWAIT) ==
+	    -1 && errno == EINTR)
+		;
+	c->p[i].is_dead = true;
+	c->p[i].was_killed = true;
+	sched_event(c, i, SCHED_EV_KILLED, SCHED_KILL, -1, 0, 0);
+	c->p[i].seen_step = SCHED_KILL;
+}
+
+/* Start every process and wait until each is parked at its start. */
+static int
+sched_start(struct sched_ctx *c)
+{
+	char prog[4096], script[1024], tmo[16];
+	char *argv[16];
+	uint64_t start;
+	bool blocked[SCHED_PROCS_MAX];
+	int i, k, slot, rc;
+
+	spawn_worker_path(prog, sizeof(prog));
+	snprintf(tmo, sizeof(tmo), "%d", 3000);
+	for (i = 0; i < c->n; i++) {
+		sched_format_ops(c->s->proc[i].op, c->s->proc[i].nops, script,
+		    sizeof(script));
+		k = 0;
+		argv[k++] = prog;
+		argv[k++] = "worker";
+		argv[k++] = c->name;
+		argv[k++] = "--json";
+		argv[k++] = "--scheduled";
+		argv[k++] = "--sync";
+		argv[k++] = (char *)ledger_sync_name(c->v);
+		argv[k++] = "--lock-timeout";
+		argv[k++] = tmo;
+		argv[k++] = "--script";
+		argv[k++] = script;
+		argv[k] = NULL;
+		if ((k = spawn_start(&c->set, argv)) < 0)
+			return sched_fail(c, k, "cannot start a worker",
+			    strerror(-k));
+		c->p[i].pid = c->set.child[k].pid;
+		c->p[i].slot = -1;
+		c->r->pid[i] = c->p[i].pid;
+	}
+	/* Find each one's slot: it claims one when it attaches. */
+	start = sync_now_ms();
+	for (i = 0; i < c->n; i++) {
+		while (c->p[i].slot < 0) {
+			for (slot = 0; slot < (int)c->l.nslots; slot++)
+				if (atomic_load(&c->l.slots[slot].pid) ==
+				    c->p[i].pid && atomic_load(
+				    &c->l.slots[slot].state) == LEDGER_SLOT_LIVE)
+					c->p[i].slot = slot;
+			if (c->p[i].slot >= 0)
+				break;
+			if (sched_exited(c, i) ||
+			    sync_now_ms() - start > SCHED_SETTLE_MS)
+				return sched_fail(c, -LAB_EWORKER,
+				    c->s->proc[i].name,
+				    "did not attach to the ledger");
+			sched_yield();
+		}
+	}
+	if ((rc = sched_settle(c, blocked)) < 0)
+		return rc;
+	/*
+	 * From the start to the first step point ("lock") nothing shared
+	 * happens: take every process there, in order, so that a schedule's
+	 * choices are only the steps that touch the ledger.
+	 */
+	for (i = 0; i < c->n; i++) {
+		if (is_finished(c, i))
+			continue;
+		sched_release(c, i, 0);
+		if ((rc = sched_settle(c, blocked)) < 0)
+			return rc;
+	}
+	c->r->steps = 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------ choosing */
+
+static uint64_t
+sched_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Pick one of the n runnable processes en[] (in ascending order). */
+static int
+sched_choose(struct sched_chooser *ch, const int *en, int n)
+{
+	unsigned k = ch ? ch->steps++ : 0, j;
+	int i, best;
+
+	if (ch == NULL)
+		return en[0];
+	switch (ch->policy) {
+	case SCHED_RANDOM:
+		return en[sched_rand(&ch->rng) % (uint64_t)n];
+	case SCHED_PCT:
+		/* At a change point the leader drops below everyone. */
+		best = 0;
+		for (i = 1; i < n; i++)
+			if (ch->prio[en[i]] > ch->prio[en[best]])
+				best = i;
+		for (j = 0; j + 1 < ch->depth && j < 8; j++)
+			if (ch->change[j] == k) {
+				ch->prio[en[best]] = j;
+				best = 0;
+				for (i = 1; i < n; i++)
+					if (ch->prio[en[i]] >
+					    ch->prio[en[best]])
+						best = i;
+			}
+		return en[best];
+	case SCHED_REPLAY:
+		if ((int)k < ch->cap) {
+			int want = (int)k < ch->nchoice ? ch->choice[k] : 0;
+
+			ch->alts[k] = n;
+			if ((int)k >= ch->nchoice) {
+				ch->choice[k] = 0;
+				ch->nchoice = (int)k + 1;
+			}
+			return en[want < n ? want : 0];
+		}
+		return en[0];
+	default:
+		return en[0];
+	}
+}
+
+/* ------------------------------------------------------------ the run */
+
+static bool
+sched_deadlocked(struct sched_ctx *c, const bool *blocked)
+{
+	int i, any_blocked = 0;
+
+	for (i = 0; i < c->n; i++) {
+		if (is_finished(c, i))
+			continue;
+		if (parked_at(c, i) != 0)
+			return false;
+		any_blocked += blocked[i];
+	}
+	return any_blocked > 0;
+}
+
+static void
+sched_cycle(struct sched_ctx *c, const bool *blocked)
+{
+	int cyc[LEDGER_SLOTS], len = 0, i, k;
+
+	for (i = 0; i < c->n && len == 0; i++)
+		if (blocked[i])
+			len = sync_find_cycle(&c->l, c->p[i].slot, cyc,
+			    LEDGER_SLOTS);
+	c->r->deadlock = true;
+	for (k = 0; k < len && k < SCHED_PROCS_MAX; k++) {
+		struct sync_link *e = &c->r->cycle[k];
+
+		e->pid = atomic_load(&c->l.slots[cyc[k]].pid);
+		e->waits = atomic_load(&c->l.slots[cyc[k]].waits);
+		e->holds = atomic_load(&c->l.slots[cyc[(k + len - 1) %
+		    len]].waits);
+	}
+	c->r->cycle_len = k;
+}
+
+/* Follow the permutation, then the chooser, until no one can move. */
+static int
+sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
+    struct sched_chooser *ch)
+{
+	bool blocked[SCHED_PROCS_MAX];
+	int en[SCHED_PROCS_MAX], k, n, i, rc;
+
+	sched_blocked(c, blocked);
+	for (k = 0; perm != NULL && k < perm->n; k++) {
+		const struct sched_entry *e = &perm->e[k];
+
+		i = e->proc;
+		if (i >= c->n || is_finished(c, i))
+			continue;
+		if (e->step == SCHED_KILL) {
+			sched_kill(c, i);
+			sched_taken(c, i, SCHED_KILL);
+		} else if (blocked[i]) {
+			/* Still waiting: it heads for the new target. */
+			atomic_store(&slot_of(c, i)->sched_target, e->step);
+			sched_event(c, i, SCHED_EV_WAITING, 0, -1, 0,
+			    atomic_load(&slot_of(c, i)->waits));
+			continue;
+		} else {
+			sched_release(c, i, e->step);
+			sched_taken(c, i, e->step);
+		}
+		if ((rc = sched_settle(c, blocked)) < 0)
+			return rc;
+		if (sched_deadlocked(c, blocked)) {
+			sched_cycle(c, blocked);
+			return 0;
+		}
+	}
+	for (;;) {
+		for (i = 0, n = 0; i < c->n; i++)
+			if (!is_finished(c, i) && parked_at(c, i) != 0)
+				en[n++] = i;
+		if (n == 0)
+			break;
+		i = sched_choose(ch, en, n);
+		sched_release(c, i, 0);
+		sched_taken(c, i, 0);
+		if ((rc = sched_settle(c, blocked)) < 0)
+			return rc;
+	}
+	if (sched_deadlocked(c, blocked))
+		sched_cycle(c, blocked);
+	return 0;
+}
+
+/* Let the finished go, end the stuck, collect reports, judge. */
+static void
+sched_finish(struct sched_ctx *c)
+{
+	struct sched_result *r = c->r;
+	struct worker_result w;
+	unsigned i;
+	int k;
+
+	for (k = 0; k < c->n; k++)
+		if (!c->p[k].is_dead && parked_at(c, k) == SCHED_END)
+			sched_release(c, k, 0);
+	if (r->deadlock || r->error[0] != '\0')
+		for (k = 0; k < c->n; k++)
+			if (!c->p[k].is_dead && parked_at(c, k) != SCHED_END)
+				kill(c->p[k].pid, SIGKILL);
+	spawn_wait(&c->set, 5000, NULL, NULL);
+	for (i = 0; i < c->set.n; i++) {
+		if (worker_result_parse(c->set.child[i].out, &w) < 0)
+			continue;
+		r->stale_audits += w.stale_audits;
+		if (w.worst_deviation > r->worst_deviation)
+			r->worst_deviation = w.worst_deviation;
+		r->repairs += w.repairs;
+		if (w.first_error == -LAB_EHOLDERDEAD)
+			r->stuck = true;
+	}
+	if (!r->deadlock && bank_recover(&c->l, c->v) == -LAB_EHOLDERDEAD)
+		r->stuck = true;
+	if (c->l.slot >= 0)
+		r->repairs += atomic_load(&c->l.slots[c->l.slot].repairs);
+	bank_check(&c->l, &r->check);
+	r->anomaly = !r->check.is_ok || r->deadlock || r->stuck ||
+	    r->stale_audits > 0;
+}
+
+static double
+sched_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+sched_run(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_perm *perm, struct sched_chooser *ch,
+    struct sched_result *r)
+{
+	struct ledger_config cfg = { .naccounts = s->accounts, .sync = v,
+	    .balances = s->balance };
+	struct sched_ctx *c;
+	struct timespec ts;
+	double t0;
+	int rc;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	c->s = s;
+	c->v = v;
+	c->n = s->nprocs;
+	c->r = r;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(c->name, sizeof(c->name), "sched-%d-%lx", (int)getpid(),
+	    (unsigned long)ts.tv_nsec);
+	spawn_init(&c->set);
+	if ((rc = ledger_create(c->name, &cfg, &c->l)) < 0) {
+		sched_fail(c, rc, "cannot create the ledger",
+		    lab_strerror(rc));
+		free(c);
+		return rc;
+	}
+	/* The name is only for the workers to attach by: gone when we are. */
+	t0 = sched_now();
+	if ((rc = sched_start(c)) == 0)
+		rc = sched_steps(c, perm, ch);
+	r->elapsed_s = sched_now() - t0;
+	sched_finish(c);
+	spawn_free(&c->set);
+	ledger_detach(&c->l);
+	ledger_unlink(c->name);
+	free(c);
+	return rc;
+}
+
+void
+sched_result_free(struct sched_result *r)
+{
+	free(r->ev);
+	free(r->taken);
+	memset(r, 0, sizeof(*r));
+}

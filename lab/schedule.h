@@ -1,0 +1,227 @@
+/*
+ * schedule: deterministic interleavings of real processes on a ledger.
+ *
+ * A schedule names processes, the operations each performs, and one or
+ * more permutations: sequences of "pN:STEP" (run pN until it reaches step
+ * point STEP), "pN" (run pN to its next step point) and "pN:KILL" (SIGKILL
+ * pN where it is parked).  The scheduler (this process) starts every
+ * process as `banklab worker --script ... --scheduled`, parks each at its
+ * step points and releases exactly one at a time through its slot in the
+ * shared segment.  After every release it waits until no process can run:
+ * each is parked, done, or blocked on a lock whose holder is parked or
+ * blocked; so every run of a schedule is the same run.  A blocked process
+ * is reported `<waiting>` and the schedule goes on; when every live
+ * process is blocked the wait-for cycle is reported.  After the
+ * permutation, the processes are run to the end, lowest first.
+ *
+ * Files (*.sched), one statement per line, '#' starts a comment:
+ *   title  TEXT
+ *   accounts N            balance CENTS        balance ACCOUNT CENTS
+ *   sync VARIANT          anomaly VARIANT...    clean VARIANT...
+ *   process NAME OP [; OP]...
+ *   permutation ENTRY...
+ * OP is `deposit A C`, `withdraw A C`, `transfer A B C`, `audit`,
+ * `balance A`.  Errors name the file, line and column and what was
+ * expected.
+ */
+#ifndef LAB_SCHEDULE_H
+#define LAB_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bank.h"
+#include "ledger.h"
+#include "sync.h"
+
+#define SCHED_PROCS_MAX		8
+#define SCHED_OPS_MAX		16
+#define SCHED_ENTRIES_MAX	512
+#define SCHED_PERMS_MAX		16
+#define SCHED_ACCOUNTS_MAX	64
+#define SCHED_KILL		100	/* the KILL pseudo-step */
+#define SCHED_START		101	/* parked before its first operation */
+#define SCHED_END		102	/* parked after its last operation */
+
+enum sched_op_kind {
+	SCHED_OP_DEPOSIT = 1,
+	SCHED_OP_WITHDRAW,
+	SCHED_OP_TRANSFER,
+	SCHED_OP_AUDIT,
+	SCHED_OP_BALANCE
+};
+
+struct sched_op {
+	enum sched_op_kind kind;
+	uint32_t a, b;
+	int64_t amount;
+};
+
+struct sched_proc {
+	char name[16];
+	struct sched_op op[SCHED_OPS_MAX];
+	int nops;
+};
+
+struct sched_entry {
+	int proc;		/* index into spec->proc */
+	unsigned step;		/* enum bank_step, SCHED_KILL, 0: next point */
+};
+
+struct sched_perm {
+	struct sched_entry e[SCHED_ENTRIES_MAX];
+	int n;
+};
+
+struct sched_spec {
+	char title[128];
+	uint32_t accounts;
+	int64_t balance[SCHED_ACCOUNTS_MAX];
+	enum sync_kind sync;
+	unsigned anomaly_mask;	/* 1 << variant: must show the anomaly */
+	unsigned clean_mask;	/* 1 << variant: must not */
+	struct sched_proc proc[SCHED_PROCS_MAX];
+	int nprocs;
+	struct sched_perm perm[SCHED_PERMS_MAX];
+	int nperms;
+};
+
+/* What happened at one step of a run, for the timeline. */
+enum sched_event_kind {
+	SCHED_EV_STEP = 1,	/* parked at a step point */
+	SCHED_EV_WAITING,	/* released, but blocked on a lock */
+	SCHED_EV_KILLED,
+	SCHED_EV_DONE,		/* finished its operations */
+	SCHED_EV_DIED		/* exited without being told to */
+};
+
+struct sched_event {
+	int proc;
+	enum sched_event_kind kind;
+	unsigned step;
+	int64_t acct, value;
+	int64_t waits;		/* for WAITING: the account (or -2: sem) */
+};
+
+/* How a run picks the next process once the permutation is used up. */
+enum sched_policy {
+	SCHED_FIRST = 0,	/* lowest-numbered runnable process */
+	SCHED_RANDOM,		/* uniformly among the runnable */
+	SCHED_PCT,		/* priorities with d-1 change points */
+	SCHED_REPLAY		/* follow a choice vector (exploration) */
+};
+
+struct sched_chooser {
+	enum sched_policy policy;
+	uint64_t rng;
+	unsigned depth;		/* PCT: d */
+	unsigned prio[SCHED_PROCS_MAX];
+	unsigned change[8];	/* PCT: steps where priority drops */
+	unsigned steps;		/* decisions made so far */
+	/* REPLAY: the choices to make, then the alternatives seen. */
+	int *choice;
+	int *alts;
+	int nchoice;
+	int cap;
+};
+
+struct sched_result {
+	struct sched_event *ev;
+	int nev, cap;
+	struct sched_entry *taken;	/* the releases made: a replay line */
+	int ntaken;
+	bool anomaly;
+	bool deadlock;
+	int cycle_len;
+	struct sync_link cycle[SCHED_PROCS_MAX];
+	bool stuck;			/* a semaphore holder died */
+	uint64_t stale_audits;
+	int64_t worst_deviation;
+	struct bank_check check;
+	int32_t pid[SCHED_PROCS_MAX];
+	uint64_t repairs;
+	unsigned steps;			/* releases made */
+	double elapsed_s;
+	char error[160];		/* a step that never came, etc. */
+};
+
+/* Parse a schedule file, or text (fname names it in errors). */
+int sched_parse_file(const char *path, struct sched_spec *s, char *err,
+    size_t errlen);
+int sched_parse_text(const char *text, const char *fname,
+    struct sched_spec *s, char *err, size_t errlen);
+
+/* Parse the one-line form of a permutation against s's processes. */
+int sched_parse_perm(const char *line, const struct sched_spec *s,
+    struct sched_perm *p, char *err, size_t errlen);
+
+/* Parse "deposit 0 100; transfer 0 1 50" into ops (max SCHED_OPS_MAX). */
+int sched_parse_ops(const char *text, struct sched_op *ops, int *nops,
+    char *err, size_t errlen);
+
+/* The same ops as text sched_parse_ops() reads back. */
+void sched_format_ops(const struct sched_op *ops, int nops, char *buf,
+    size_t len);
+
+/* An entry list as one line ("p1:read_from p2 ..."). */
+void sched_format_perm(const struct sched_spec *s,
+    const struct sched_entry *e, int n, char *buf, size_t len);
+
+/*
+ * Run s under variant v: follow perm (may be NULL), then ch (may be NULL:
+ * SCHED_FIRST).  r must be zeroed; free it with sched_result_free().
+ * Returns 0 (the verdict is in r), or a negative code if the run could not
+ * be made (r->error then says why).
+ */
+int sched_run(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_perm *perm, struct sched_chooser *ch,
+    struct sched_result *r);
+
+void sched_result_free(struct sched_result *r);
+
+/* Exploring many runs of one schedule. */
+struct sched_explore_opts {
+	enum sched_policy policy;	/* REPLAY: all; RANDOM; PCT */
+	unsigned runs;			/* RANDOM, PCT: how many */
+	uint64_t seed;
+	unsigned depth;			/* PCT: d (bugs of depth d) */
+	unsigned max_runs;		/* all: give up after this many */
+};
+
+struct sched_explore_stats {
+	unsigned runs;
+	unsigned failing;		/* runs with an anomaly */
+	unsigned first_failing;		/* its number (1-based), 0 if none */
+	double elapsed_s;
+	unsigned steps;			/* releases over all runs */
+	bool is_complete;		/* all: every interleaving was run */
+};
+
+/* Called after every run; the result is freed after it returns. */
+typedef void (*sched_run_fn)(const struct sched_result *r, unsigned run,
+    void *arg);
+
+int sched_explore(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_explore_opts *o, sched_run_fn cb, void *arg,
+    struct sched_explore_stats *st);
+
+/*
+ * Shrink a failing permutation to one that still fails and from which no
+ * single entry can be removed.  *runs counts the runs it took.
+ */
+int sched_shrink(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_perm *in, struct sched_perm *out, unsigned *runs);
+
+/* The run as a timeline, one column per process. */
+void sched_timeline(FILE *f, const struct sched_spec *s,
+    const struct sched_result *r);
+
+/* Worker side: park at step points as the scheduler says. */
+void sched_worker_hook(struct ledger *l, unsigned step, void *arg);
+void sched_worker_park(struct ledger *l, unsigned step);
+
+/* Name of a step or pseudo-step ("read_from", "KILL", "start", "end"). */
+const char *sched_step_name(unsigned step);
+
+#endif
