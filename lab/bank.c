@@ -10,7 +10,6 @@
  * Every operation: lock, read, [window], record before-images in the
  * journal, write, update the slot's counters, mark the journal DONE, unlock.
  */
-#include <sched.h>
 #include <string.h>
 
 #include "bank.h"
@@ -44,16 +43,6 @@ bank_step_parse(const char *s)
 		if (strcmp(s, bank_step_names[i]) == 0)
 			return (int)i;
 	return -1;
-}
-
-/* Widen the gap between read and write, so a race shows within few ops. */
-static inline void
-bank_window(const struct ledger *l)
-{
-	unsigned i;
-
-	for (i = 0; i < l->window; i++)
-		sched_yield();
 }
 
 struct bank_read {
@@ -175,7 +164,7 @@ bank_deposit(struct ledger *l, uint32_t a, int64_t cents)
 	if (rd.balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, a, a, false, -LAB_EAMOUNT);
 	bank_journal(l, LEDGER_OP_DEPOSIT, cents, 1, &a, &rd);
-	bank_window(l);
+	ledger_window(l);
 	bank_write(l, a, &rd, rd.balance + cents);
 	l->slots[l->slot].counters.deposited += cents;
 	ledger_step(l, BANK_STEP_WRITE_TO, a, rd.balance + cents);
@@ -201,7 +190,7 @@ bank_withdraw(struct ledger *l, uint32_t a, int64_t cents)
 	if (rd.balance < cents)
 		return bank_refuse(l, a, a, false, -LAB_EFUNDS);
 	bank_journal(l, LEDGER_OP_WITHDRAW, cents, 1, &a, &rd);
-	bank_window(l);
+	ledger_window(l);
 	bank_write(l, a, &rd, rd.balance - cents);
 	l->slots[l->slot].counters.withdrawn += cents;
 	ledger_step(l, BANK_STEP_WRITE_FROM, a, rd.balance - cents);
@@ -236,7 +225,7 @@ bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 	if (rd[1].balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, from, to, true, -LAB_EAMOUNT);
 	bank_journal(l, LEDGER_OP_TRANSFER, cents, 2, acct, rd);
-	bank_window(l);
+	ledger_window(l);
 	bank_write(l, from, &rd[0], rd[0].balance - cents);
 	ledger_step(l, BANK_STEP_WRITE_FROM, from, rd[0].balance - cents);
 	bank_write(l, to, &rd[1], rd[1].balance + cents);

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define LEDGER_MAGIC		0x314241424b4e4142ULL	/* "BANKBAB1" LE */
 #define LEDGER_VERSION		1
@@ -195,7 +196,7 @@ struct ledger {
 	int32_t blocker_pid;		/* who we last waited on in vain */
 	const struct sync_ops *sync;	/* variant this process uses */
 	unsigned lock_timeout_ms;	/* give up a lock wait after this */
-	unsigned window;		/* sched_yield()s between read and write */
+	unsigned window;		/* microseconds of ledger_window() */
 	/* Step hook for schedules and kill points; NULL costs one branch. */
 	void (*step)(struct ledger *, unsigned step, void *arg);
 	void *step_arg;
@@ -265,6 +266,23 @@ ledger_step(struct ledger *l, unsigned step, int64_t acct, int64_t value)
 		l->step_value = value;
 		l->step(l, step, l->step_arg);
 	}
+}
+
+/*
+ * The lesson's window: a pause of l->window microseconds where another
+ * process's step makes the anomaly (between reading and writing a balance,
+ * between a transfer's two locks, between two reads of an audit).  A
+ * sleep, not a spin or a yield: the others run even when all share one
+ * CPU, and a sleeper woken is scheduled ahead of busy processes.  (Linux
+ * rounds a short sleep up to its timer slack, about 50 us.)
+ */
+static inline void
+ledger_window(const struct ledger *l)
+{
+	struct timespec ts = { 0, (long)l->window * 1000 };
+
+	if (l->window != 0)
+		nanosleep(&ts, NULL);
 }
 
 /* Is the process owning slot i alive (its OFD lock held)? */

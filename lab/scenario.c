@@ -38,15 +38,15 @@ struct scenario_info {
 
 static const struct scenario_info scenario_info[SCENARIO_COUNT] = {
 	[SCENARIO_RACE] = { "race", "lost updates", SYNC_NONE, SYNC_ORDERED,
-	    2, 2, 2000, 1, WORKER_MIXED,
+	    2, 2, 1000, 1, WORKER_MIXED,
 	    "Workers deposit, withdraw and transfer at once; without locks\n"
 	    "a balance write can overwrite another process's write." },
 	[SCENARIO_STALE] = { "stale", "totals that never existed",
-	    SYNC_ROBUST, SYNC_ORDERED, 3, 8, 20000, 0, WORKER_TRANSFER,
+	    SYNC_ROBUST, SYNC_ORDERED, 3, 8, 500, 1, WORKER_TRANSFER,
 	    "Writers transfer while an auditor sums every balance again and\n"
 	    "again; reading each account under its own lock is not enough." },
 	[SCENARIO_DEADLOCK] = { "deadlock", "deadlock", SYNC_ROBUST,
-	    SYNC_ORDERED, 2, 2, 200000, 0, WORKER_TRANSFER,
+	    SYNC_ORDERED, 2, 2, 2000, 1, WORKER_TRANSFER,
 	    "Two workers transfer between the same two accounts in opposite\n"
 	    "directions; locks taken in argument order wait for each other." },
 	[SCENARIO_CRASH] = { "crash", "dead worker", SYNC_SEMAPHORE,
@@ -116,8 +116,8 @@ scenario_usage(const struct scenario_opts *o)
 "  --ops N         operations per worker (default %" PRIu64 ")\n"
 "  --seed S        seed of the workers' operations (default: from the\n"
 "                  clock; always printed, so a run can be repeated)\n"
-"  --window N      sched_yield()s between reading and writing a balance\n"
-"                  (default %u)\n"
+"  --window US     pause US microseconds where another process's step\n"
+"                  makes the anomaly (default %u; 0: none)\n"
 "  --timeout MS    end the run after MS milliseconds (default 10000)\n",
 	    ledger_sync_name(in->buggy), in->procs, in->accounts, in->ops,
 	    in->window);
@@ -255,7 +255,7 @@ scenario_parse(enum scenario_kind k, int argc, char **argv,
 			o->timeout_ms = (unsigned)v;
 			break;
 		case 'w':
-			if (parse_num_opt(p, "--window", optarg, 0, 1000,
+			if (parse_num_opt(p, "--window", optarg, 0, 100000,
 			    &v) < 0)
 				return LAB_EXIT_USAGE;
 			o->window = (unsigned)v;

@@ -151,6 +151,8 @@ sched_cli_defaults(struct sched_cli *o, const char *prog)
 static const char *
 sched_verdict(const struct sched_result *r, char *buf, size_t len)
 {
+	char m[32];
+
 	if (r->error[0] != '\0')
 		snprintf(buf, len, "ERROR: %s", r->error);
 	else if (r->deadlock)
@@ -159,16 +161,20 @@ sched_verdict(const struct sched_result *r, char *buf, size_t len)
 		snprintf(buf, len, "STUCK: the semaphore's holder died");
 	else if (r->stale_audits > 0)
 		snprintf(buf, len, "TORN AUDIT: a total that never existed "
-		    "(off by %" PRId64 " cents)", r->worst_deviation);
+		    "(off by %s)", report_money(r->worst_deviation, m,
+		    sizeof(m)));
 	else if (r->check.lost_writes > 0)
-		snprintf(buf, len, "LOST UPDATE (%" PRId64 " writes "
-		    "overwritten, %" PRId64 " cents)", r->check.lost_writes,
-		    r->check.lost_cents);
+		snprintf(buf, len, "LOST UPDATE (%" PRId64 " write%s "
+		    "overwritten; money %s: %s)", r->check.lost_writes,
+		    r->check.lost_writes == 1 ? "" : "s",
+		    r->check.lost_cents >= 0 ? "lost" : "created",
+		    report_money(r->check.lost_cents >= 0 ?
+		    r->check.lost_cents : -r->check.lost_cents, m, sizeof(m)));
 	else if (r->check.lost_cents != 0)
-		snprintf(buf, len, "money %s (%" PRId64 " cents)",
+		snprintf(buf, len, "money %s (%s)",
 		    r->check.lost_cents > 0 ? "LOST" : "CREATED",
-		    r->check.lost_cents > 0 ? r->check.lost_cents :
-		    -r->check.lost_cents);
+		    report_money(r->check.lost_cents > 0 ? r->check.lost_cents :
+		    -r->check.lost_cents, m, sizeof(m)));
 	else if (r->repairs > 0)
 		snprintf(buf, len, "no anomaly (%" PRIu64 " locks repaired "
 		    "after a dead owner)", r->repairs);
@@ -287,9 +293,9 @@ sched_print_run(const struct sched_cli *o, const struct sched_spec *s,
 		sched_timeline(stdout, s, r);
 		sched_cycle_text(stdout, r);
 	}
-	printf("  => %s (variant %s, %u steps, %.3f s)\n",
+	printf("  => %s (variant %s, %u steps in %.4f s: %.0f steps/s)\n",
 	    sched_verdict(r, buf, sizeof(buf)), ledger_sync_name(v), r->steps,
-	    r->elapsed_s);
+	    r->elapsed_s, r->elapsed_s > 0 ? r->steps / r->elapsed_s : 0.0);
 	if (r->anomaly && !o->quiet) {
 		sched_replay(o, s, v, r->taken, r->ntaken, buf, sizeof(buf));
 		printf("  replay: %s\n", buf);

@@ -142,7 +142,7 @@ struct sched_result {
 	int32_t pid[SCHED_PROCS_MAX];
 	uint64_t repairs;
 	unsigned steps;			/* releases made */
-	double elapsed_s;
+	double elapsed_s;		/* of the steps (not the start-up) */
 	char error[160];		/* a step that never came, etc. */
 };
 

@@ -50,6 +50,7 @@ none_audit(struct ledger *l, struct sync_audit *out)
 
 		sum += (uint64_t)b;
 		ledger_step(l, BANK_STEP_AUDIT_READ, i, b);
+		ledger_window(l);
 	}
 	out->total = (int64_t)sum;
 	out->is_consistent = false;

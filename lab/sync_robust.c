@@ -96,6 +96,7 @@ lock_two(struct ledger *l, uint32_t first, uint32_t second)
 	if ((r = robust_lock(l, first, 0)) < 0)
 		return r;
 	ledger_step(l, BANK_STEP_FIRST_LOCK, first, 0);
+	ledger_window(l);
 	if ((r = robust_lock(l, second, 1)) < 0) {
 		robust_unlock(l, first, 0);
 		return r;
@@ -149,6 +150,7 @@ read_locked(struct ledger *l, uint32_t a, int64_t *bal, uint32_t *ver)
 	*ver = atomic_load_explicit(&l->acct[a].version, memory_order_relaxed);
 	robust_unlock(l, a, -1);
 	ledger_step(l, BANK_STEP_AUDIT_READ, a, *bal);
+	ledger_window(l);
 	return 0;
 }
 

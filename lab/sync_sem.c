@@ -108,6 +108,7 @@ sem_audit(struct ledger *l, struct sync_audit *out)
 
 		sum += (uint64_t)b;
 		ledger_step(l, BANK_STEP_AUDIT_READ, i, b);
+		ledger_window(l);
 	}
 	sem_unlock(l);
 	out->total = (int64_t)sum;

@@ -266,7 +266,9 @@ worker_run(struct ledger *l, const struct worker_config *c,
 	}
 	start = worker_now();
 	for (i = 0; i < c->ops; i++) {
-		if (c->until_ops != 0 && worker_books_reached(l, c->until_ops))
+		/* At least one audit, however late the auditor started. */
+		if (c->until_ops != 0 && i > 0 &&
+		    worker_books_reached(l, c->until_ops))
 			break;
 		die.current = i + 1;
 		rc = worker_op(l, c, &rng, r);

@@ -137,7 +137,8 @@ usage(FILE *f)
 "  --mix M           transfer | deposit | withdraw | mixed | audit\n"
 "  --seed S          seed of the worker's operations (printed if not given)\n"
 "  --procs P         worker processes for run (1..256)\n"
-"  --window N        sched_yield()s between reading and writing a balance\n"
+"  --window US       pause US microseconds between reading and writing a\n"
+"                    balance, between two locks, between two audit reads\n"
 "  --lock-timeout MS give up a lock wait after MS (default 5000)\n"
 "  --max-amount C    amounts are 1..C cents (default 100)\n"
 "  --from A --to B   every transfer goes from account A to account B\n"
@@ -504,7 +505,7 @@ take_number(struct cli *c, int ch, const char *arg)
 		{ 'G', "--gate", 0, INT64_MAX, offsetof(struct cli, gate) },
 		{ 'C', "--gate-count", 1, LEDGER_SLOTS,
 		    offsetof(struct cli, gate_count) },
-		{ 'w', "--window", 0, 1000, offsetof(struct cli, window) },
+		{ 'w', "--window", 0, 100000, offsetof(struct cli, window) },
 		{ 'L', "--lock-timeout", 1, 3600000,
 		    offsetof(struct cli, lock_timeout) },
 		{ 'M', "--max-amount", 1, LEDGER_AMOUNT_MAX,
