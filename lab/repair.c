@@ -1,18 +1,18 @@
 /*
- * repair: undo what a process that died holding a lock left half-done.
+ * repair: what the repair of a dead owner's half-done operation stands on
+ * (the repair itself is exercise 3: ex_owner_died(), in repair.c of
+ * solutions/ or lab/exercises/).
  *
- * Called by the process that just took account a's robust mutex and got
- * EOWNERDEAD, before it marks the mutex consistent.  The dead process's
- * slot lists a among its holds; its journal, if BEGUN, holds the
- * before-images of every account it was writing.  We restore a's image and
- * the dead slot's counters (both idempotent: the other account's repairer
- * may do the same), then unlist a.  The journal stays BEGUN until every
- * listed hold is repaired, so the other account's repairer still finds it;
- * the slot is then folded and freed.  Every index read from the dead slot
- * is checked: it is shared memory, anything may be there.
+ * The process that took account a's robust mutex with EOWNERDEAD finds the
+ * dead process's slot (it lists a among its holds) and, after restoring
+ * a, unlists a.  The journal stays BEGUN until every listed hold is
+ * repaired, so the other account's repairer still finds it; then the slot
+ * is freed.  Every index read from the dead slot is checked: it is shared
+ * memory, anything may be there.
  */
 #include <time.h>
 
+#include "exercise.h"
 #include "lab.h"
 #include "sync_impl.h"
 
@@ -41,10 +41,10 @@ repair_owner_gone(const struct ledger *l, int i)
 }
 
 static void
-repair_note(struct ledger *l, const struct ledger_slot *dead,
-    const struct ledger_journal *j, uint32_t state, uint32_t a,
+repair_note(struct ledger *l, const struct ledger_slot *dead, uint32_t a,
     int64_t found, int64_t restored)
 {
+	const struct ledger_journal *j = &dead->journal;
 	struct ledger_slot *me = sync_self(l);
 
 	atomic_fetch_add(&me->repairs, 1);
@@ -60,38 +60,20 @@ repair_note(struct ledger *l, const struct ledger_slot *dead,
 	me->repair.amount = j->amount;
 	me->repair.found = found;
 	me->repair.restored = restored;
-	me->repair.journal = state;
+	me->repair.journal = atomic_load(&j->state);
 }
 
-static void
-repair_slot(struct ledger *l, int i, uint32_t a)
+void
+repair_done(struct ledger *l, int i, uint32_t a, int64_t found,
+    int64_t restored)
 {
-	struct ledger_slot *dead = &l->slots[i];
-	struct ledger_journal *j = &dead->journal;
-	struct ledger_account *acct = &l->acct[a];
-	int64_t found = atomic_load_explicit(&acct->balance,
-	    memory_order_relaxed);
-	int64_t restored = found;
-	uint32_t state, k, n;
+	struct ledger_slot *dead;
 	int h;
 
-	state = atomic_load_explicit(&j->state, memory_order_acquire);
-	n = j->n;
-	if (state == LEDGER_J_BEGUN && n >= 1 && n <= 2) {
-		for (k = 0; k < n; k++) {
-			if (j->acct[k] != a)
-				continue;
-			if (j->before[k] < 0 || j->before[k] > LEDGER_BALANCE_MAX)
-				continue;	/* a forged image: leave it */
-			restored = j->before[k];
-			atomic_store_explicit(&acct->balance, restored,
-			    memory_order_relaxed);
-			atomic_store_explicit(&acct->version,
-			    (uint32_t)j->vbefore[k], memory_order_relaxed);
-		}
-		dead->counters = j->cbefore;
-	}
-	repair_note(l, dead, j, state, a, found, restored);
+	if (i < 0 || (uint32_t)i >= l->nslots || !ledger_index_ok(l, a))
+		return;
+	dead = &l->slots[i];
+	repair_note(l, dead, a, found, restored);
 	for (h = 0; h < 2; h++) {
 		int64_t want = a;
 
@@ -101,8 +83,8 @@ repair_slot(struct ledger *l, int i, uint32_t a)
 	ledger_reap_slot(l, i);
 }
 
-void
-repair_account(struct ledger *l, uint32_t a)
+int
+repair_dead_owner(struct ledger *l, uint32_t a)
 {
 	uint32_t i;
 
@@ -115,8 +97,8 @@ repair_account(struct ledger *l, uint32_t a)
 		if (atomic_load(&s->holds[0]) != a &&
 		    atomic_load(&s->holds[1]) != a)
 			continue;
-		if (!repair_owner_gone(l, (int)i))
-			continue;
-		repair_slot(l, (int)i, a);
+		if (repair_owner_gone(l, (int)i))
+			return (int)i;
 	}
+	return -1;
 }

@@ -183,17 +183,43 @@ sched_verdict(const struct sched_result *r, char *buf, size_t len)
 	return buf;
 }
 
+/* s as one shell word: as it is if it is plain, else in single quotes. */
+static void
+sched_shell_quote(const char *s, char *buf, size_t len)
+{
+	size_t at = 0;
+	const char *p;
+
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./-+=:,") == strlen(s)) {
+		snprintf(buf, len, "%s", s);
+		return;
+	}
+	for (p = s, buf[at++] = '\''; *p != '\0' && at + 5 < len; p++) {
+		if (*p == '\'') {	/* ' becomes '\'' */
+			memcpy(buf + at, "'\\''", 4);
+			at += 4;
+		} else {
+			buf[at++] = *p;
+		}
+	}
+	buf[at++] = '\'';
+	buf[at] = '\0';
+}
+
 /* The command that replays what r did. */
 static void
 sched_replay(const struct sched_cli *o, const struct sched_spec *s,
     enum sync_kind v, const struct sched_entry *e, int n, char *buf,
     size_t len)
 {
+	char file[1024] = "";
 	int k;
 
+	if (o->file != NULL && !o->is_lesson)
+		sched_shell_quote(o->file, file, sizeof(file));
 	k = snprintf(buf, len, "%s%s%s --sync %s --schedule '", o->prog,
-	    o->file && !o->is_lesson ? " " : "", o->file && !o->is_lesson ?
-	    o->file : "", ledger_sync_name(v));
+	    file[0] ? " " : "", file, ledger_sync_name(v));
 	if (k < 0 || (size_t)k + 2 >= len)
 		return;
 	sched_format_perm(s, e, n, buf + k, len - (size_t)k - 1);

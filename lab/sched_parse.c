@@ -397,9 +397,15 @@ lex_statement(struct lex *x, struct sched_spec *s, bool *has_users)
 		end = strchr(x->p, '\n');
 		if (end == NULL)
 			end = x->p + strlen(x->p);
-		snprintf(s->title, sizeof(s->title), "%.*s",
-		    (int)(end - x->p), x->p);
 		x->p = end;
+		while (end > at && (end[-1] == '\r' || end[-1] == ' ' ||
+		    end[-1] == '\t'))
+			end--;
+		at += strlen("title");
+		while (at < end && (*at == ' ' || *at == '\t'))
+			at++;
+		snprintf(s->title, sizeof(s->title), "%.*s",
+		    (int)(end - at), at);
 		return 0;
 	}
 	if (strcmp(tok, "accounts") == 0) {

@@ -531,6 +531,7 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 		} else if (blocked[i]) {
 			/* Still waiting: it heads for the new target. */
 			atomic_store(&slot_of(c, i)->sched_target, e->step);
+			sched_taken(c, i, e->step);
 			sched_event(c, i, SCHED_EV_WAITING, 0, -1, 0,
 			    atomic_load(&slot_of(c, i)->waits));
 			continue;

@@ -11,7 +11,6 @@
  * the mutex consistent.
  */
 #include <errno.h>
-#include <stdlib.h>
 
 #include "bank.h"
 #include "lab.h"
@@ -53,8 +52,8 @@ robust_lock(struct ledger *l, uint32_t a, int idx)
 		atomic_store(&s->waits, LEDGER_NONE);
 	}
 	if (r == EOWNERDEAD) {
-		repair_account(l, a);
-		pthread_mutex_consistent(m);
+		/* Exercise 3: repair, then pthread_mutex_consistent(). */
+		ex_owner_died(l, a);
 		r = 0;
 	}
 	if (r == ENOTRECOVERABLE)
@@ -87,60 +86,73 @@ robust_unlock_one(struct ledger *l, uint32_t a)
 	robust_unlock(l, a, 0);
 }
 
-/* first, then second: the order is the caller's choice, and the lesson. */
-static int
-lock_two(struct ledger *l, uint32_t first, uint32_t second)
+int
+sync_lock_first(struct ledger *l, uint32_t a)
 {
 	int r;
 
-	if ((r = robust_lock(l, first, 0)) < 0)
+	if ((r = robust_lock(l, a, 0)) < 0)
 		return r;
-	ledger_step(l, BANK_STEP_FIRST_LOCK, first, 0);
+	/* Where two opposite transfers meet: a step point and the window. */
+	ledger_step(l, BANK_STEP_FIRST_LOCK, a, 0);
 	ledger_window(l);
-	if ((r = robust_lock(l, second, 1)) < 0) {
-		robust_unlock(l, first, 0);
+	return 0;
+}
+
+int
+sync_lock_second(struct ledger *l, uint32_t a)
+{
+	return robust_lock(l, a, 1);
+}
+
+void
+sync_unlock_first(struct ledger *l, uint32_t a)
+{
+	robust_unlock(l, a, 0);
+}
+
+void
+sync_unlock_second(struct ledger *l, uint32_t a)
+{
+	robust_unlock(l, a, 1);
+}
+
+int
+sync_lock_quiet(struct ledger *l, uint32_t a)
+{
+	return robust_lock(l, a, -1);
+}
+
+void
+sync_unlock_quiet(struct ledger *l, uint32_t a)
+{
+	robust_unlock(l, a, -1);
+}
+
+/* `robust`: from, then to.  The order is the caller's, and the lesson. */
+static int
+robust_lock_pair(struct ledger *l, uint32_t from, uint32_t to)
+{
+	int r;
+
+	if ((r = sync_lock_first(l, from)) < 0)
+		return r;
+	if ((r = sync_lock_second(l, to)) < 0) {
+		sync_unlock_first(l, from);
 		return r;
 	}
 	return 0;
 }
 
 static void
-unlock_two(struct ledger *l, uint32_t first, uint32_t second)
-{
-	robust_unlock(l, second, 1);
-	robust_unlock(l, first, 0);
-}
-
-static int
-robust_lock_pair(struct ledger *l, uint32_t from, uint32_t to)
-{
-	return lock_two(l, from, to);
-}
-
-static void
 robust_unlock_pair(struct ledger *l, uint32_t from, uint32_t to)
 {
-	unlock_two(l, from, to);
+	sync_unlock_second(l, to);
+	sync_unlock_first(l, from);
 }
 
-static int
-ordered_lock_pair(struct ledger *l, uint32_t from, uint32_t to)
-{
-	return from < to ? lock_two(l, from, to) : lock_two(l, to, from);
-}
-
-static void
-ordered_unlock_pair(struct ledger *l, uint32_t from, uint32_t to)
-{
-	if (from < to)
-		unlock_two(l, from, to);
-	else
-		unlock_two(l, to, from);
-}
-
-/* Read one account under its own lock. */
-static int
-read_locked(struct ledger *l, uint32_t a, int64_t *bal, uint32_t *ver)
+int
+sync_read_account(struct ledger *l, uint32_t a, int64_t *bal, uint32_t *ver)
 {
 	int r;
 
@@ -168,100 +180,13 @@ robust_audit(struct ledger *l, struct sync_audit *out)
 	int r;
 
 	for (i = 0; i < l->naccounts; i++) {
-		if ((r = read_locked(l, i, &b, &v)) < 0)
+		if ((r = sync_read_account(l, i, &b, &v)) < 0)
 			return r;
 		sum += (uint64_t)b;
 	}
 	out->total = (int64_t)sum;
 	out->is_consistent = false;
 	out->attempts = 1;
-	return 0;
-}
-
-/*
- * Double collect: read every (balance, version) under its lock, then read
- * every version again.  If none moved, no write happened between the two
- * passes, and since a transfer writes both its accounts while holding both
- * locks, no transfer can straddle that instant: the sum is a snapshot.
- */
-static int
-double_collect(struct ledger *l, uint32_t *ver, uint64_t *sum, bool *ok)
-{
-	uint32_t i, v;
-	int64_t b;
-	int r;
-
-	*sum = 0;
-	for (i = 0; i < l->naccounts; i++) {
-		if ((r = read_locked(l, i, &b, &ver[i])) < 0)
-			return r;
-		*sum += (uint64_t)b;
-	}
-	*ok = true;
-	for (i = 0; i < l->naccounts && *ok; i++) {
-		if ((r = read_locked(l, i, &b, &v)) < 0)
-			return r;
-		*ok = v == ver[i];
-	}
-	return 0;
-}
-
-/* Hold every lock in order (ledgers <= SYNC_AUDIT_HOLD_MAX accounts only:
- * the kernel recovers at most 2048 robust mutexes of a dying thread). */
-static int
-hold_all(struct ledger *l, uint64_t *sum)
-{
-	uint32_t i, j;
-	int r;
-
-	*sum = 0;
-	for (i = 0; i < l->naccounts; i++) {
-		if ((r = robust_lock(l, i, -1)) < 0) {
-			for (j = i; j-- > 0;)
-				robust_unlock(l, j, -1);
-			return r;
-		}
-		*sum += (uint64_t)atomic_load_explicit(&l->acct[i].balance,
-		    memory_order_relaxed);
-		ledger_step(l, BANK_STEP_AUDIT_READ, i,
-		    atomic_load_explicit(&l->acct[i].balance,
-		    memory_order_relaxed));
-	}
-	for (j = l->naccounts; j-- > 0;)
-		robust_unlock(l, j, -1);
-	return 0;
-}
-
-static int
-ordered_audit(struct ledger *l, struct sync_audit *out)
-{
-	uint64_t start = sync_now_ms(), sum = 0;
-	uint32_t *ver, tries = 0;
-	bool ok = false;
-	int r = 0;
-
-	if ((ver = malloc(l->naccounts * sizeof(*ver))) == NULL)
-		return -ENOMEM;
-	while (!ok) {
-		tries++;
-		if (tries > SYNC_AUDIT_TRIES && l->naccounts <= SYNC_AUDIT_HOLD_MAX) {
-			r = hold_all(l, &sum);
-			ok = r == 0;
-			break;
-		}
-		if ((r = double_collect(l, ver, &sum, &ok)) < 0)
-			break;
-		if (!ok && sync_now_ms() - start >= l->lock_timeout_ms) {
-			r = -LAB_EBUSY;
-			break;
-		}
-	}
-	free(ver);
-	if (r < 0)
-		return r;
-	out->total = (int64_t)sum;
-	out->is_consistent = true;
-	out->attempts = tries;
 	return 0;
 }
 
@@ -280,7 +205,7 @@ const struct sync_ops sync_ordered_ops = {
 	.kind = SYNC_ORDERED,
 	.lock_one = robust_lock_one,
 	.unlock_one = robust_unlock_one,
-	.lock_pair = ordered_lock_pair,
-	.unlock_pair = ordered_unlock_pair,
-	.audit = ordered_audit,
+	.lock_pair = ex_lock_pair,	/* exercise 2 */
+	.unlock_pair = ex_unlock_pair,
+	.audit = ex_audit,		/* exercise 4 */
 };
