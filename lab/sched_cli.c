@@ -425,7 +425,7 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
     enum sync_kind v)
 {
 	struct sched_explore_opts eo = { o->explore, o->runs, o->seed,
-	    o->depth, 200000 };
+	    o->depth, 200000, 0 };
 	struct sched_explore_ctx x = { o, s, v, 0, NULL, false };
 	struct sched_explore_stats st;
 	struct json_object *j = NULL;

@@ -118,7 +118,8 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 			}
 			ch.choice[back]++;
 			ch.nchoice = back + 1;
-			if (o->max_runs && st->runs >= o->max_runs)
+			if ((o->max_runs && st->runs >= o->max_runs) ||
+			    (o->stop_after && st->failing >= o->stop_after))
 				break;
 		}
 		goto out;
@@ -139,6 +140,8 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 		if (o->policy == SCHED_PCT)
 			explore_pct(&ch, s->nprocs, o->depth, k);
 		if ((rc = explore_one(s, v, &ch, cb, arg, st)) < 0)
+			break;
+		if (o->stop_after && st->failing >= o->stop_after)
 			break;
 	}
 out:

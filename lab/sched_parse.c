@@ -106,8 +106,14 @@ lex_token(struct lex *x, char *tok)
 	while (*x->p != '\0' && *x->p != '\n' && *x->p != ' ' &&
 	    *x->p != '\t' && *x->p != '\r' && *x->p != ';' && *x->p != '#') {
 		if (n < SCHED_TOKEN_MAX - 1)
-			tok[n++] = *x->p;
+			tok[n] = *x->p;
+		n++;
 		x->p++;
+	}
+	/* Too long for any word we know: make it one nothing accepts. */
+	if (n >= SCHED_TOKEN_MAX) {
+		strcpy(tok, "(a word of more than 63 characters)");
+		return start;
 	}
 	tok[n] = '\0';
 	return start;
@@ -134,7 +140,7 @@ static int
 lex_op(struct lex *x, uint32_t naccounts, struct sched_op *op)
 {
 	char tok[SCHED_TOKEN_MAX];
-	const char *at = lex_token(x, tok);
+	const char *at = lex_token(x, tok), *second;
 	int64_t a = 0, b = 0, c = 0;
 	int k, r;
 
@@ -153,11 +159,13 @@ lex_op(struct lex *x, uint32_t naccounts, struct sched_op *op)
 	if (k != SCHED_OP_AUDIT &&
 	    (r = lex_number(x, "an account", 0, naccounts - 1, &a)) < 0)
 		return r;
+	lex_blank(x);
+	second = x->p;
 	if (k == SCHED_OP_TRANSFER &&
 	    (r = lex_number(x, "an account", 0, naccounts - 1, &b)) < 0)
 		return r;
 	if (k == SCHED_OP_TRANSFER && a == b)
-		return lex_fail(x, x->p, "a transfer needs two different "
+		return lex_fail(x, second, "a transfer needs two different "
 		    "accounts");
 	if (k != SCHED_OP_AUDIT && k != SCHED_OP_BALANCE &&
 	    (r = lex_number(x, "an amount in cents", 1, LEDGER_AMOUNT_MAX,
@@ -418,6 +426,8 @@ lex_statement(struct lex *x, struct sched_spec *s, bool *has_users)
 		s->accounts = (uint32_t)a;
 	} else if (strcmp(tok, "balance") == 0) {
 		*has_users = true;
+		lex_blank(x);
+		at = x->p;	/* errors about the account point here */
 		if ((r = lex_number(x, "an account or an amount", 0,
 		    LEDGER_AMOUNT_MAX, &a)) < 0)
 			return r;

@@ -136,6 +136,8 @@ struct sched_result {
 	int cycle_len;
 	struct sync_link cycle[SCHED_PROCS_MAX];
 	bool stuck;			/* a semaphore holder died */
+	uint64_t failed;		/* operations that failed on a lock */
+	int recover_rc;			/* locking every account afterwards */
 	uint64_t stale_audits;
 	int64_t worst_deviation;
 	struct bank_check check;
@@ -187,6 +189,7 @@ struct sched_explore_opts {
 	uint64_t seed;
 	unsigned depth;			/* PCT: d (bugs of depth d) */
 	unsigned max_runs;		/* all: give up after this many */
+	unsigned stop_after;		/* stop after this many failing (0: no) */
 };
 
 struct sched_explore_stats {

@@ -1,0 +1,287 @@
+/*
+ * banklab-bench: what each variant's transfer costs, beside the bare
+ * primitives, at several process and account counts.  The measuring is in
+ * the library (lab/bench.c); this parses options, calls it and prints.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "lab.h"
+#include "parse.h"
+
+static const char *prog = "banklab-bench";
+
+static const struct option bench_longopts[] = {
+	{ "procs", required_argument, NULL, 'p' },
+	{ "accounts", required_argument, NULL, 'a' },
+	{ "only", required_argument, NULL, 'o' },
+	{ "repeat", required_argument, NULL, 'r' },
+	{ "run-ms", required_argument, NULL, 'm' },
+	{ "ops", required_argument, NULL, 'n' },
+	{ "seed", required_argument, NULL, 'S' },
+	{ "quick", no_argument, NULL, 'Q' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(void)
+{
+	printf("usage: %s [options]\n\n"
+"Measures, in one run, the transfer rate of every variant (none, semaphore,\n"
+"robust, ordered) and of the bare primitives they are built from, for each\n"
+"process count x account count, on fresh private ledgers.\n\n"
+"  --procs LIST     process counts, e.g. 1,2,4 (default)\n"
+"  --accounts LIST  account counts (default 2,1000,1000000; 2 = every\n"
+"                   transfer on the same two accounts)\n"
+"  --only LIST      kinds to run (default all): none, semaphore, robust,\n"
+"                   ordered, bare-loop, bare-loadstore, bare-atomic,\n"
+"                   bare-mutex, bare-robust, bare-sem\n"
+"  --repeat N       timed runs per cell; median and min-max (default 5)\n"
+"  --run-ms MS      each timed run aims at this long (default 100)\n"
+"  --ops N          instead: N transfers per process per run\n"
+"  --seed S         process i draws its pairs from S + i (default 1)\n"
+"  --quick          under 10 s: accounts 2,1000, 3 runs of about 10 ms;\n"
+"                   options after it still apply\n"
+"  --json           one JSON object on stdout (progress stays on stderr)\n\n"
+"A progress line goes to stderr when it is a terminal.\n"
+"exit: 0 every correct variant kept the money, 1 one lost money or hit a\n"
+"lock error, 2 bad usage, 3 system failure, 130 interrupted (ledgers\n"
+"removed).  The goals are measured and printed, never turned into exit\n"
+"codes.\n", prog);
+}
+
+/* "1,2,4" into v[]: each in [min, max], at most BENCH_LIST_MAX, no twice. */
+static int
+parse_list(const char *what, const char *s, int64_t min, int64_t max,
+    uint32_t *v, unsigned *n)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned i;
+	int64_t x;
+
+	if (strlen(s) >= sizeof(buf) || s[0] == '\0' ||
+	    s[strlen(s) - 1] == ',' || strstr(s, ",,") != NULL) {
+		fprintf(stderr, "%s: %s: \"%s\" is not a list like 1,2,4\n",
+		    prog, what, s);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	*n = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (parse_num_opt(prog, what, tok, min, max, &x) < 0)
+			return -1;
+		for (i = 0; i < *n; i++)
+			if (v[i] == (uint32_t)x) {
+				fprintf(stderr, "%s: %s: \"%s\" is given "
+				    "twice\n", prog, what, tok);
+				return -1;
+			}
+		if (*n == BENCH_LIST_MAX) {
+			fprintf(stderr, "%s: %s: more than %d values\n", prog,
+			    what, BENCH_LIST_MAX);
+			return -1;
+		}
+		v[(*n)++] = (uint32_t)x;
+	}
+	return 0;
+}
+
+static int
+parse_kinds(const char *s, bool *kinds)
+{
+	char buf[256], *tok, *save = NULL;
+	enum bench_kind k;
+
+	memset(kinds, 0, BENCH_KIND_COUNT * sizeof(*kinds));
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (bench_kind_parse(tok, &k) < 0) {
+			fprintf(stderr, "%s: --only: \"%s\" is not a kind "
+			    "(--help)\n", prog, tok);
+			return -1;
+		}
+		kinds[k] = true;
+	}
+	for (k = 0; k < BENCH_KIND_COUNT; k++)
+		if (kinds[k])
+			return 0;
+	fprintf(stderr, "%s: --only: \"%s\" names no kind\n", prog, s);
+	return -1;
+}
+
+/* What was given, applied over the defaults (and --quick's) at the end. */
+struct opts {
+	struct bench_config c;
+	bool has_procs, has_accounts, has_repeat, has_run_ms, is_quick;
+	unsigned nprocs, naccounts, repeat, run_ms;
+	uint32_t procs[BENCH_LIST_MAX], accounts[BENCH_LIST_MAX];
+	bool kinds[BENCH_KIND_COUNT], has_kinds;
+	uint64_t ops, seed;
+	bool json;
+};
+
+static int
+parse(int argc, char **argv, struct opts *o)
+{
+	int64_t v;
+	unsigned i;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->seed = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", bench_longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			if (parse_list("--procs", optarg, 1, LEDGER_SLOTS,
+			    o->procs, &o->nprocs) < 0)
+				return LAB_EXIT_USAGE;
+			o->has_procs = true;
+			break;
+		case 'a':
+			if (parse_list("--accounts", optarg, 2,
+			    LEDGER_ACCOUNTS_MAX, o->accounts,
+			    &o->naccounts) < 0)
+				return LAB_EXIT_USAGE;
+			o->has_accounts = true;
+			break;
+		case 'o':
+			if (parse_kinds(optarg, o->kinds) < 0)
+				return LAB_EXIT_USAGE;
+			o->has_kinds = true;
+			break;
+		case 'r':
+			if (parse_num_opt(prog, "--repeat", optarg, 1,
+			    BENCH_REPEAT_MAX, &v) < 0)
+				return LAB_EXIT_USAGE;
+			o->repeat = (unsigned)v;
+			o->has_repeat = true;
+			break;
+		case 'm':
+			if (parse_num_opt(prog, "--run-ms", optarg, 1, 60000,
+			    &v) < 0)
+				return LAB_EXIT_USAGE;
+			o->run_ms = (unsigned)v;
+			o->has_run_ms = true;
+			break;
+		case 'n':
+			if (parse_num_opt(prog, "--ops", optarg, 1,
+			    1000000000, &v) < 0)
+				return LAB_EXIT_USAGE;
+			o->ops = (uint64_t)v;
+			break;
+		case 'S':
+			if (parse_num_opt(prog, "--seed", optarg, 0,
+			    INT64_MAX / 2, &v) < 0)
+				return LAB_EXIT_USAGE;
+			o->seed = (uint64_t)v;
+			break;
+		case 'Q':
+			o->is_quick = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			usage();
+			return -1;
+		case 'V':
+			printf("%s (banklab) %s\n", prog, PACKAGE_VERSION);
+			return -1;
+		case ':':
+			fprintf(stderr, "%s: %s needs a value\n", prog,
+			    argv[optind - 1]);
+			return LAB_EXIT_USAGE;
+		default:
+			fprintf(stderr, "%s: \"%s\" is not an option (--help)\n",
+			    prog, argv[optind - 1]);
+			return LAB_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected \"%s\" (--help)\n", prog,
+		    argv[optind]);
+		return LAB_EXIT_USAGE;
+	}
+	bench_config_default(&o->c);
+	if (o->is_quick)
+		bench_config_quick(&o->c);
+	if (o->has_procs) {
+		o->c.nprocs = o->nprocs;
+		memcpy(o->c.procs, o->procs, sizeof(o->procs));
+	}
+	if (o->has_accounts) {
+		o->c.naccounts = o->naccounts;
+		memcpy(o->c.accounts, o->accounts, sizeof(o->accounts));
+	}
+	if (o->has_kinds)
+		for (i = 0; i < BENCH_KIND_COUNT; i++)
+			o->c.kinds[i] = o->kinds[i];
+	if (o->has_repeat)
+		o->c.repeat = o->repeat;
+	if (o->has_run_ms)
+		o->c.run_ms = o->run_ms;
+	o->c.ops = o->ops;
+	o->c.seed = o->seed;
+	return 0;
+}
+
+/* "\r[12/90] ordered 2p 1000acc" on a terminal's stderr. */
+static void
+progress(void *arg, unsigned done, unsigned total, enum bench_kind k,
+    unsigned procs, uint32_t accounts)
+{
+	(void)arg;
+	fprintf(stderr, "\r[%u/%u] %s %up %" PRIu32 "acc\033[K", done + 1,
+	    total, bench_kind_name(k), procs, accounts);
+	fflush(stderr);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench_result r;
+	struct opts o;
+	char *json;
+	int rc;
+
+	if ((rc = parse(argc, argv, &o)) != 0)
+		return rc < 0 ? LAB_EXIT_OK : rc;
+	if (isatty(STDERR_FILENO))
+		o.c.progress = progress;
+	rc = bench_run(&o.c, &r);
+	if (o.c.progress != NULL)
+		fprintf(stderr, "\r\033[K");
+	if (rc < 0 && rc != -EINTR) {
+		fprintf(stderr, "%s: %s\n", prog, lab_strerror(rc));
+		bench_result_free(&r);
+		return LAB_EXIT_SYSTEM;
+	}
+	if (o.json) {
+		if ((json = bench_json(&o.c, &r)) == NULL) {
+			fprintf(stderr, "%s: out of memory\n", prog);
+			bench_result_free(&r);
+			return LAB_EXIT_SYSTEM;
+		}
+		printf("%s\n", json);
+		free(json);
+	} else {
+		bench_print(stdout, &o.c, &r);
+	}
+	rc = r.interrupted ? 130 : bench_has_anomaly(&r) ?
+	    LAB_EXIT_ANOMALY : LAB_EXIT_OK;
+	bench_result_free(&r);
+	return rc;
+}
