@@ -228,6 +228,7 @@ bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 	ledger_window(l);
 	bank_write(l, from, &rd[0], rd[0].balance - cents);
 	ledger_step(l, BANK_STEP_WRITE_FROM, from, rd[0].balance - cents);
+	ledger_window(l);	/* debited, not yet credited */
 	bank_write(l, to, &rd[1], rd[1].balance + cents);
 	ledger_step(l, BANK_STEP_WRITE_TO, to, rd[1].balance + cents);
 	l->slots[l->slot].counters.moved += cents;

@@ -271,7 +271,8 @@ ledger_step(struct ledger *l, unsigned step, int64_t acct, int64_t value)
 /*
  * The lesson's window: a pause of l->window microseconds where another
  * process's step makes the anomaly (between reading and writing a balance,
- * between a transfer's two locks, between two reads of an audit).  A
+ * between a transfer's two locks, between its debit and its credit,
+ * between two reads of an audit).  A
  * sleep, not a spin or a yield: the others run even when all share one
  * CPU, and a sleeper woken is scheduled ahead of busy processes.  (Linux
  * rounds a short sleep up to its timer slack, about 50 us.)

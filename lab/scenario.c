@@ -46,7 +46,7 @@ static const struct scenario_info scenario_info[SCENARIO_COUNT] = {
 	    "Writers transfer while an auditor sums every balance again and\n"
 	    "again; reading each account under its own lock is not enough." },
 	[SCENARIO_DEADLOCK] = { "deadlock", "deadlock", SYNC_ROBUST,
-	    SYNC_ORDERED, 2, 2, 2000, 1, WORKER_TRANSFER,
+	    SYNC_ORDERED, 2, 2, 1000, 1, WORKER_TRANSFER,
 	    "Two workers transfer between the same two accounts in opposite\n"
 	    "directions; locks taken in argument order wait for each other." },
 	[SCENARIO_CRASH] = { "crash", "dead worker", SYNC_SEMAPHORE,

@@ -257,7 +257,7 @@ static int
 sched_settle(struct sched_ctx *c, bool *blocked)
 {
 	uint64_t start = sync_now_ms();
-	unsigned spins = 0;
+	unsigned spins = 0, still = 0;
 	int i, moving;
 
 	for (;;) {
@@ -270,8 +270,17 @@ sched_settle(struct sched_ctx *c, bool *blocked)
 		for (i = 0; i < c->n; i++)
 			if (!c->p[i].is_dead && !parked_at(c, i) && !blocked[i])
 				moving++;
-		if (moving == 0)
+		/*
+		 * Quiet twice, a yield apart: a waiter the kernel has just
+		 * woken may still show the wait it is leaving.
+		 */
+		if (moving == 0 && ++still >= 2)
 			break;
+		if (moving == 0) {
+			sched_yield();
+			continue;
+		}
+		still = 0;
 		if (sync_now_ms() - start > SCHED_SETTLE_MS)
 			return sched_fail(c, -LAB_ETIMEDOUT, "a process",
 			    "did not reach a step point within 5 s");
