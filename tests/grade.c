@@ -217,18 +217,20 @@ END_TEST
 
 START_TEST(sem_stress)
 {
-	struct worker_config w[2];
+	struct worker_config w[3];
 	struct run_result res;
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	/* Enough that a lock which lets two in is caught every time. */
+	for (i = 0; i < 3; i++) {
 		worker_config_default(&w[i]);
-		w[i].ops = 600;
+		w[i].ops = 2000;
 		w[i].mix = WORKER_MIXED;
 		w[i].seed = 7 + (uint64_t)i;
 	}
-	stress(SYNC_SEMAPHORE, 4, w, 2, &res);
-	expect_books(&res, "2 workers x 600 mixed operations under semaphore");
+	stress(SYNC_SEMAPHORE, 2, w, 3, &res);
+	expect_books(&res, "3 workers x 2000 mixed operations under "
+	    "semaphore");
 	run_result_free(&res);
 }
 END_TEST
@@ -587,7 +589,7 @@ static const struct grade_check checks[] = {
 	    "ex_sem_lock did not return after its holder died: deadline?",
 	    "banklab-crash --sync semaphore --schedule file" },
 	{ "1 semaphore", "sem_stress", &sem_stress, 2, 30,
-	    "2 processes x 600 mixed operations keep the books",
+	    "3 processes x 2000 mixed operations keep the books",
 	    "the workers did not finish: a lock never released?",
 	    "banklab-race --sync semaphore" },
 	{ "2 ordered", "ord_abba", &ord_abba, 3, 20,
