@@ -242,26 +242,6 @@ bench_ledger_bytes(uint32_t n)
 
 /* ------------------------------------------------------------ a child */
 
-static uint64_t
-bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* splitmix64, as in worker.c: small, and the stream is ours alone. */
-static inline __attribute__((always_inline)) uint64_t
-bench_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static inline __attribute__((always_inline)) void
 bench_count(struct bench_report *rep, int rc)
 {
@@ -358,7 +338,7 @@ bench_loop(struct ledger *l, enum bench_kind k, uint64_t ops, uint64_t seed,
 	int64_t x;
 
 	for (i = 0; i < ops; i++) {
-		r = bench_rand(&rng);
+		r = lab_rand(&rng);
 		a = (uint32_t)(((r >> 32) * n) >> 32);
 		b = (uint32_t)(((r & 0xffffffffu) * (n - 1)) >> 32);
 		b += b >= a;		/* any account but a */
@@ -539,9 +519,9 @@ bench_child(const char *name, enum bench_kind k, unsigned procs, uint64_t ops,
 		}
 		if (rc == 0) {
 			f0 = bench_faults();
-			t0 = bench_now_ns();
+			t0 = lab_now_ns();
 			bench_loop_kind(&l, k, ops, seed, &rep);
-			t1 = bench_now_ns();
+			t1 = lab_now_ns();
 			rep.faults = bench_faults() - f0;
 			rep.ns = t1 - t0;
 			rep.t0 = t0;
@@ -555,12 +535,6 @@ bench_child(const char *name, enum bench_kind k, unsigned procs, uint64_t ops,
 }
 
 /* ------------------------------------------------------------ a run */
-
-static uint64_t
-bench_now_ms(void)
-{
-	return bench_now_ns() / 1000000u;
-}
 
 /* Is a SIGINT or SIGTERM waiting (they are blocked while we run)? */
 static bool
@@ -596,7 +570,7 @@ bench_read(int fd, struct bench_report *rep, uint64_t deadline)
 		}
 		if (bench_signalled())
 			return -EINTR;
-		if (bench_now_ms() > deadline)
+		if (lab_now_ms() > deadline)
 			return -LAB_ETIMEDOUT;
 	}
 }
@@ -641,7 +615,7 @@ bench_spawn(struct bench_ctx *x, struct ledger *l, enum bench_kind k,
 		p[i].fd = pfd[0];
 		started++;
 	}
-	deadline = bench_now_ms() + BENCH_WAIT_MS;
+	deadline = lab_now_ms() + BENCH_WAIT_MS;
 	for (i = 0; rc == 0 && i < started; i++)
 		rc = bench_read(p[i].fd, &p[i].rep, deadline);
 	/* Whoever has not reported (it may wait at a gate that the ones
@@ -951,7 +925,7 @@ bench_run(const struct bench_config *c, struct bench_result *r)
 	struct bench_ctx x = { .c = c };
 	struct timespec zero = { 0, 0 };
 	unsigned a, p, k, n = 0;
-	uint64_t start = bench_now_ns();
+	uint64_t start = lab_now_ns();
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -997,7 +971,7 @@ bench_run(const struct bench_config *c, struct bench_result *r)
 	bench_derive(c, r);
 	if (getloadavg(&r->load[1], 1) != 1)
 		r->load[1] = -1;
-	r->elapsed_s = (double)(bench_now_ns() - start) / 1e9;
+	r->elapsed_s = (double)(lab_now_ns() - start) / 1e9;
 	if (rc == -EINTR) {
 		r->interrupted = true;
 		/* The pending signal was for us: take it off. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 
 #include "lab.h"
 
@@ -77,4 +78,25 @@ lab_exit_code(int code)
 	default:
 		return LAB_EXIT_SYSTEM;
 	}
+}
+
+uint64_t
+lab_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+lab_now_ms(void)
+{
+	return lab_now_ns() / 1000000u;
+}
+
+double
+lab_now_s(void)
+{
+	return (double)lab_now_ns() / 1e9;
 }

@@ -93,15 +93,6 @@ run_config_default(struct run_config *c)
 	c->timeout_ms = 60000;
 }
 
-static double
-run_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct run_tick {
 	struct ledger *l;
 	const struct run_config *c;
@@ -165,7 +156,7 @@ run_workers(struct ledger *l, const struct run_config *c,
 	spawn_init(&set);
 	tick.gate = atomic_fetch_add(&l->hdr->next_gate, 1) + 1;
 	tick.start_ms = sync_now_ms();
-	start = run_now();
+	start = lab_now_s();
 	for (i = 0; i < c->procs; i++) {
 		const struct worker_config *w = c->each ? &c->each[i] : &c->w;
 
@@ -184,7 +175,7 @@ run_workers(struct ledger *l, const struct run_config *c,
 		rc = spawn_wait(&set, 2000, NULL, NULL);
 		rc = rc == -ETIMEDOUT ? 0 : rc;
 	}
-	r->elapsed_s = run_now() - start;
+	r->elapsed_s = lab_now_s() - start;
 	for (i = 0; i < set.n; i++) {
 		struct spawn_child *ch = &set.child[i];
 		struct run_worker *w = &r->w[i];

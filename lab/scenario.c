@@ -333,17 +333,6 @@ scenario_parse(enum scenario_kind k, int argc, char **argv,
 
 /* ------------------------------------------------------------ the run */
 
-/* splitmix64, for the random kill points (same seed, same kills). */
-static uint64_t
-scenario_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* What worker i of the lesson does. */
 static void
 scenario_worker(const struct scenario_opts *o, unsigned i, uint64_t *rng,
@@ -381,9 +370,9 @@ scenario_worker(const struct scenario_opts *o, unsigned i, uint64_t *rng,
 			    BANK_STEP_WRITE_FROM, BANK_STEP_WRITE_TO,
 			    BANK_STEP_UNLOCK };
 
-			w->die_step = points[scenario_rand(rng) %
+			w->die_step = points[lab_rand(rng) %
 			    (sizeof(points) / sizeof(points[0]))];
-			w->die_after = 1 + scenario_rand(rng) % o->ops;
+			w->die_after = 1 + lab_rand(rng) % o->ops;
 		} else if (o->kills == 0 && i == 0) {
 			w->die_step = o->die_step;
 			w->die_after = o->die_after;

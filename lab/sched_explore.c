@@ -18,25 +18,6 @@
 
 #define SCHED_CHOICES_MAX	4096
 
-static uint64_t
-explore_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double
-explore_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One run with chooser ch; account for it; hand it to cb. */
 static int
 explore_one(const struct sched_spec *s, enum sync_kind v,
@@ -70,13 +51,13 @@ explore_pct(struct sched_chooser *ch, int n, unsigned d, unsigned k)
 	for (i = 0; i < (unsigned)n; i++)
 		ch->prio[i] = d + i;
 	for (i = (unsigned)n; i-- > 1;) {	/* shuffle */
-		j = (unsigned)(explore_rand(&ch->rng) % (i + 1));
+		j = (unsigned)(lab_rand(&ch->rng) % (i + 1));
 		t = ch->prio[i];
 		ch->prio[i] = ch->prio[j];
 		ch->prio[j] = t;
 	}
 	for (i = 0; i + 1 < d && i < 8; i++)
-		ch->change[i] = 1 + (unsigned)(explore_rand(&ch->rng) %
+		ch->change[i] = 1 + (unsigned)(lab_rand(&ch->rng) %
 		    (k ? k : 1));
 }
 
@@ -86,7 +67,7 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
     struct sched_explore_stats *st)
 {
 	struct sched_chooser ch;
-	double t0 = explore_now();
+	double t0 = lab_now_s();
 	unsigned i, k = 0;
 	int rc = 0, back;
 
@@ -147,7 +128,7 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 out:
 	free(ch.choice);
 	free(ch.alts);
-	st->elapsed_s = explore_now() - t0;
+	st->elapsed_s = lab_now_s() - t0;
 	return rc;
 }
 

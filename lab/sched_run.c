@@ -426,16 +426,6 @@ sched_start(struct sched_ctx *c)
 
 /* ------------------------------------------------------------ choosing */
 
-static uint64_t
-sched_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* Pick one of the n runnable processes en[] (in ascending order). */
 static int
 sched_choose(struct sched_chooser *ch, const int *en, int n)
@@ -447,7 +437,7 @@ sched_choose(struct sched_chooser *ch, const int *en, int n)
 		return en[0];
 	switch (ch->policy) {
 	case SCHED_RANDOM:
-		return en[sched_rand(&ch->rng) % (uint64_t)n];
+		return en[lab_rand(&ch->rng) % (uint64_t)n];
 	case SCHED_PCT:
 		/* At a change point the leader drops below everyone. */
 		best = 0;
@@ -613,15 +603,6 @@ sched_finish(struct sched_ctx *c)
 	    r->stale_audits > 0 || r->failed > 0;
 }
 
-static double
-sched_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int
 sched_run(const struct sched_spec *s, enum sync_kind v,
     const struct sched_perm *perm, struct sched_chooser *ch,
@@ -655,9 +636,9 @@ sched_run(const struct sched_spec *s, enum sync_kind v,
 	/* The name is only for the workers to attach by: gone when we are. */
 	/* Time the steps alone: starting processes is not scheduling. */
 	if ((rc = sched_start(c)) == 0) {
-		t0 = sched_now();
+		t0 = lab_now_s();
 		rc = sched_steps(c, perm, ch);
-		r->elapsed_s = sched_now() - t0;
+		r->elapsed_s = lab_now_s() - t0;
 	}
 	sched_finish(c);
 	spawn_free(&c->set);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab.h"
 #include "spawn.h"
 
 #define SPAWN_TICK_MS	20	/* poll timeout and tick period */
@@ -28,15 +29,6 @@
 #define SPAWN_CHUNK	16384	/* one read() */
 #define SPAWN_ROUND_READS 16	/* reads of one pipe per round */
 #define SPAWN_STATUS_LOST (-1)	/* no wait status: reaped by someone else */
-
-static uint64_t
-spawn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 spawn_close(int *fd)
@@ -400,7 +392,7 @@ spawn_wait(struct spawn_set *set, unsigned timeout_ms, spawn_tick_fn tick,
 	unsigned pcap = 0;
 	int r;
 
-	now = spawn_now_ms();
+	now = lab_now_ms();
 	deadline = now + timeout_ms;
 	next_tick = now + SPAWN_TICK_MS;
 	for (;;) {
@@ -408,7 +400,7 @@ spawn_wait(struct spawn_set *set, unsigned timeout_ms, spawn_tick_fn tick,
 			r = 0;
 			break;
 		}
-		now = spawn_now_ms();
+		now = lab_now_ms();
 		/*
 		 * By the clock, not by round: rounds come as fast as output
 		 * does, and tick may be costly (it may audit a ledger).
@@ -417,7 +409,7 @@ spawn_wait(struct spawn_set *set, unsigned timeout_ms, spawn_tick_fn tick,
 			next_tick = now + SPAWN_TICK_MS;
 			if ((r = tick(set, arg)) != 0)
 				break;
-			now = spawn_now_ms();
+			now = lab_now_ms();
 		}
 		if (now >= deadline) {
 			r = spawn_deadline(set);

@@ -63,30 +63,10 @@ worker_config_default(struct worker_config *c)
 	c->gate_timeout_ms = 10000;
 }
 
-/* splitmix64: small, good enough, and its state is ours alone. */
-static uint64_t
-worker_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static uint32_t
 worker_below(uint64_t *state, uint32_t n)
 {
-	return (uint32_t)(worker_rand(state) % n);
-}
-
-static double
-worker_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (uint32_t)(lab_rand(state) % n);
 }
 
 int
@@ -175,7 +155,7 @@ worker_op(struct ledger *l, const struct worker_config *c, uint64_t *rng,
     struct worker_result *r)
 {
 	uint32_t n = l->naccounts, a, b;
-	int64_t amount = 1 + (int64_t)(worker_rand(rng) %
+	int64_t amount = 1 + (int64_t)(lab_rand(rng) %
 	    (uint64_t)c->max_amount);
 	enum worker_mix mix = c->mix;
 	int rc;
@@ -264,7 +244,7 @@ worker_run(struct ledger *l, const struct worker_config *c,
 		/* cppcheck-suppress autoVariables ; cleared before we return */
 		l->step_arg = &die;
 	}
-	start = worker_now();
+	start = lab_now_s();
 	for (i = 0; i < c->ops; i++) {
 		/* At least one audit, however late the auditor started. */
 		if (c->until_ops != 0 && i > 0 &&
@@ -276,7 +256,7 @@ worker_run(struct ledger *l, const struct worker_config *c,
 		if (rc != 0 && rc != -LAB_EFUNDS && c->stop_on_error)
 			break;
 	}
-	r->elapsed_s = worker_now() - start;
+	r->elapsed_s = lab_now_s() - start;
 	/* Copied out: the slot is cleared when we detach. */
 	r->lost = l->slots[l->slot].lost;
 	r->repair = l->slots[l->slot].repair;
@@ -321,7 +301,7 @@ int
 worker_run_script(struct ledger *l, const struct sched_op *ops, int nops,
     bool scheduled, struct worker_result *r)
 {
-	double start = worker_now();
+	double start = lab_now_s();
 	int i;
 
 	memset(r, 0, sizeof(*r));
@@ -336,7 +316,7 @@ worker_run_script(struct ledger *l, const struct sched_op *ops, int nops,
 		sched_worker_park(l, SCHED_END);
 		l->step = NULL;
 	}
-	r->elapsed_s = worker_now() - start;
+	r->elapsed_s = lab_now_s() - start;
 	r->lost = l->slots[l->slot].lost;
 	r->repair = l->slots[l->slot].repair;
 	r->repairs = atomic_load(&l->slots[l->slot].repairs);
