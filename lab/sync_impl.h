@@ -22,6 +22,13 @@ extern const struct sync_ops sync_ordered_ops;
 
 bool sync_pid_stopped(int32_t pid);
 
+/*
+ * Sum every balance, reading each without a lock, with an audit's step
+ * point and window after each read (the none and semaphore audits: the
+ * semaphore's holds its lock around it).
+ */
+uint64_t sync_sum_plain(struct ledger *l);
+
 /* Our slot (the caller has joined). */
 static inline struct ledger_slot *
 sync_self(struct ledger *l)

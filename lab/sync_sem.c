@@ -8,7 +8,6 @@
  * wait runs out can see that the holder is dead and say so.
  */
 #include "lab.h"
-#include "bank.h"
 #include "sync_impl.h"
 
 static int
@@ -45,20 +44,12 @@ sem_unlock_pair(struct ledger *l, uint32_t from, uint32_t to)
 static int
 sem_audit(struct ledger *l, struct sync_audit *out)
 {
-	uint64_t sum = 0;
-	uint32_t i;
+	uint64_t sum;
 	int r;
 
 	if ((r = ex_sem_lock(l)) < 0)
 		return r;
-	for (i = 0; i < l->naccounts; i++) {
-		int64_t b = atomic_load_explicit(&l->acct[i].balance,
-		    memory_order_relaxed);
-
-		sum += (uint64_t)b;
-		ledger_step(l, BANK_STEP_AUDIT_READ, i, b);
-		ledger_window(l);
-	}
+	sum = sync_sum_plain(l);
 	ex_sem_unlock(l);
 	out->total = (int64_t)sum;
 	out->is_consistent = true;
