@@ -24,6 +24,7 @@ static const char *const bank_step_names[BANK_STEP_COUNT] = {
 	[BANK_STEP_WRITE_TO] = "write_to",
 	[BANK_STEP_UNLOCK] = "unlock",
 	[BANK_STEP_AUDIT_READ] = "audit_read",
+	[BANK_STEP_REPAIR] = "repair",
 };
 
 const char *

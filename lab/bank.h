@@ -31,6 +31,10 @@ enum bank_step {
 	BANK_STEP_WRITE_TO,	/* has written the destination (credit) */
 	BANK_STEP_UNLOCK,	/* has released its locks */
 	BANK_STEP_AUDIT_READ,	/* an audit has read one account */
+	BANK_STEP_REPAIR,	/* a locker that found the owner dead has
+				 * restored the account, and not yet marked
+				 * the lock consistent: a kill here dies in
+				 * the middle of a repair */
 	BANK_STEP_COUNT
 };
 

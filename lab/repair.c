@@ -12,6 +12,7 @@
  */
 #include <time.h>
 
+#include "bank.h"
 #include "exercise.h"
 #include "lab.h"
 #include "sync_impl.h"
@@ -73,6 +74,13 @@ repair_done(struct ledger *l, int i, uint32_t a, int64_t found,
 	if (i < 0 || (uint32_t)i >= l->nslots || !ledger_index_ok(l, a))
 		return;
 	dead = &l->slots[i];
+	/*
+	 * The account is restored, the dead slot still lists it and the
+	 * mutex is not yet consistent: a repairer killed here leaves the
+	 * next locker EOWNERDEAD and the same journal, so it repairs again
+	 * (a restore is idempotent).  Schedules and kill storms die here.
+	 */
+	ledger_step(l, BANK_STEP_REPAIR, a, restored);
 	repair_note(l, dead, a, found, restored);
 	for (h = 0; h < 2; h++) {
 		int64_t want = a;

@@ -286,7 +286,7 @@ lex_entries(struct lex *x, const struct sched_spec *s, struct sched_perm *p)
 				return lex_fail(x, at + (colon + 1 - tok),
 				    "expected a step (lock, first_lock, "
 				    "read_from, read_to, write_from, write_to, "
-				    "unlock, audit_read) or KILL, found \"%s\"",
+				    "unlock, audit_read, repair) or KILL, found \"%s\"",
 				    colon + 1);
 		}
 		p->e[p->n].proc = proc;

@@ -108,7 +108,7 @@ worker_die_hook(struct ledger *l, unsigned step, void *arg)
 	struct worker_die *d = arg;
 
 	(void)l;
-	if (step == d->step && d->current == d->after)
+	if (step == d->step && (d->after == 0 || d->current == d->after))
 		raise(SIGKILL);
 }
 

@@ -37,7 +37,8 @@ struct worker_config {
 	unsigned gate_count;	/* the last of this many to arrive opens it */
 	unsigned gate_timeout_ms;
 	unsigned die_step;	/* enum bank_step at which to SIGKILL self */
-	uint64_t die_after;	/* ... in operation number die_after (1-based) */
+	uint64_t die_after;	/* ... in operation number die_after (1-based;
+				 * 0: the first time it gets there) */
 	bool stop_on_error;	/* stop at the first lock error */
 	uint64_t until_ops;	/* audit: also stop once the books show
 				 * this many operations done or refused */

@@ -144,7 +144,8 @@ usage(FILE *f)
 "  --from A --to B   every transfer goes from account A to account B\n"
 "  --die-step STEP --die-after N   SIGKILL the worker at step STEP\n"
 "                    (1 lock, 2 first_lock, 3 read_from, 4 read_to,\n"
-"                    5 write_from, 6 write_to, 7 unlock) of its N-th op\n"
+"                    5 write_from, 6 write_to, 7 unlock, 9 repair) of its\n"
+"                    N-th op (N = 0: the first time it gets there)\n"
 "  --gate G          wait at start gate G (used by run)\n"
 "  --gate-count N    the N-th worker to reach the gate opens it\n"
 "  --script OPS      do these operations instead: \"deposit A C; withdraw A C;\n"
@@ -516,7 +517,7 @@ take_number(struct cli *c, int ch, const char *arg)
 		    offsetof(struct cli, to) },
 		{ 'D', "--die-step", 1, BANK_STEP_COUNT - 1,
 		    offsetof(struct cli, die_step) },
-		{ 'A', "--die-after", 1, INT64_MAX,
+		{ 'A', "--die-after", 0, INT64_MAX,
 		    offsetof(struct cli, die_after) },
 		{ 't', "--timeout", 1, 3600000, offsetof(struct cli, timeout) },
 		{ 'U', "--until-ops", 1, INT64_MAX,
