@@ -157,7 +157,7 @@ ledger_validate(const struct ledger_header *h, size_t size)
 }
 
 /* Fill the handle from a mapped, validated header. */
-static void
+void
 ledger_fill(struct ledger *l, void *base, size_t size, int fd,
     const char *name)
 {
@@ -543,19 +543,29 @@ ledger_unlink(const char *name)
 void
 ledger_books(const struct ledger *l, struct ledger_counters *c)
 {
+	uint64_t deposited = 0, withdrawn = 0, moved = 0;
 	uint32_t i;
 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < l->nslots; i++) {
 		const struct ledger_slot *s = &l->slots[i];
 
-		c->deposited += s->counters.deposited;
-		c->withdrawn += s->counters.withdrawn;
-		c->moved += s->counters.moved;
+		/*
+		 * Unsigned, wrapping sums: any process of the user can write
+		 * these counters, and a signed overflow would be undefined
+		 * behaviour (found by tests/fuzz/fuzz_ledger.c); the checks
+		 * then report forged totals as money lost or created.
+		 */
+		deposited += (uint64_t)s->counters.deposited;
+		withdrawn += (uint64_t)s->counters.withdrawn;
+		moved += (uint64_t)s->counters.moved;
 		c->ops += s->counters.ops;
 		c->writes += s->counters.writes;
 		c->refused += s->counters.refused;
 	}
+	c->deposited = (int64_t)deposited;
+	c->withdrawn = (int64_t)withdrawn;
+	c->moved = (int64_t)moved;
 }
 
 unsigned

@@ -247,6 +247,14 @@ int ledger_unlink(const char *name);
 /* Check a header as found in a mapping of size bytes (also for fuzzing). */
 int ledger_validate(const struct ledger_header *h, size_t size);
 
+/*
+ * Fill an observer's handle on the size bytes at base, whose header
+ * ledger_validate() accepted (fd -1: none).  attach's last step; the
+ * fuzz target's way to read a mapping that is not in shared memory.
+ */
+void ledger_fill(struct ledger *l, void *base, size_t size, int fd,
+    const char *name);
+
 /* Is idx a valid account index of this ledger? */
 static inline bool
 ledger_index_ok(const struct ledger *l, int64_t idx)

@@ -182,10 +182,16 @@ report_check(FILE *f, const struct bank_check *c)
 	    report_money(c->observed, o, sizeof(o)),
 	    c->lost_cents == 0 ? "money kept" :
 	    c->lost_cents > 0 ? "money LOST" : "money CREATED");
-	if (c->lost_cents != 0)
+	if (c->lost_cents != 0) {
+		/*
+		 * Its magnitude without negating it: a forged ledger can make
+		 * it INT64_MIN (found by tests/fuzz/fuzz_ledger.c).
+		 */
+		const char *m = report_money(c->lost_cents, d, sizeof(d));
+
 		fprintf(f, "             %s %s\n", c->lost_cents > 0 ?
-		    "lost:" : "created:", report_money(c->lost_cents > 0 ?
-		    c->lost_cents : -c->lost_cents, d, sizeof(d)));
+		    "lost:" : "created:", m + (*m == '-'));
+	}
 	if (c->lost_writes != 0)
 		fprintf(f, "             %" PRId64 " balance writes were "
 		    "overwritten (lost updates)\n", c->lost_writes);

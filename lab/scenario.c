@@ -215,7 +215,12 @@ scenario_parse(enum scenario_kind k, int argc, char **argv,
 		return LAB_EXIT_USAGE;
 	p = o->prog;
 	opterr = 0;
-	optind = 1;
+	/*
+	 * 0, not 1: glibc then forgets everything of an earlier parse (its
+	 * place inside a cluster like "-hh", found by fuzz_options.c);
+	 * with 1 a second call went on reading the first call's argv.
+	 */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":h", scenario_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
