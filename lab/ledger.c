@@ -407,14 +407,18 @@ ledger_holder_of(const struct ledger *l, int64_t a)
 	return -1;
 }
 
-/* Does slot i still hold something a repair must see first? */
+/*
+ * Does slot i still hold something a repair must see first?  A hold that
+ * names no account (forged, or garbage) has no lock whose next locker
+ * could ever repair and unlist it: it must not keep the slot forever.
+ */
 static bool
 ledger_slot_pending(const struct ledger *l, int i)
 {
 	const struct ledger_slot *s = &l->slots[i];
 
-	return atomic_load(&s->holds[0]) != LEDGER_NONE ||
-	    atomic_load(&s->holds[1]) != LEDGER_NONE ||
+	return ledger_index_ok(l, atomic_load(&s->holds[0])) ||
+	    ledger_index_ok(l, atomic_load(&s->holds[1])) ||
 	    atomic_load(&l->hdr->sem_holder) == i;
 }
 

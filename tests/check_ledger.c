@@ -12,11 +12,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -907,6 +911,410 @@ START_TEST(test_reap_after_reaper_died)
 }
 END_TEST
 
+/* ------------------------------------------------------------ hostile slots */
+
+/*
+ * Garbage a hostile (or buggy) process of the same user can write into
+ * slots, put in the last slots (a join takes the first it can): holds and
+ * waits out of range, states and journals out of range, nonsense and live
+ * unrelated pids (init), and a forged cycle of waits over accounts 2 and
+ * 3 with a slot waiting into it.  Indices and journals only: the counters
+ * stay as they were, so the books must still agree.
+ */
+#define HOSTILE_FIRST	(LEDGER_SLOTS - 6)
+
+static struct ledger_slot *
+raw_slots(const struct raw *raw)
+{
+	return (struct ledger_slot *)((char *)raw->h + raw->h->slots_off);
+}
+
+static void
+forge_slot(struct ledger_slot *s, uint32_t state, int32_t pid, int64_t h0,
+    int64_t h1, int64_t waits)
+{
+	atomic_store(&s->state, state);
+	atomic_store(&s->pid, pid);
+	atomic_store(&s->holds[0], h0);
+	atomic_store(&s->holds[1], h1);
+	atomic_store(&s->waits, waits);
+}
+
+static void
+forge_journal(struct ledger_journal *j, uint32_t state, uint32_t n,
+    uint32_t a0, uint32_t a1, int64_t b0, int64_t b1)
+{
+	j->op = 42;
+	j->n = n;
+	j->acct[0] = a0;
+	j->acct[1] = a1;
+	j->amount = -1;
+	j->before[0] = b0;
+	j->before[1] = b1;
+	j->vbefore[0] = UINT64_MAX;
+	atomic_store(&j->state, state);
+}
+
+static void
+scribble_slots(const char *name, uint32_t naccounts)
+{
+	struct ledger_slot *s;
+	struct raw raw;
+
+	raw_open(name, &raw);
+	s = raw_slots(&raw) + HOSTILE_FIRST;
+	forge_slot(&s[0], LEDGER_SLOT_LIVE, -5, INT64_MAX, -7, INT64_C(1) << 40);
+	forge_journal(&s[0].journal, LEDGER_J_BEGUN, 9, UINT32_MAX, naccounts,
+	    -1, LEDGER_BALANCE_MAX + 1);
+	forge_slot(&s[1], 99, 1, naccounts, INT64_MIN, -3);
+	forge_journal(&s[1].journal, 7, 2, 0, 1, -5, 0);
+	forge_slot(&s[2], LEDGER_SLOT_LIVE, 1, 2, LEDGER_NONE, 3);
+	forge_slot(&s[3], LEDGER_SLOT_LIVE, 1, 3, LEDGER_NONE, 2);
+	forge_slot(&s[4], LEDGER_SLOT_LIVE, 1, LEDGER_NONE, LEDGER_NONE, 2);
+	forge_slot(&s[5], LEDGER_SLOT_RETIRING, 0, LEDGER_NONE, LEDGER_NONE,
+	    LEDGER_WAIT_SEM);
+	forge_journal(&s[5].journal, LEDGER_J_BEGUN, 1, 0, 0,
+	    LEDGER_BALANCE_MAX, 0);
+	raw_close(&raw);
+}
+
+/* _i: the variant.  Everything works around the garbage, total kept. */
+START_TEST(test_hostile_slots)
+{
+	static const int64_t bad[] = { INT64_MAX, INT64_MIN, -7, -3, 8,
+	    INT64_C(1) << 40, LEDGER_WAIT_SEM };
+	enum sync_kind k = (enum sync_kind)_i;
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger_counters books;
+	struct sync_audit au;
+	struct bank_check bc;
+	struct ledger l;
+	int cyc[4], i, reaped[6];
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 8, 1000, k, &l);
+	ledger_detach(&l);
+	scribble_slots(name, 8);
+	ck_assert_lab_eq(ledger_attach(name, &l), 0);
+	ledger_unlink(name);
+	l.sync = sync_get(k);
+	l.lock_timeout_ms = 1000;
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_int_lt(l.slot, HOSTILE_FIRST);
+
+	ck_assert_lab_eq(bank_transfer(&l, 0, 1, 100), 0);
+	ck_assert_lab_eq(bank_transfer(&l, 3, 2, 50), 0);
+	ck_assert_lab_eq(bank_deposit(&l, 4, 7), 0);
+	ck_assert_lab_eq(bank_withdraw(&l, 5, 7), 0);
+	ck_assert_lab_eq(bank_audit(&l, &au), 0);
+	ck_assert_int_eq(au.total, 8000);
+
+	/* Out-of-range indices name no holder; valid ones are believed. */
+	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++)
+		ck_assert_int_eq(ledger_holder_of(&l, bad[i]), -1);
+	ck_assert_int_eq(ledger_holder_of(&l, 0), -1);
+	ck_assert_int_eq(ledger_holder_of(&l, 2), HOSTILE_FIRST + 2);
+	/* Walks of the wait-for graph end, in or out of the forged cycle. */
+	ck_assert_int_eq(sync_find_cycle(&l, HOSTILE_FIRST + 2, cyc, 4), 2);
+	ck_assert_int_eq(sync_find_cycle(&l, HOSTILE_FIRST + 4, cyc, 4), 0);
+	ck_assert_int_eq(sync_find_cycle(&l, HOSTILE_FIRST, cyc, 4), 0);
+	ck_assert_int_eq(sync_find_cycle(&l, HOSTILE_FIRST + 1, cyc, 4), 0);
+	ck_assert_int_eq(sync_find_cycle(&l, HOSTILE_FIRST + 2, cyc, 1), 1);
+	ck_assert_int_eq(sync_find_cycle(&l, -1, cyc, 4), 0);
+	ck_assert_int_eq(sync_find_cycle(&l, LEDGER_SLOTS, cyc, 4), 0);
+	/* init is alive, but it holds no OFD lock of ours: not the owner. */
+	ck_assert_int_eq(ledger_slot_alive(&l, HOSTILE_FIRST + 1), 0);
+	ck_assert_lab_eq(bank_recover(&l, k), 0);
+
+	/*
+	 * Reaping: a hold of a real account waits for its repair; holds
+	 * out of range can never be repaired and must not keep a slot.
+	 */
+	for (i = 0; i < 6; i++)
+		reaped[i] = ledger_reap_slot(&l, HOSTILE_FIRST + i);
+	note("# hostile slots (%s): reaped %d %d %d %d %d %d\n",
+	    ledger_sync_name(k), reaped[0], reaped[1], reaped[2], reaped[3],
+	    reaped[4], reaped[5]);
+	ck_assert_int_eq(reaped[0], 1);
+	ck_assert_int_eq(reaped[1], 1);
+	ck_assert_int_eq(reaped[2], 0);
+	ck_assert_int_eq(reaped[3], 0);
+	ck_assert_int_eq(reaped[4], 1);
+	ck_assert_int_eq(reaped[5], 1);
+	ck_assert_int_eq(ld_u32(&l.slots[HOSTILE_FIRST].state),
+	    LEDGER_SLOT_FREE);
+
+	ledger_books(&l, &books);
+	ck_assert_int_eq(books.deposited, 7);
+	ck_assert_int_eq(books.withdrawn, 7);
+	ck_assert_int_eq(books.moved, 150);
+	bank_check(&l, &bc);
+	ck_assert_int_eq(bc.lost_cents, 0);
+	ck_assert_int_eq(bc.lost_writes, 0);
+	ck_assert_int_eq(bc.is_ok, 1);
+	ledger_detach(&l);
+}
+END_TEST
+
+/*
+ * Counters a hostile process wrote: the sums wrap (no trap, no undefined
+ * behaviour), the check says the books disagree, and work goes on.
+ */
+START_TEST(test_hostile_counters)
+{
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger_counters books, *c;
+	struct ledger_slot *s;
+	struct bank_check bc;
+	struct ledger l;
+	struct raw raw;
+	int i;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 4, 1000, SYNC_ORDERED, &l);
+	ledger_detach(&l);
+	raw_open(name, &raw);
+	s = raw_slots(&raw);
+	for (i = LEDGER_SLOTS - 2; i < LEDGER_SLOTS; i++) {
+		c = &s[i].counters;
+		c->deposited = INT64_MAX;
+		c->withdrawn = INT64_MIN;
+		c->moved = INT64_MAX;
+		c->ops = c->writes = c->refused = UINT64_MAX;
+		s[i].journal.cbefore = *c;
+	}
+	raw_close(&raw);
+	ck_assert_lab_eq(ledger_attach(name, &l), 0);
+	ledger_unlink(name);
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_lab_eq(bank_transfer(&l, 0, 1, 10), 0);
+	ck_assert_lab_eq(bank_deposit(&l, 2, 10), 0);
+	ledger_books(&l, &books);
+	bank_check(&l, &bc);
+	note("# forged counters: books deposited %lld withdrawn %lld, check "
+	    "expected %lld observed %lld\n", (long long)books.deposited,
+	    (long long)books.withdrawn, (long long)bc.expected,
+	    (long long)bc.observed);
+	ck_assert_int_eq(bc.observed, 4010);
+	ck_assert_int_eq(bc.is_ok, 0);
+	ck_assert_int_eq(ld_i64(&l.acct[1].balance), 1010);
+	ledger_detach(&l);
+}
+END_TEST
+
+static void
+die_at_write_from(struct ledger *l, unsigned step, void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (step == BANK_STEP_WRITE_FROM)
+		raise(SIGKILL);
+}
+
+/* A child that joins and is killed after the debit of 0 -> 1 (500). */
+static pid_t
+fork_killed_mid_transfer(const char *name, enum sync_kind k)
+{
+	struct ledger l;
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = check_fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (ledger_attach(name, &l) != 0)
+			_exit(2);
+		l.sync = sync_get(k);
+		if (ledger_join(&l) != 0)
+			_exit(2);
+		l.step = die_at_write_from;
+		bank_transfer(&l, 0, 1, 500);
+		_exit(3);
+	}
+	st = wait_exit(pid);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	    "child status %#x, want SIGKILL", st);
+	return pid;
+}
+
+/*
+ * A real dead owner among hostile slots: _i / 2 says what else is forged
+ * (0: only other slots: rolled back, total kept; 1..5: the dead owner's
+ * own journal: n 9, state 7, a before-image < 0 or > the maximum, an
+ * account out of range: nothing garbage is written back); _i % 2 robust
+ * or ordered.  The next locker never crashes or hangs, and the locks work.
+ */
+START_TEST(test_hostile_repair)
+{
+	enum sync_kind k = _i % 2 ? SYNC_ORDERED : SYNC_ROBUST;
+	int mode = _i / 2, ds;
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger_journal *j;
+	struct bank_check bc;
+	struct ledger l;
+	struct raw raw;
+	int64_t b0, b1;
+	pid_t pid;
+
+	test_name(name, sizeof(name));
+	make_ledger(name, 4, 1000, k, &l);
+	scribble_slots(name, 4);
+	pid = fork_killed_mid_transfer(name, k);
+	ds = slot_of_pid(&l, pid);
+	ck_assert_int_ge(ds, 0);
+	ck_assert_int_lt(ds, HOSTILE_FIRST);
+	raw_open(name, &raw);
+	j = &raw_slots(&raw)[ds].journal;
+	ck_assert_uint_eq(atomic_load(&j->state), LEDGER_J_BEGUN);
+	if (mode == 1)
+		j->n = 9;
+	else if (mode == 2)
+		atomic_store(&j->state, 7);
+	else if (mode == 3)
+		j->before[0] = -5;
+	else if (mode == 4)
+		j->before[0] = LEDGER_BALANCE_MAX + 1;
+	else if (mode == 5)
+		j->acct[0] = UINT32_MAX;
+	raw_close(&raw);
+	ledger_unlink(name);
+
+	l.sync = sync_get(k);
+	l.lock_timeout_ms = 1000;
+	ck_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_lab_eq(bank_balance(&l, 0, &b0), 0);
+	ck_assert_lab_eq(bank_balance(&l, 1, &b1), 0);
+	note("# dead owner, forged mode %d (%s): balances %lld %lld, "
+	    "repairs %llu\n", mode, ledger_sync_name(k), (long long)b0,
+	    (long long)b1, (unsigned long long)atomic_load(&l.hdr->repairs));
+	ck_assert_uint_eq(atomic_load(&l.hdr->repairs), 2);
+	ck_assert_int_eq(ld_u32(&l.slots[ds].state), LEDGER_SLOT_FREE);
+	/* Rolled back with a good journal; left as found with a bad one. */
+	ck_assert_int_eq(b0, mode == 0 ? 1000 : 500);
+	ck_assert_int_eq(b1, 1000);
+	ck_assert_lab_eq(bank_transfer(&l, 1, 0, 100), 0);
+	ck_assert_lab_eq(bank_recover(&l, k), 0);
+	bank_check(&l, &bc);
+	ck_assert_uint_eq(bc.negative, 0);
+	ck_assert_int_eq(bc.is_ok, mode == 0);
+	ck_assert_int_eq(bc.observed, mode == 0 ? 4000 : 3500);
+	ledger_detach(&l);
+}
+END_TEST
+
+/* ------------------------------------------------------------ no space */
+
+/* What a child that tried to create a ledger saw. */
+struct nospace_report {
+	int32_t skipped;	/* errno of unshare/mount, 0 if it ran */
+	int32_t rc;		/* ledger_create() */
+	int32_t left;		/* entries left in its /dev/shm */
+	int32_t pad;
+};
+
+/* Entries in /dev/shm (a fresh private one has none). */
+static int
+count_shm(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir("/dev/shm")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * In a child: (_i 0) RLIMIT_FSIZE below the ledger's size, SIGXFSZ
+ * ignored; (_i 1) a private mount namespace with a 1 MiB tmpfs on
+ * /dev/shm (the real one is never touched).  ledger_create() must fail
+ * there and then, with no signal and nothing left behind.
+ */
+static void
+nospace_child(int how, const char *name, const char *path, int fd)
+{
+	struct ledger_config cfg = { .naccounts = 100000, .balance = 1,
+		.sync = SYNC_ORDERED };
+	struct nospace_report rep = { 0 };
+	struct rlimit rl = { 65536, 65536 };
+	struct ledger l;
+
+	if (how == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
+			rep.skipped = errno;
+	} else if (unshare(CLONE_NEWNS) == -1 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount("banklab-test", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+	    "size=1m,mode=1777") == -1)
+		rep.skipped = errno;
+	if (rep.skipped == 0) {
+		rep.rc = ledger_create(name, &cfg, &l);
+		if (rep.rc == 0)
+			ledger_detach(&l);
+		rep.left = how == 0 ? access(path, F_OK) == 0 : count_shm();
+	}
+	if (write(fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+		_exit(4);
+	_exit(0);
+}
+
+START_TEST(test_create_no_space)
+{
+	char name[LEDGER_NAME_MAX + 1], path[128];
+	struct nospace_report rep;
+	int p[2], st;
+	pid_t pid;
+	ssize_t n;
+
+	test_name(name, sizeof(name));
+	shm_path(name, path, sizeof(path));
+	ck_assert_int_eq(pipe(p), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		nospace_child(_i, name, path, p[1]);
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &rep, sizeof(rep));
+	while (n == -1 && errno == EINTR);
+	close(p[0]);
+	st = wait_exit(pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "child status %#x (a signal instead of an error?)", st);
+	ck_assert_int_eq(n, sizeof(rep));
+	if (rep.skipped != 0) {
+		fprintf(stderr, "check_ledger: no-space test %d skipped: %s "
+		    "(needs root and mount namespaces)\n", _i,
+		    strerror(rep.skipped));
+		ck_assert_int_eq(rep.skipped, EPERM);
+		return;
+	}
+	note("# ledger_create with %s: %d (%s)\n", _i ? "a 1 MiB /dev/shm" :
+	    "RLIMIT_FSIZE 64 KiB", rep.rc, lab_strerror(rep.rc));
+	ck_assert_int_lt(rep.rc, 0);
+	if (_i == 0) {
+		ck_assert_lab_eq(rep.rc, -EFBIG);
+	} else {
+		ck_assert_lab_eq(rep.rc, -ENOSPC);
+		ck_assert_str_eq(lab_strerror(rep.rc),
+		    "No space left on device");
+	}
+	ck_assert_int_eq(rep.left, 0);
+	/* And nothing of it in the real /dev/shm. */
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
 /* ------------------------------------------------------------ validate */
 
 START_TEST(test_validate)
@@ -1016,6 +1424,15 @@ ledger_suite(void)
 	tcase_add_test(tc, test_reap_dead_slot);
 	tcase_add_test(tc, test_join_reclaims_dead_slot);
 	tcase_add_loop_test(tc, test_reap_after_reaper_died, 0, 2);
+
+	tc = tcase(s, "hostile_slots", 20);
+	tcase_add_loop_test(tc, test_hostile_slots, SYNC_SEMAPHORE,
+	    SYNC_COUNT);
+	tcase_add_test(tc, test_hostile_counters);
+	tcase_add_loop_test(tc, test_hostile_repair, 0, 12);
+
+	tc = tcase(s, "no_space", 20);
+	tcase_add_loop_test(tc, test_create_no_space, 0, 2);
 
 	tc = tcase(s, "validate", 10);
 	tcase_add_test(tc, test_validate);

@@ -10,6 +10,8 @@
  *   blocked   a blocked step is reported <waiting>, a deadlock as a cycle,
  *             a step never reached lets the run end: nothing hangs
  *   kill      pN:KILL under robust/ordered: killed, repaired, money kept
+ *   kill_steps a deposit or withdrawal killed at each of its steps, and a
+ *             repairer killed in its repair: all or nothing, money kept
  *   shrink    a shrunk schedule still fails and no entry can be dropped
  *   parser    malformed schedules name FILE:LINE:COL; good ones round-trip
  *   cli       banklab-sched and the lessons' --schedule/--explore exit codes
@@ -1043,34 +1045,181 @@ END_TEST
 
 /* ------------------------------------------------------------ kill */
 
+static const enum sync_kind kill_vs[] = { SYNC_ROBUST, SYNC_ORDERED };
+
+/* Times process proc parked at step point step. */
+static int
+count_steps(const struct sched_result *r, int proc, unsigned step)
+{
+	int i, n = 0;
+
+	for (i = 0; i < r->nev; i++)
+		n += r->ev[i].proc == proc && r->ev[i].kind == SCHED_EV_STEP &&
+		    r->ev[i].step == step;
+	return n;
+}
+
+/*
+ * Run `what` killed process victim once, where it was parked, and process
+ * next then finished; nothing failed on a lock and the books agree, with
+ * the money total; a lock the victim held was repaired (held), one it did
+ * not hold needed no repair (!held).
+ */
+static void
+assert_killed_clean(const struct sched_result *r, enum sync_kind v,
+    int victim, int next, bool held, int64_t total, const char *what)
+{
+	const char *vn = ledger_sync_name(v);
+	char tl[2048];
+
+	events_text(r->ev, r->nev, tl, sizeof(tl));
+	ck_assert_msg(count_events(r, victim, SCHED_EV_KILLED) == 1, "%s "
+	    "under %s: %d KILLED events for p%d: %s", what, vn,
+	    count_events(r, victim, SCHED_EV_KILLED), victim + 1, tl);
+	ck_assert_msg(last_event_of(r, victim)->kind == SCHED_EV_KILLED,
+	    "%s under %s: p%d did something after it was killed: %s", what,
+	    vn, victim + 1, tl);
+	ck_assert_msg(count_events(r, victim, SCHED_EV_DIED) == 0, "%s under "
+	    "%s: p%d's kill reported as an early exit: %s", what, vn,
+	    victim + 1, tl);
+	ck_assert_msg(count_events(r, next, SCHED_EV_DONE) == 1, "%s under "
+	    "%s: p%d did not finish: %s", what, vn, next + 1, tl);
+	ck_assert_msg(r->check.is_ok, "%s under %s: books do not agree: "
+	    "expected %lld, observed %lld, lost_writes %lld: %s", what, vn,
+	    (long long)r->check.expected, (long long)r->check.observed,
+	    (long long)r->check.lost_writes, tl);
+	ck_assert_msg(r->check.observed == total, "%s under %s: total %lld, "
+	    "want %lld (all or nothing): %s", what, vn,
+	    (long long)r->check.observed, (long long)total, tl);
+	ck_assert_msg(held ? r->repairs >= 1 : r->repairs == 0, "%s under "
+	    "%s: %llu repairs, the victim %s a lock: %s", what, vn,
+	    (unsigned long long)r->repairs, held ? "held" : "held no", tl);
+	ck_assert_msg(!r->anomaly, "%s under %s: anomaly (failed %llu, "
+	    "recover %d): %s", what, vn, (unsigned long long)r->failed,
+	    r->recover_rc, tl);
+}
+
 /* crash.sched: p1 killed holding its lock(s) after the debit; repaired. */
 START_TEST(test_kill_repaired)
 {
-	static const enum sync_kind vs[] = { SYNC_ROBUST, SYNC_ORDERED };
 	struct sched_result r;
 	struct sched_spec *s;
-	char path[PATH_MAX], tl[2048];
+	char path[PATH_MAX];
 
 	s = lesson_spec("crash", path, sizeof(path));
-	run_ok(s, vs[_i], &s->perm[0], &r, "crash.sched");
-	events_text(r.ev, r.nev, tl, sizeof(tl));
-	ck_assert_msg(count_events(&r, 0, SCHED_EV_KILLED) == 1, "%s: %d "
-	    "KILLED events for p1: %s", ledger_sync_name(vs[_i]),
-	    count_events(&r, 0, SCHED_EV_KILLED), tl);
-	ck_assert_msg(last_event_of(&r, 0)->kind == SCHED_EV_KILLED, "%s: p1 "
-	    "did something after it was killed: %s", ledger_sync_name(vs[_i]),
-	    tl);
-	ck_assert_msg(count_events(&r, 0, SCHED_EV_DIED) == 0, "%s: p1's "
-	    "kill reported as an early exit: %s", ledger_sync_name(vs[_i]),
-	    tl);
-	ck_assert_msg(count_events(&r, 1, SCHED_EV_DONE) == 1, "%s: p2 did "
-	    "not finish: %s", ledger_sync_name(vs[_i]), tl);
-	ck_assert_msg(r.check.is_ok, "%s: books do not agree: expected %lld, "
-	    "observed %lld", ledger_sync_name(vs[_i]),
-	    (long long)r.check.expected, (long long)r.check.observed);
-	ck_assert_msg(r.repairs >= 1, "%s: repairs %llu",
-	    ledger_sync_name(vs[_i]), (unsigned long long)r.repairs);
-	ck_assert_msg(!r.anomaly, "%s: anomaly", ledger_sync_name(vs[_i]));
+	run_ok(s, kill_vs[_i], &s->perm[0], &r, "crash.sched");
+	assert_killed_clean(&r, kill_vs[_i], 0, 1, true, 20000, "crash.sched");
+	sched_result_free(&r);
+	free(s);
+}
+END_TEST
+
+/*
+ * p1's deposit or withdrawal of 4000 on account 0, killed at each step it
+ * passes; p2 then works on the same account.  Before unlock the operation
+ * is undone (it held the lock from read_* on: repaired), at unlock it
+ * stands; p2's always does.  The transfer's steps: tests/grade.c.
+ */
+static const struct {
+	const char *text;
+	const char *name, *next;	/* p1's and p2's operations */
+	const char *steps[4];
+	int64_t effect, other;	/* on the total: p1's, p2's */
+} kill_ops[] = {
+	{ "accounts 2\nbalance 10000\nprocess p1 deposit 0 4000\n"
+	    "process p2 withdraw 0 100\n", "p1 deposit 0 4000", "withdraw 0 100",
+	    { "lock", "read_to", "write_to", "unlock" }, 4000, -100 },
+	{ "accounts 2\nbalance 10000\nprocess p1 withdraw 0 4000\n"
+	    "process p2 deposit 0 100\n", "p1 withdraw 0 4000", "deposit 0 100",
+	    { "lock", "read_from", "write_from", "unlock" }, -4000, 100 },
+};
+#define NKILL_OPS	((int)(sizeof(kill_ops) / sizeof(kill_ops[0])))
+
+/* _i: operation (kill_ops) x variant (kill_vs). */
+START_TEST(test_kill_every_step)
+{
+	enum sync_kind v = kill_vs[_i % 2];
+	struct sched_spec *s = text_spec(kill_ops[_i / 2].text);
+	struct sched_result r;
+	struct sched_perm p;
+	char line[64], what[128];
+	bool stands;
+	size_t k;
+
+	for (k = 0; k < 4; k++) {
+		const char *step = kill_ops[_i / 2].steps[k];
+
+		/*
+		 * Every process starts parked at its first step point, lock;
+		 * "p1:lock" there would run p1 on to a next lock (none: to
+		 * its end) and leave nothing to kill.
+		 */
+		if (strcmp(step, "lock") == 0)
+			snprintf(line, sizeof(line), "p1:KILL p2");
+		else
+			snprintf(line, sizeof(line), "p1:%s p1:KILL p2", step);
+		snprintf(what, sizeof(what), "%s, p2 %s: \"%s\"",
+		    kill_ops[_i / 2].name, kill_ops[_i / 2].next, line);
+		perm_of(s, line, &p);
+		run_ok(s, v, &p, &r, what);
+		ck_assert_msg(count_steps(&r, 0, (unsigned)bank_step_parse(
+		    step)) == 1, "%s under %s: p1 never parked at %s", what,
+		    ledger_sync_name(v), step);
+		stands = strcmp(step, "unlock") == 0;
+		assert_killed_clean(&r, v, 0, 1,
+		    !stands && strcmp(step, "lock") != 0,
+		    20000 + kill_ops[_i / 2].other +
+		    (stands ? kill_ops[_i / 2].effect : 0), what);
+		sched_result_free(&r);
+	}
+	free(s);
+}
+END_TEST
+
+/*
+ * A repairer killed in the middle of its repair (the `repair` step point:
+ * the account restored, the lock not yet consistent): p2 finds p1 dead
+ * after its write and is killed repairing; p3 gets the lock with
+ * EOWNERDEAD again, repairs again, and finishes.  p1's and p2's operations
+ * never happened, p3's did.
+ */
+static const struct {
+	const char *text;
+	const char *perm;
+	int64_t effect;		/* p3's, on the total */
+} repair_kills[] = {
+	{ "accounts 2\nbalance 10000\nprocess p1 transfer 0 1 4000\n"
+	    "process p2 transfer 0 1 100\nprocess p3 transfer 1 0 10\n",
+	    "p1:write_from p1:KILL p2:repair p2:KILL p3", 0 },
+	{ "accounts 2\nbalance 10000\nprocess p1 deposit 0 4000\n"
+	    "process p2 withdraw 0 100\nprocess p3 deposit 0 10\n",
+	    "p1:write_to p1:KILL p2:repair p2:KILL p3", 10 },
+	{ "accounts 2\nbalance 10000\nprocess p1 withdraw 0 4000\n"
+	    "process p2 deposit 0 100\nprocess p3 withdraw 0 10\n",
+	    "p1:write_from p1:KILL p2:repair p2:KILL p3", -10 },
+};
+
+/* _i: schedule (repair_kills) x variant (kill_vs). */
+START_TEST(test_kill_in_repair)
+{
+	enum sync_kind v = kill_vs[_i % 2];
+	struct sched_spec *s = text_spec(repair_kills[_i / 2].text);
+	struct sched_result r;
+	struct sched_perm p;
+	char what[256];
+	int64_t total = 20000 + repair_kills[_i / 2].effect;
+
+	snprintf(what, sizeof(what), "%s\"%s\"", repair_kills[_i / 2].text,
+	    repair_kills[_i / 2].perm);
+	perm_of(s, repair_kills[_i / 2].perm, &p);
+	run_ok(s, v, &p, &r, what);
+	ck_assert_msg(count_steps(&r, 1, BANK_STEP_REPAIR) == 1 &&
+	    last_event_of(&r, 1)->kind == SCHED_EV_KILLED, "%s under %s: p2 "
+	    "was not killed in its repair", what, ledger_sync_name(v));
+	ck_assert_msg(count_steps(&r, 2, BANK_STEP_REPAIR) >= 1, "%s under "
+	    "%s: p3 did not repair again", what, ledger_sync_name(v));
+	assert_killed_clean(&r, v, 0, 2, true, total, what);
+	assert_killed_clean(&r, v, 1, 2, true, total, what);
 	sched_result_free(&r);
 	free(s);
 }
@@ -1812,6 +1961,14 @@ schedule_suite(void)
 	tcase_add_checked_fixture(tc, note_self, NULL);
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_kill_repaired, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("kill_steps");
+	tcase_add_checked_fixture(tc, note_self, NULL);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_kill_every_step, 0, NKILL_OPS * 2);
+	tcase_add_loop_test(tc, test_kill_in_repair, 0,
+	    (int)(sizeof(repair_kills) / sizeof(repair_kills[0])) * 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("shrink");
