@@ -536,17 +536,6 @@ bench_child(const char *name, enum bench_kind k, unsigned procs, uint64_t ops,
 
 /* ------------------------------------------------------------ a run */
 
-/* Is a SIGINT or SIGTERM waiting (they are blocked while we run)? */
-static bool
-bench_signalled(void)
-{
-	sigset_t pending;
-
-	return sigpending(&pending) == 0 &&
-	    (sigismember(&pending, SIGINT) == 1 ||
-	    sigismember(&pending, SIGTERM) == 1);
-}
-
 /* A child's report, waiting in slices so that SIGINT is seen. */
 static int
 bench_read(int fd, struct bench_report *rep, uint64_t deadline)
@@ -568,7 +557,7 @@ bench_read(int fd, struct bench_report *rep, uint64_t deadline)
 			if (k > 0 && (got += (size_t)k) == sizeof(*rep))
 				return 0;
 		}
-		if (bench_signalled())
+		if (lab_signalled())
 			return -EINTR;
 		if (lab_now_ms() > deadline)
 			return -LAB_ETIMEDOUT;
@@ -632,7 +621,7 @@ bench_spawn(struct bench_ctx *x, struct ledger *l, enum bench_kind k,
 			rc = -LAB_EWORKER;
 	}
 	/* A Ctrl-C kills the children first: say interrupted, not failed. */
-	if (bench_signalled())
+	if (lab_signalled())
 		rc = -EINTR;
 	return rc;
 }
@@ -965,7 +954,7 @@ bench_run(const struct bench_config *c, struct bench_result *r)
 		if (c->progress != NULL)
 			c->progress(c->progress_arg, n, r->ncells, cell->kind,
 			    cell->procs, cell->accounts);
-		rc = bench_signalled() ? -EINTR :
+		rc = lab_signalled() ? -EINTR :
 		    bench_cell_run(&x, cell);
 	}
 	bench_derive(c, r);

@@ -1,6 +1,7 @@
 /* lab: the text of every error code, and its exit code. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -99,4 +100,14 @@ double
 lab_now_s(void)
 {
 	return (double)lab_now_ns() / 1e9;
+}
+
+bool
+lab_signalled(void)
+{
+	sigset_t pending;
+
+	return sigpending(&pending) == 0 &&
+	    (sigismember(&pending, SIGINT) == 1 ||
+	    sigismember(&pending, SIGTERM) == 1);
 }

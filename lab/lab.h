@@ -9,6 +9,7 @@
 #ifndef LAB_LAB_H
 #define LAB_LAB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum lab_error {
@@ -50,6 +51,25 @@ enum lab_exit {
 
 /* Map a library return code to the exit code a program should use. */
 int lab_exit_code(int code);
+
+/*
+ * Is a SIGINT or SIGTERM pending?  Programs that must clean up block both
+ * while they run and look here between steps.
+ */
+bool lab_signalled(void);
+
+/*
+ * |a - b|, at most INT64_MAX, without overflow: for sums of shared memory
+ * another process may have forged.
+ */
+static inline int64_t
+lab_distance(int64_t a, int64_t b)
+{
+	uint64_t d = a >= b ? (uint64_t)a - (uint64_t)b :
+	    (uint64_t)b - (uint64_t)a;
+
+	return d > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)d;
+}
 
 /* CLOCK_MONOTONIC in nanoseconds, milliseconds and seconds. */
 uint64_t lab_now_ns(void);

@@ -14,16 +14,6 @@
 #include "run.h"
 #include "sync_impl.h"
 
-#define RUN_ARGS	40
-#define RUN_ARG_LEN	32
-
-/* Argument vector of one worker, in storage the caller owns. */
-struct run_argv {
-	char *argv[RUN_ARGS];
-	char num[RUN_ARGS][RUN_ARG_LEN];
-	int argc;
-};
-
 static void
 arg_str(struct run_argv *a, const char *s)
 {
@@ -44,7 +34,7 @@ arg_num(struct run_argv *a, const char *opt, int64_t v)
 	a->argc = k + 1;
 }
 
-static void
+void
 run_build_argv(struct run_argv *a, const char *prog, const struct ledger *l,
     const struct run_config *c, const struct worker_config *w, uint64_t seed,
     uint64_t gate)

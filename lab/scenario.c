@@ -419,12 +419,10 @@ scenario_tick(struct ledger *l, struct spawn_set *set, void *arg)
 {
 	struct scenario_watch *w = arg;
 	int cyc[LEDGER_SLOTS], len = 0, k;
-	sigset_t pending;
 	uint32_t i;
 
 	(void)set;
-	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGINT) ||
-	    sigismember(&pending, SIGTERM))) {
+	if (lab_signalled()) {
 		w->r->interrupted = true;
 		return 2;
 	}

@@ -446,6 +446,19 @@ spawn_kill(struct spawn_set *set, int sig)
 }
 
 void
+spawn_forget(struct spawn_set *set, unsigned i)
+{
+	struct spawn_child *c;
+
+	if (i >= set->n || !set->child[i].is_reaped)
+		return;
+	c = &set->child[i];
+	spawn_close(&c->fd);
+	free(c->out);
+	*c = set->child[--set->n];
+}
+
+void
 spawn_free(struct spawn_set *set)
 {
 	unsigned i;

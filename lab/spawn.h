@@ -53,6 +53,13 @@ int spawn_wait(struct spawn_set *set, unsigned timeout_ms, spawn_tick_fn tick,
 /* Send sig to every child not yet reaped (marks them was_killed if KILL). */
 void spawn_kill(struct spawn_set *set, int sig);
 
+/*
+ * Drop reaped child i from the set (its output is freed; the last child
+ * takes its index).  For callers that start children without end and
+ * account for each as it is reaped; only between waits, from a tick.
+ */
+void spawn_forget(struct spawn_set *set, unsigned i);
+
 /* Kill and reap whatever is left, close pipes, free memory. */
 void spawn_free(struct spawn_set *set);
 

@@ -129,10 +129,10 @@ worker_audit(struct ledger *l, struct worker_result *r)
 	/* Deposits or withdrawals during the audit: no single right total. */
 	if (b1.deposited != b2.deposited || b1.withdrawn != b2.withdrawn)
 		return 0;
-	expected = l->initial_total + b1.deposited - b1.withdrawn;
-	dev = a.total - expected;
-	if (dev < 0)
-		dev = -dev;
+	/* Wrapping arithmetic: the counters are shared memory, maybe forged. */
+	expected = (int64_t)((uint64_t)l->initial_total +
+	    (uint64_t)b1.deposited - (uint64_t)b1.withdrawn);
+	dev = lab_distance(a.total, expected);
 	if (dev != 0)
 		r->stale_audits++;
 	if (dev > r->worst_deviation)

@@ -694,6 +694,21 @@ static const struct {
 	{ NULL, "crash", "--kills 3", "--kills" },
 	{ NULL, "crash", "--kill-after 5000", "--kill-after" },
 	{ "BANKLAB_SYNC=bogus", "crash", "", "BANKLAB_SYNC" },
+	{ NULL, "storm", "--kills 0", "--kills" },
+	{ NULL, "storm", "--kills", "--kills" },
+	{ NULL, "storm", "--workers 1", "--workers" },
+	{ NULL, "storm", "--workers 65", "--workers" },
+	{ NULL, "storm", "--accounts 1", "--accounts" },
+	{ NULL, "storm", "--repair-kills 101", "--repair-kills" },
+	{ NULL, "storm", "--ops 1x", "--ops" },
+	{ NULL, "storm", "--timeout 0", "--timeout" },
+	{ NULL, "storm", "--sync none", "none" },
+	{ NULL, "storm", "--sync semaphore", "semaphore" },
+	{ NULL, "storm", "--sync robust", "robust" },
+	{ NULL, "storm", "--sync fast", "fast" },
+	{ NULL, "storm", "--bogus", "--bogus" },
+	{ NULL, "storm", "extra", "extra" },
+	{ "BANKLAB_SYNC=none", "storm", "", "BANKLAB_SYNC" },
 };
 
 START_TEST(test_bad_usage)
@@ -784,7 +799,16 @@ children_of(pid_t parent, pid_t *kids, int max)
 	return n;
 }
 
-static const int intr_sigs[] = { SIGINT, SIGTERM };
+/* A lesson, and the kill storm: the same promise. */
+static const struct {
+	int sig;
+	const char *prog, *args;
+} intr[] = {
+	{ SIGINT, "race", "--sync ordered --ops 100000000 --json" },
+	{ SIGTERM, "race", "--sync ordered --ops 100000000 --json" },
+	{ SIGINT, "storm", "--kills 10000000 --json" },
+	{ SIGTERM, "storm", "--kills 10000000 --json" },
+};
 
 /*
  * Ctrl-C during a long run: it ends within INTR_MAX_S, exits 130, kills
@@ -793,7 +817,7 @@ static const int intr_sigs[] = { SIGINT, SIGTERM };
  */
 START_TEST(test_interrupt)
 {
-	int sig = intr_sigs[_i];
+	int sig = intr[_i].sig;
 	pid_t workers[8], kids[8];
 	char shm[128];
 	double t_sig;
@@ -808,9 +832,8 @@ START_TEST(test_interrupt)
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
 
-	lesson_start(&r, NULL, "race",
-	    "--sync ordered --ops 100000000 --json");
-	ledger_file(shm, sizeof(shm), "race", r.pid);
+	lesson_start(&r, NULL, intr[_i].prog, intr[_i].args);
+	ledger_file(shm, sizeof(shm), intr[_i].prog, r.pid);
 	/* Its ledger is made (signals blocked by then) and workers run. */
 	while (now_s() - r.t0 < 3.0) {
 		nw = children_of(r.pid, workers, 8);
@@ -942,7 +965,7 @@ scenarios_suite(void)
 
 	tc = tcase_create("interrupt");
 	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, test_interrupt, 0, N(intr_sigs));
+	tcase_add_loop_test(tc, test_interrupt, 0, N(intr));
 	suite_add_tcase(s, tc);
 
 	/* Last: what every test above left in /dev/shm. */

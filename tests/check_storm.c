@@ -1,0 +1,91 @@
+/*
+ * check_storm: the kill storm's promise (lab/storm.c), short enough for
+ * `make check` (`make storm` runs the long one): 1000 SIGKILLs of
+ * transferring workers, repairs killed half-way, an auditor that never
+ * sees a wrong total, and not a cent lost.
+ */
+#include <check.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lab.h"
+#include "storm.h"
+
+START_TEST(test_storm_keeps_money)
+{
+	struct storm_config c;
+	struct storm_result r;
+	const char *v = "ordered";
+
+	storm_config_default(&c);
+	c.kills = 1000;
+	c.seed = 1000;
+	c.timeout_ms = 100000;
+	ck_assert_int_eq(storm_run(&c, &r), 0);
+	storm_print(stderr, &c, &r);
+	ck_assert_msg(!r.timed_out, "%s: not over in time", v);
+	ck_assert_msg(r.kills == c.kills, "%s: %" PRIu64 " kills sent, not %"
+	    PRIu64, v, r.kills, c.kills);
+	/* Kills land inside transfers, and inside repairs too. */
+	ck_assert_msg(r.repairs >= 1, "%s: no lock was ever repaired", v);
+	ck_assert_msg(r.repair_kills >= 1, "%s: no repair was killed", v);
+	ck_assert_msg(r.has_audit && r.audit.audits >= 10, "%s: the auditor "
+	    "reported %" PRIu64 " audits", v, r.audit.audits);
+	ck_assert_msg(r.audit.wrong == 0, "%s: %" PRIu64 " audits saw a wrong "
+	    "total, the first %" PRId64, v, r.audit.wrong,
+	    r.audit.first_wrong);
+	ck_assert_msg(r.check.lost_cents == 0 && r.check.is_ok, "%s: %" PRId64
+	    " cents lost, %" PRId64 " lost writes", v, r.check.lost_cents,
+	    r.check.lost_writes);
+	ck_assert_msg(r.failed == 0, "%s: %" PRIu64 " workers ended badly, "
+	    "the first %s", v, r.failed, r.first_failure);
+	ck_assert_msg(r.lock_errors == 0 && r.audit.errors == 0, "%s: lock "
+	    "errors: workers %" PRIu64 ", auditor %" PRIu64, v, r.lock_errors,
+	    r.audit.errors);
+	ck_assert_msg(r.transfers > 0, "%s: no transfer done", v);
+	ck_assert(r.is_ok);
+}
+END_TEST
+
+/* Only the variants that survive a kill without a cycle can be stormed. */
+START_TEST(test_storm_refuses)
+{
+	static const enum sync_kind bad[] = { SYNC_NONE, SYNC_SEMAPHORE,
+	    SYNC_ROBUST };
+	struct storm_config c;
+	struct storm_result r;
+
+	storm_config_default(&c);
+	c.sync = bad[_i];
+	ck_assert_int_eq(storm_run(&c, &r), -EINVAL);
+	storm_config_default(&c);
+	c.workers = 1;
+	ck_assert_int_eq(storm_run(&c, &r), -EINVAL);
+	c.workers = STORM_WORKERS_MAX + 1;
+	ck_assert_int_eq(storm_run(&c, &r), -EINVAL);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("storm");
+	TCase *tc;
+	SRunner *sr;
+	int nf;
+
+	tc = tcase_create("storm");
+	tcase_set_timeout(tc, 150);
+	tcase_add_test(tc, test_storm_keeps_money);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("refuses");
+	tcase_add_loop_test(tc, test_storm_refuses, 0, 3);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
