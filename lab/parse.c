@@ -2,6 +2,7 @@
  * parse: numbers and variants from the command line, refused unless exact.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,4 +84,22 @@ parse_sync(const char *prog, const char *s, int dflt, int *out)
 	}
 	*out = (int)k;
 	return 0;
+}
+
+int
+parse_bad_option(const char *prog, int ch, char *const argv[])
+{
+	fprintf(stderr, ch == ':' ? "%s: %s needs a value\n" :
+	    "%s: \"%s\" is not an option (--help)\n", prog, argv[optind - 1]);
+	return LAB_EXIT_USAGE;
+}
+
+int
+parse_no_operands(const char *prog, int argc, char *const argv[])
+{
+	if (optind >= argc)
+		return 0;
+	fprintf(stderr, "%s: unexpected \"%s\" (--help)\n", prog,
+	    argv[optind]);
+	return LAB_EXIT_USAGE;
 }

@@ -22,6 +22,16 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_num_opt(const char *prog, const char *what, const char *s,
     int64_t min, int64_t max, int64_t *out);
 
+/*
+ * A getopt_long() loop (opterr = 0, optstring starting with ':') returned
+ * ch for a bad option: ':' is a missing value, anything else an unknown
+ * option.  Prints the one line and returns LAB_EXIT_USAGE.
+ */
+int parse_bad_option(const char *prog, int ch, char *const argv[]);
+
+/* After the options: 0, or one line and LAB_EXIT_USAGE if words remain. */
+int parse_no_operands(const char *prog, int argc, char *const argv[]);
+
 /* The variant named by s, or BANKLAB_SYNC if s is NULL, or dflt. */
 int parse_sync(const char *prog, const char *s, int dflt, int *out);
 

@@ -318,21 +318,12 @@ scenario_parse(enum scenario_kind k, int argc, char **argv,
 		case 'V':
 			printf("%s (banklab) %s\n", p, PACKAGE_VERSION);
 			return -1;
-		case ':':
-			fprintf(stderr, "%s: %s needs a value\n", p,
-			    argv[optind - 1]);
-			return LAB_EXIT_USAGE;
 		default:
-			fprintf(stderr, "%s: \"%s\" is not an option (--help)\n",
-			    p, argv[optind - 1]);
-			return LAB_EXIT_USAGE;
+			return parse_bad_option(p, ch, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected \"%s\" (--help)\n", p,
-		    argv[optind]);
+	if (parse_no_operands(p, argc, argv) != 0)
 		return LAB_EXIT_USAGE;
-	}
 	return scenario_check(o) < 0 ? LAB_EXIT_USAGE : 0;
 }
 

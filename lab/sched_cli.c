@@ -644,12 +644,8 @@ sched_main(int argc, char **argv)
 			printf("%s (banklab) %s\n", o.prog, PACKAGE_VERSION);
 			return LAB_EXIT_OK;
 		}
-		if (ch == ':' || ch == '?') {
-			fprintf(stderr, ch == ':' ? "%s: %s needs a value\n" :
-			    "%s: \"%s\" is not an option (--help)\n", o.prog,
-			    argv[optind - 1]);
-			return LAB_EXIT_USAGE;
-		}
+		if (ch == ':' || ch == '?')
+			return parse_bad_option(o.prog, ch, argv);
 		if (sched_cli_option(&o, ch, optarg) < 0)
 			return LAB_EXIT_USAGE;
 	}

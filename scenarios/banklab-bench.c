@@ -200,21 +200,12 @@ parse(int argc, char **argv, struct opts *o)
 		case 'V':
 			printf("%s (banklab) %s\n", prog, PACKAGE_VERSION);
 			return -1;
-		case ':':
-			fprintf(stderr, "%s: %s needs a value\n", prog,
-			    argv[optind - 1]);
-			return LAB_EXIT_USAGE;
 		default:
-			fprintf(stderr, "%s: \"%s\" is not an option (--help)\n",
-			    prog, argv[optind - 1]);
-			return LAB_EXIT_USAGE;
+			return parse_bad_option(prog, ch, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected \"%s\" (--help)\n", prog,
-		    argv[optind]);
+	if (parse_no_operands(prog, argc, argv) != 0)
 		return LAB_EXIT_USAGE;
-	}
 	bench_config_default(&o->c);
 	if (o->is_quick)
 		bench_config_quick(&o->c);

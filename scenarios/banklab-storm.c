@@ -155,21 +155,12 @@ parse(int argc, char **argv, struct opts *o)
 		case 'V':
 			printf("%s (banklab) %s\n", prog, PACKAGE_VERSION);
 			return -1;
-		case ':':
-			fprintf(stderr, "%s: %s needs a value\n", prog,
-			    argv[optind - 1]);
-			return LAB_EXIT_USAGE;
 		default:
-			fprintf(stderr, "%s: \"%s\" is not an option (--help)\n",
-			    prog, argv[optind - 1]);
-			return LAB_EXIT_USAGE;
+			return parse_bad_option(prog, ch, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected \"%s\" (--help)\n", prog,
-		    argv[optind]);
+	if (parse_no_operands(prog, argc, argv) != 0)
 		return LAB_EXIT_USAGE;
-	}
 	/* After the loop: BANKLAB_SYNC counts even without --sync. */
 	if (parse_sync_storm(o->sync, &o->c.sync) < 0)
 		return LAB_EXIT_USAGE;
