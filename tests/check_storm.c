@@ -7,10 +7,14 @@
 #include <check.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "lab.h"
+#include "spawn.h"
 #include "storm.h"
 
 START_TEST(test_storm_keeps_money)
@@ -68,6 +72,50 @@ START_TEST(test_storm_refuses)
 }
 END_TEST
 
+static int64_t
+jint(struct json_object *j, const char *key)
+{
+	struct json_object *v = NULL;
+
+	ck_assert_msg(json_object_object_get_ex(j, key, &v) &&
+	    json_object_is_type(v, json_type_int), "no integer \"%s\"", key);
+	return json_object_get_int64(v);
+}
+
+/* The program: its options reach the storm, its JSON and exit say how. */
+START_TEST(test_storm_program)
+{
+	char prog[PATH_MAX], *argv[] = { prog, "--kills", "60", "--workers",
+	    "3", "--accounts", "5", "--seed", "77", "--json", NULL };
+	const char *bin = getenv("BANKLAB_BIN_DIR");
+	struct json_object *j, *ok = NULL;
+	struct spawn_set set;
+	struct spawn_child *c;
+
+	snprintf(prog, sizeof(prog), "%s/banklab-storm", bin ? bin :
+	    "scenarios");
+	spawn_init(&set);
+	ck_assert_int_ge(spawn_start(&set, argv), 0);
+	ck_assert_int_eq(spawn_wait(&set, 60000, NULL, NULL), 0);
+	c = &set.child[0];
+	ck_assert_msg(WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0,
+	    "banklab-storm: status %d: %s", c->status, c->out);
+	j = json_tokener_parse(c->out);
+	ck_assert_msg(j != NULL, "not JSON: %s", c->out);
+	ck_assert_int_eq(jint(j, "kills"), 60);
+	ck_assert_int_eq(jint(j, "workers"), 3);
+	ck_assert_int_eq(jint(j, "accounts"), 5);
+	ck_assert_int_eq(jint(j, "seed"), 77);
+	ck_assert_int_eq(jint(j, "lost_cents"), 0);
+	ck_assert_int_eq(jint(j, "expected_cents"), 5 * 100000);
+	ck_assert_int_eq(jint(j, "observed_cents"), 5 * 100000);
+	ck_assert(json_object_object_get_ex(j, "ok", &ok) &&
+	    json_object_get_boolean(ok));
+	json_object_put(j);
+	spawn_free(&set);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -79,6 +127,7 @@ main(void)
 	tc = tcase_create("storm");
 	tcase_set_timeout(tc, 150);
 	tcase_add_test(tc, test_storm_keeps_money);
+	tcase_add_test(tc, test_storm_program);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("refuses");
 	tcase_add_loop_test(tc, test_storm_refuses, 0, 3);
