@@ -8,7 +8,6 @@
  * them); an unchecked fixture sweeps the runner's prefix as a backstop.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,97 +18,38 @@
 #include "lab.h"
 #include "ledger.h"
 #include "sync.h"
+#include "testlib.h"
 
 #define NACCT	4
 #define OPEN	1000	/* each account's opening balance */
 
 /* ------------------------------------------------------------ helpers */
 
-static pid_t runner_pid;
-static unsigned name_counter;
-
-static void
-names_setup(void)
-{
-	runner_pid = getpid();
-}
-
-static void
-names_sweep(void)
-{
-	char prefix[64], path[512];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(prefix, sizeof(prefix), "banklab-t%d-", (int)runner_pid);
-	if ((d = opendir("/dev/shm")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/dev/shm/%s", de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-}
-
-#define ck_assert_lab_eq(r, want) \
-	ck_assert_msg((r) == (want), "%s: got %d (%s), want %d (%s)", #r, \
-	    (r), lab_strerror(r), (want), lab_strerror(want))
-
-/* Typed loads: a failed assertion then prints ld_i64(&...), not the
- * expansion of the atomic_load() macro. */
-static int64_t
-ld_i64(_Atomic int64_t *p)
-{
-	return atomic_load(p);
-}
-
-
-static int32_t
-ld_i32(_Atomic int32_t *p)
-{
-	return atomic_load(p);
-}
-
-static uint32_t
-ld_u32(_Atomic uint32_t *p)
-{
-	return atomic_load(p);
-}
-
 /* Create, unlink at once (only we need it), pick the variant, join. */
 static void
 open_ledger(enum sync_kind k, struct ledger *l)
 {
-	struct ledger_config cfg = { .naccounts = NACCT, .balance = OPEN,
-		.sync = k };
 	char name[LEDGER_NAME_MAX + 1];
 	int r;
 
-	snprintf(name, sizeof(name), "t%d-%d-%u", (int)runner_pid,
-	    (int)getpid(), name_counter++);
-	r = ledger_create(name, &cfg, l);
-	ck_assert_msg(r == 0, "ledger_create(%s): %d (%s)", name, r,
-	    lab_strerror(r));
+	tl_ledger_new(name, sizeof(name), NACCT, OPEN, k, l);
 	ledger_unlink(name);
-	l->sync = sync_get(k);
 	ck_assert_int_eq(l->sync->kind, k);
 	r = ledger_join(l);
-	ck_assert_lab_eq(r, 0);
-	ck_assert_int_eq(ld_u32(&l->slots[l->slot].sync), k);
+	tl_assert_lab_eq(r, 0);
+	ck_assert_int_eq(tl_ld_u32(&l->slots[l->slot].sync), k);
 }
 
 static int64_t
 bal(const struct ledger *l, uint32_t a)
 {
-	return ld_i64(&l->acct[a].balance);
+	return tl_ld_i64(&l->acct[a].balance);
 }
 
 static uint32_t
 ver(const struct ledger *l, uint32_t a)
 {
-	return ld_u32(&l->acct[a].version);
+	return tl_ld_u32(&l->acct[a].version);
 }
 
 static struct ledger_counters *
@@ -140,31 +80,31 @@ START_TEST(test_operations)
 	int64_t c;
 
 	open_ledger((enum sync_kind)_i, &l);
-	ck_assert_lab_eq(bank_deposit(&l, 0, 250), 0);
+	tl_assert_lab_eq(bank_deposit(&l, 0, 250), 0);
 	ck_assert_int_eq(bal(&l, 0), 1250);
 	ck_assert_uint_eq(ver(&l, 0), 1);
-	ck_assert_int_eq(ld_i32(&l.acct[0].last_writer), getpid());
+	ck_assert_int_eq(tl_ld_i32(&l.acct[0].last_writer), getpid());
 
-	ck_assert_lab_eq(bank_withdraw(&l, 1, 300), 0);
+	tl_assert_lab_eq(bank_withdraw(&l, 1, 300), 0);
 	ck_assert_int_eq(bal(&l, 1), 700);
 	ck_assert_uint_eq(ver(&l, 1), 1);
 
-	ck_assert_lab_eq(bank_transfer(&l, 2, 3, 400), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 2, 3, 400), 0);
 	ck_assert_int_eq(bal(&l, 2), 600);
 	ck_assert_int_eq(bal(&l, 3), 1400);
 	ck_assert_uint_eq(ver(&l, 2), 1);
 	ck_assert_uint_eq(ver(&l, 3), 1);
 
 	/* The whole balance may go; the other direction too. */
-	ck_assert_lab_eq(bank_transfer(&l, 3, 2, 1400), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 3, 2, 1400), 0);
 	ck_assert_int_eq(bal(&l, 3), 0);
 	ck_assert_int_eq(bal(&l, 2), 2000);
-	ck_assert_lab_eq(bank_withdraw(&l, 2, 2000), 0);
+	tl_assert_lab_eq(bank_withdraw(&l, 2, 2000), 0);
 	ck_assert_int_eq(bal(&l, 2), 0);
 
-	ck_assert_lab_eq(bank_balance(&l, 0, &c), 0);
+	tl_assert_lab_eq(bank_balance(&l, 0, &c), 0);
 	ck_assert_int_eq(c, 1250);
-	ck_assert_lab_eq(bank_balance(&l, 3, &c), 0);
+	tl_assert_lab_eq(bank_balance(&l, 3, &c), 0);
 	ck_assert_int_eq(c, 0);
 
 	ck_assert_int_eq(counters(&l)->deposited, 250);
@@ -173,13 +113,13 @@ START_TEST(test_operations)
 	ck_assert_uint_eq(counters(&l)->ops, 5);
 	ck_assert_uint_eq(counters(&l)->writes, 7);
 	ck_assert_uint_eq(counters(&l)->refused, 0);
-	ck_assert_uint_eq(ld_u32(&l.slots[l.slot].journal.state),
+	ck_assert_uint_eq(tl_ld_u32(&l.slots[l.slot].journal.state),
 	    LEDGER_J_DONE);
 	ck_assert_int_eq(l.slots[l.slot].lost.seen, 0);
 	check_ok(&l, NACCT * OPEN + 250 - 2300);
 
 	/* The largest amount is allowed. */
-	ck_assert_lab_eq(bank_deposit(&l, 0, LEDGER_AMOUNT_MAX), 0);
+	tl_assert_lab_eq(bank_deposit(&l, 0, LEDGER_AMOUNT_MAX), 0);
 	ck_assert_int_eq(bal(&l, 0), 1250 + LEDGER_AMOUNT_MAX);
 	check_ok(&l, NACCT * OPEN + 250 - 2300 + LEDGER_AMOUNT_MAX);
 	ledger_detach(&l);
@@ -194,11 +134,11 @@ START_TEST(test_withdraw_refused)
 	uint32_t v0;
 
 	open_ledger((enum sync_kind)_i, &l);
-	ck_assert_lab_eq(bank_deposit(&l, 1, 5), 0);
+	tl_assert_lab_eq(bank_deposit(&l, 1, 5), 0);
 	b0 = bal(&l, 1);
 	v0 = ver(&l, 1);
 	c0 = *counters(&l);
-	ck_assert_lab_eq(bank_withdraw(&l, 1, b0 + 1), -LAB_EFUNDS);
+	tl_assert_lab_eq(bank_withdraw(&l, 1, b0 + 1), -LAB_EFUNDS);
 	ck_assert_int_eq(bal(&l, 1), b0);
 	ck_assert_uint_eq(ver(&l, 1), v0);
 	ck_assert_int_eq(counters(&l)->deposited, c0.deposited);
@@ -208,9 +148,9 @@ START_TEST(test_withdraw_refused)
 	ck_assert_uint_eq(counters(&l)->writes, c0.writes);
 	ck_assert_uint_eq(counters(&l)->refused, c0.refused + 1);
 	/* Nothing is left locked: the next operation goes through. */
-	ck_assert_lab_eq(bank_withdraw(&l, 1, b0), 0);
+	tl_assert_lab_eq(bank_withdraw(&l, 1, b0), 0);
 	ck_assert_int_eq(bal(&l, 1), 0);
-	ck_assert_lab_eq(bank_withdraw(&l, 1, 1), -LAB_EFUNDS);
+	tl_assert_lab_eq(bank_withdraw(&l, 1, 1), -LAB_EFUNDS);
 	ck_assert_uint_eq(counters(&l)->refused, c0.refused + 2);
 	check_ok(&l, NACCT * OPEN + 5 - b0);
 	ledger_detach(&l);
@@ -224,7 +164,7 @@ START_TEST(test_transfer_refused)
 
 	open_ledger((enum sync_kind)_i, &l);
 	c0 = *counters(&l);
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, OPEN + 1), -LAB_EFUNDS);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, OPEN + 1), -LAB_EFUNDS);
 	ck_assert_int_eq(bal(&l, 0), OPEN);
 	ck_assert_int_eq(bal(&l, 1), OPEN);
 	ck_assert_uint_eq(ver(&l, 0), 0);
@@ -234,8 +174,8 @@ START_TEST(test_transfer_refused)
 	ck_assert_uint_eq(counters(&l)->writes, c0.writes);
 	ck_assert_uint_eq(counters(&l)->refused, c0.refused + 1);
 	/* Both locks were released (reverse direction, then again). */
-	ck_assert_lab_eq(bank_transfer(&l, 1, 0, OPEN), 0);
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, OPEN), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 1, 0, OPEN), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, OPEN), 0);
 	ck_assert_int_eq(bal(&l, 0), OPEN);
 	ck_assert_int_eq(bal(&l, 1), OPEN);
 	check_ok(&l, NACCT * OPEN);
@@ -249,27 +189,27 @@ START_TEST(test_bad_arguments)
 	int64_t c;
 
 	open_ledger((enum sync_kind)_i, &l);
-	ck_assert_lab_eq(bank_deposit(&l, NACCT, 1), -LAB_EACCOUNT);
-	ck_assert_lab_eq(bank_deposit(&l, UINT32_MAX, 1), -LAB_EACCOUNT);
-	ck_assert_lab_eq(bank_withdraw(&l, NACCT, 1), -LAB_EACCOUNT);
-	ck_assert_lab_eq(bank_transfer(&l, NACCT, 0, 1), -LAB_EACCOUNT);
-	ck_assert_lab_eq(bank_transfer(&l, 0, NACCT, 1), -LAB_EACCOUNT);
-	ck_assert_lab_eq(bank_balance(&l, NACCT, &c), -LAB_EACCOUNT);
+	tl_assert_lab_eq(bank_deposit(&l, NACCT, 1), -LAB_EACCOUNT);
+	tl_assert_lab_eq(bank_deposit(&l, UINT32_MAX, 1), -LAB_EACCOUNT);
+	tl_assert_lab_eq(bank_withdraw(&l, NACCT, 1), -LAB_EACCOUNT);
+	tl_assert_lab_eq(bank_transfer(&l, NACCT, 0, 1), -LAB_EACCOUNT);
+	tl_assert_lab_eq(bank_transfer(&l, 0, NACCT, 1), -LAB_EACCOUNT);
+	tl_assert_lab_eq(bank_balance(&l, NACCT, &c), -LAB_EACCOUNT);
 
-	ck_assert_lab_eq(bank_deposit(&l, 0, 0), -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_deposit(&l, 0, -5), -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_deposit(&l, 0, LEDGER_AMOUNT_MAX + 1),
+	tl_assert_lab_eq(bank_deposit(&l, 0, 0), -LAB_EAMOUNT);
+	tl_assert_lab_eq(bank_deposit(&l, 0, -5), -LAB_EAMOUNT);
+	tl_assert_lab_eq(bank_deposit(&l, 0, LEDGER_AMOUNT_MAX + 1),
 	    -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_deposit(&l, 0, INT64_MIN), -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_withdraw(&l, 0, 0), -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_withdraw(&l, 0, -1), -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_withdraw(&l, 0, LEDGER_AMOUNT_MAX + 1),
+	tl_assert_lab_eq(bank_deposit(&l, 0, INT64_MIN), -LAB_EAMOUNT);
+	tl_assert_lab_eq(bank_withdraw(&l, 0, 0), -LAB_EAMOUNT);
+	tl_assert_lab_eq(bank_withdraw(&l, 0, -1), -LAB_EAMOUNT);
+	tl_assert_lab_eq(bank_withdraw(&l, 0, LEDGER_AMOUNT_MAX + 1),
 	    -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, 0), -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, -1), -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, LEDGER_AMOUNT_MAX + 1),
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, 0), -LAB_EAMOUNT);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, -1), -LAB_EAMOUNT);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, LEDGER_AMOUNT_MAX + 1),
 	    -LAB_EAMOUNT);
-	ck_assert_lab_eq(bank_transfer(&l, 2, 2, 1), -LAB_ESAME);
+	tl_assert_lab_eq(bank_transfer(&l, 2, 2, 1), -LAB_ESAME);
 
 	/* No refusal of bad arguments touched anything. */
 	ck_assert_uint_eq(counters(&l)->ops, 0);
@@ -277,7 +217,7 @@ START_TEST(test_bad_arguments)
 	ck_assert_uint_eq(counters(&l)->refused, 0);
 	check_ok(&l, NACCT * OPEN);
 	/* Nothing was left locked either. */
-	ck_assert_lab_eq(bank_transfer(&l, 2, 3, 1), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 2, 3, 1), 0);
 	ledger_detach(&l);
 }
 END_TEST
@@ -292,17 +232,16 @@ START_TEST(test_observer_no_slot)
 	int64_t c;
 	int r;
 
-	snprintf(name, sizeof(name), "t%d-%d-%u", (int)runner_pid,
-	    (int)getpid(), name_counter++);
+	tl_name(name, sizeof(name));
 	r = ledger_create(name, &cfg, &l);
 	ledger_unlink(name);
-	ck_assert_lab_eq(r, 0);
+	tl_assert_lab_eq(r, 0);
 	ck_assert_int_eq(l.slot, -1);
-	ck_assert_lab_eq(bank_deposit(&l, 0, 1), -LAB_ENOSLOT);
-	ck_assert_lab_eq(bank_withdraw(&l, 0, 1), -LAB_ENOSLOT);
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, 1), -LAB_ENOSLOT);
-	ck_assert_lab_eq(bank_balance(&l, 0, &c), -LAB_ENOSLOT);
-	ck_assert_lab_eq(bank_audit(&l, &au), -LAB_ENOSLOT);
+	tl_assert_lab_eq(bank_deposit(&l, 0, 1), -LAB_ENOSLOT);
+	tl_assert_lab_eq(bank_withdraw(&l, 0, 1), -LAB_ENOSLOT);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, 1), -LAB_ENOSLOT);
+	tl_assert_lab_eq(bank_balance(&l, 0, &c), -LAB_ENOSLOT);
+	tl_assert_lab_eq(bank_audit(&l, &au), -LAB_ENOSLOT);
 	/* An observer may still check a quiescent ledger. */
 	check_ok(&l, NACCT * OPEN);
 	ledger_detach(&l);
@@ -320,10 +259,10 @@ START_TEST(test_check)
 	check_ok(&l, NACCT * OPEN);
 	ck_assert_int_eq(bank_total_unlocked(&l), NACCT * OPEN);
 	ck_assert_int_eq(bank_lost_writes(&l), 0);
-	ck_assert_lab_eq(bank_deposit(&l, 3, 17), 0);
-	ck_assert_lab_eq(bank_transfer(&l, 3, 0, 1017), 0);
-	ck_assert_lab_eq(bank_withdraw(&l, 0, 2000), 0);
-	ck_assert_lab_eq(bank_withdraw(&l, 0, 5000), -LAB_EFUNDS);
+	tl_assert_lab_eq(bank_deposit(&l, 3, 17), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 3, 0, 1017), 0);
+	tl_assert_lab_eq(bank_withdraw(&l, 0, 2000), 0);
+	tl_assert_lab_eq(bank_withdraw(&l, 0, 5000), -LAB_EFUNDS);
 	check_ok(&l, NACCT * OPEN + 17 - 2000);
 
 	/* A balance changed behind the books' back is caught. */
@@ -356,19 +295,19 @@ START_TEST(test_audit)
 	struct ledger l;
 
 	open_ledger(k, &l);
-	ck_assert_lab_eq(bank_audit(&l, &au), 0);
+	tl_assert_lab_eq(bank_audit(&l, &au), 0);
 	ck_assert_int_eq(au.total, NACCT * OPEN);
 	ck_assert_uint_ge(au.attempts, 1);
-	ck_assert_lab_eq(bank_deposit(&l, 0, 123), 0);
-	ck_assert_lab_eq(bank_withdraw(&l, 1, 23), 0);
-	ck_assert_lab_eq(bank_transfer(&l, 2, 3, 999), 0);
-	ck_assert_lab_eq(bank_audit(&l, &au), 0);
+	tl_assert_lab_eq(bank_deposit(&l, 0, 123), 0);
+	tl_assert_lab_eq(bank_withdraw(&l, 1, 23), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 2, 3, 999), 0);
+	tl_assert_lab_eq(bank_audit(&l, &au), 0);
 	ck_assert_int_eq(au.total, NACCT * OPEN + 100);
 	/* Only the semaphore and the ordered audit take a snapshot. */
 	ck_assert_int_eq(au.is_consistent,
 	    k == SYNC_SEMAPHORE || k == SYNC_ORDERED);
 	/* The audit left no lock held. */
-	ck_assert_lab_eq(bank_transfer(&l, 3, 2, 999), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 3, 2, 999), 0);
 	check_ok(&l, NACCT * OPEN + 100);
 	ledger_detach(&l);
 }
@@ -421,7 +360,7 @@ record_step(struct ledger *l, unsigned step, void *arg)
 		return;
 	}
 	if (st->n < 16) {
-		st->from_seen[st->n] = ld_i64(&l->acct[0].balance);
+		st->from_seen[st->n] = tl_ld_i64(&l->acct[0].balance);
 		st->step[st->n] = step;
 	}
 	st->n++;
@@ -464,7 +403,7 @@ START_TEST(test_step_order)
 	memset(&st, 0, sizeof(st));
 	l.step = record_step;
 	l.step_arg = &st;
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, 100), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, 100), 0);
 	expect_steps(&st, transfer, 6);
 	ck_assert_uint_eq(st.first_locks, _i == SYNC_ROBUST ||
 	    _i == SYNC_ORDERED ? 1 : 0);
@@ -473,21 +412,21 @@ START_TEST(test_step_order)
 	ck_assert_int_eq(st.from_seen[3], OPEN - 100);
 
 	memset(&st, 0, sizeof(st));
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, 10 * OPEN), -LAB_EFUNDS);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, 10 * OPEN), -LAB_EFUNDS);
 	expect_steps(&st, refused, 3);
 
 	memset(&st, 0, sizeof(st));
-	ck_assert_lab_eq(bank_deposit(&l, 2, 1), 0);
+	tl_assert_lab_eq(bank_deposit(&l, 2, 1), 0);
 	expect_steps(&st, deposit, 4);
 
 	memset(&st, 0, sizeof(st));
-	ck_assert_lab_eq(bank_withdraw(&l, 2, 1), 0);
+	tl_assert_lab_eq(bank_withdraw(&l, 2, 1), 0);
 	expect_steps(&st, withdraw, 4);
 
 	/* Bad arguments are refused before the first step. */
 	memset(&st, 0, sizeof(st));
-	ck_assert_lab_eq(bank_transfer(&l, 0, 0, 1), -LAB_ESAME);
-	ck_assert_lab_eq(bank_deposit(&l, 0, 0), -LAB_EAMOUNT);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 0, 1), -LAB_ESAME);
+	tl_assert_lab_eq(bank_deposit(&l, 0, 0), -LAB_EAMOUNT);
 	ck_assert_uint_eq(st.n, 0);
 	l.step = NULL;
 	check_ok(&l, NACCT * OPEN);
@@ -500,13 +439,8 @@ END_TEST
 static TCase *
 tcase(Suite *s, const char *name)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_unchecked_fixture(tc, names_setup, names_sweep);
 	/* Single process: nothing should wait, but a bug could. */
-	tcase_set_timeout(tc, 20);
-	suite_add_tcase(s, tc);
-	return tc;
+	return tl_tcase(s, name, 20);
 }
 
 static Suite *
@@ -541,11 +475,5 @@ bank_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(bank_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run(bank_suite());
 }

@@ -30,61 +30,14 @@
 #include "lab.h"
 #include "ledger.h"
 #include "sync.h"
+#include "testlib.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static pid_t runner_pid;	/* set by the unchecked fixture, inherited */
-static unsigned name_counter;
-
-static void
-names_setup(void)
-{
-	runner_pid = getpid();
-}
-
-/* Remove every segment (or link) this runner's tests may have left. */
-static void
-names_sweep(void)
-{
-	char prefix[64], path[512];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(prefix, sizeof(prefix), "banklab-t%d-", (int)runner_pid);
-	if ((d = opendir("/dev/shm")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/dev/shm/%s", de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-}
-
-static void
-test_name(char *buf, size_t len)
-{
-	snprintf(buf, len, "t%d-%d-%u", (int)runner_pid, (int)getpid(),
-	    name_counter++);
-}
 
 static void
 shm_path(const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "/dev/shm%s%s", LEDGER_PREFIX, name);
-}
-
-static void
-make_ledger(const char *name, uint32_t n, int64_t balance,
-    enum sync_kind k, struct ledger *l)
-{
-	struct ledger_config cfg = { .naccounts = n, .balance = balance,
-		.sync = k };
-	int r = ledger_create(name, &cfg, l);
-
-	ck_assert_msg(r == 0, "ledger_create(%s): %d (%s)", name, r,
-	    lab_strerror(r));
 }
 
 /* A raw read-write mapping of "/banklab-NAME", as an intruder would get. */
@@ -129,8 +82,7 @@ attach_tampered(void (*tamper)(struct raw *, void *), void *arg)
 	struct raw raw;
 	int r;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 16, 1000, SYNC_ORDERED, &l);
+	tl_ledger_new(name, sizeof(name), 16, 1000, SYNC_ORDERED, &l);
 	ledger_detach(&l);
 	raw_open(name, &raw);
 	tamper(&raw, arg);
@@ -140,37 +92,6 @@ attach_tampered(void (*tamper)(struct raw *, void *), void *arg)
 	if (r == 0)
 		ledger_detach(&m);
 	return r;
-}
-
-/* Output of a test process is lost if it is not flushed before a failure. */
-#define note(...) \
-	do { \
-		printf(__VA_ARGS__); \
-		fflush(stdout); \
-	} while (0)
-
-#define ck_assert_lab_eq(r, want) \
-	ck_assert_msg((r) == (want), "%s: got %d (%s), want %d (%s)", #r, \
-	    (r), lab_strerror(r), (want), lab_strerror(want))
-
-/* Typed loads: a failed assertion then prints ld_i64(&...), not the
- * expansion of the atomic_load() macro. */
-static int64_t
-ld_i64(_Atomic int64_t *p)
-{
-	return atomic_load(p);
-}
-
-static int32_t
-ld_i32(_Atomic int32_t *p)
-{
-	return atomic_load(p);
-}
-
-static uint32_t
-ld_u32(_Atomic uint32_t *p)
-{
-	return atomic_load(p);
 }
 
 static int64_t
@@ -192,8 +113,7 @@ START_TEST(test_round_trip)
 	struct ledger l, m;
 	int r;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 8, 500, SYNC_ORDERED, &l);
+	tl_ledger_new(name, sizeof(name), 8, 500, SYNC_ORDERED, &l);
 	ck_assert_int_eq(l.naccounts, 8);
 	ck_assert_int_eq(l.slot, -1);
 	ck_assert_int_eq(l.initial_total, 4000);
@@ -202,31 +122,31 @@ START_TEST(test_round_trip)
 	ck_assert_str_eq(l.name, name);
 
 	r = ledger_attach(name, &m);
-	ck_assert_lab_eq(r, 0);
+	tl_assert_lab_eq(r, 0);
 	ck_assert_int_eq(m.naccounts, 8);
 	ck_assert_int_eq(m.initial_total, 4000);
 	ck_assert_uint_eq(m.generation, l.generation);
 	ck_assert_ptr_eq(m.sync, sync_get(SYNC_ORDERED));
 	ck_assert_int_eq(m.lock_timeout_ms, 5000);
 
-	ck_assert_lab_eq(ledger_join(&m), 0);
+	tl_assert_lab_eq(ledger_join(&m), 0);
 	ck_assert_int_ge(m.slot, 0);
 	ck_assert_int_eq(m.pid, getpid());
-	ck_assert_int_eq(ld_u32(&m.slots[m.slot].state), LEDGER_SLOT_LIVE);
-	ck_assert_int_eq(ld_i32(&m.slots[m.slot].pid), getpid());
-	ck_assert_int_eq(ld_u32(&m.slots[m.slot].sync), SYNC_ORDERED);
+	ck_assert_int_eq(tl_ld_u32(&m.slots[m.slot].state), LEDGER_SLOT_LIVE);
+	ck_assert_int_eq(tl_ld_i32(&m.slots[m.slot].pid), getpid());
+	ck_assert_int_eq(tl_ld_u32(&m.slots[m.slot].sync), SYNC_ORDERED);
 	/* Joining twice is a no-op. */
 	r = m.slot;
-	ck_assert_lab_eq(ledger_join(&m), 0);
+	tl_assert_lab_eq(ledger_join(&m), 0);
 	ck_assert_int_eq(m.slot, r);
 
 	/* What one handle writes, the other sees: the same object. */
-	ck_assert_lab_eq(bank_deposit(&m, 3, 25), 0);
-	ck_assert_int_eq(ld_i64(&l.acct[3].balance), 525);
+	tl_assert_lab_eq(bank_deposit(&m, 3, 25), 0);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[3].balance), 525);
 
 	ledger_detach(&m);
 	ck_assert_ptr_null(m.hdr);
-	ck_assert_int_eq(ld_u32(&l.slots[r].state), LEDGER_SLOT_FREE);
+	ck_assert_int_eq(tl_ld_u32(&l.slots[r].state), LEDGER_SLOT_FREE);
 	/* A freed slot keeps its counters: the books still see them. */
 	ck_assert_int_eq(l.slots[r].counters.deposited, 25);
 	ledger_books(&l, &books);
@@ -234,10 +154,10 @@ START_TEST(test_round_trip)
 	ledger_detach(&l);
 	ledger_detach(&l);	/* harmless twice */
 
-	ck_assert_lab_eq(ledger_unlink(name), 0);
+	tl_assert_lab_eq(ledger_unlink(name), 0);
 	r = ledger_attach(name, &m);
-	ck_assert_lab_eq(r, -ENOENT);
-	ck_assert_lab_eq(ledger_unlink(name), -ENOENT);
+	tl_assert_lab_eq(r, -ENOENT);
+	tl_assert_lab_eq(ledger_unlink(name), -ENOENT);
 }
 END_TEST
 
@@ -249,12 +169,11 @@ START_TEST(test_create_exists)
 		.sync = SYNC_NONE };
 	int r;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 4, 1, SYNC_NONE, &l);
+	tl_ledger_new(name, sizeof(name), 4, 1, SYNC_NONE, &l);
 	r = ledger_create(name, &cfg, &m);
 	ledger_unlink(name);
 	ledger_detach(&l);
-	ck_assert_lab_eq(r, -EEXIST);
+	tl_assert_lab_eq(r, -EEXIST);
 }
 END_TEST
 
@@ -266,17 +185,17 @@ START_TEST(test_create_bad_config)
 		.sync = SYNC_NONE };
 	char path[128];
 
-	test_name(name, sizeof(name));
-	ck_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EACCOUNT);
+	tl_name(name, sizeof(name));
+	tl_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EACCOUNT);
 	cfg.naccounts = LEDGER_ACCOUNTS_MAX + 1;
-	ck_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EACCOUNT);
+	tl_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EACCOUNT);
 	cfg.naccounts = 4;
 	cfg.balance = -1;
-	ck_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EAMOUNT);
+	tl_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EAMOUNT);
 	cfg.balance = 1;
 	cfg.sync = SYNC_COUNT;
-	ck_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_ESYNC);
-	ck_assert_lab_eq(ledger_create("bad/name", &cfg, &l), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_ESYNC);
+	tl_assert_lab_eq(ledger_create("bad/name", &cfg, &l), -LAB_ENAME);
 	/* None of the refusals left an object behind. */
 	shm_path(name, path, sizeof(path));
 	ck_assert_int_eq(access(path, F_OK), -1);
@@ -292,25 +211,25 @@ START_TEST(test_name_check)
 	memset(n64, 'a', LEDGER_NAME_MAX);
 	n64[LEDGER_NAME_MAX] = '\0';
 	ck_assert_int_eq(strlen(n64), 64);
-	ck_assert_lab_eq(ledger_name_check(n64), 0);
+	tl_assert_lab_eq(ledger_name_check(n64), 0);
 	n64[LEDGER_NAME_MAX] = 'b';
 	n64[LEDGER_NAME_MAX + 1] = '\0';
 	ck_assert_int_eq(strlen(n64), 65);
-	ck_assert_lab_eq(ledger_name_check(n64), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check(n64), -LAB_ENAME);
 
-	ck_assert_lab_eq(ledger_name_check(""), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check(NULL), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check("a/b"), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check("/a"), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check("."), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check(".."), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check("a.b"), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check("a b"), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check("a\n"), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check("caf\xc3\xa9"), -LAB_ENAME);
-	ck_assert_lab_eq(ledger_name_check("a"), 0);
-	ck_assert_lab_eq(ledger_name_check("Az09_-"), 0);
-	ck_assert_lab_eq(ledger_name_check("-"), 0);
+	tl_assert_lab_eq(ledger_name_check(""), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check(NULL), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check("a/b"), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check("/a"), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check("."), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check(".."), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check("a.b"), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check("a b"), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check("a\n"), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check("caf\xc3\xa9"), -LAB_ENAME);
+	tl_assert_lab_eq(ledger_name_check("a"), 0);
+	tl_assert_lab_eq(ledger_name_check("Az09_-"), 0);
+	tl_assert_lab_eq(ledger_name_check("-"), 0);
 }
 END_TEST
 
@@ -375,7 +294,7 @@ START_TEST(test_attach_bad_magic)
 {
 	int r = attach_tampered(tamper_magic, NULL);
 
-	ck_assert_lab_eq(r, -LAB_EMAGIC);
+	tl_assert_lab_eq(r, -LAB_EMAGIC);
 }
 END_TEST
 
@@ -383,7 +302,7 @@ START_TEST(test_attach_bad_version)
 {
 	int r = attach_tampered(tamper_version, NULL);
 
-	ck_assert_lab_eq(r, -LAB_EVERSION);
+	tl_assert_lab_eq(r, -LAB_EVERSION);
 }
 END_TEST
 
@@ -391,7 +310,7 @@ START_TEST(test_attach_bad_layout)
 {
 	int r = attach_tampered(tamper_layout, NULL);
 
-	ck_assert_lab_eq(r, -LAB_ELAYOUT);
+	tl_assert_lab_eq(r, -LAB_ELAYOUT);
 }
 END_TEST
 
@@ -400,15 +319,15 @@ START_TEST(test_attach_truncated)
 	off_t size = 100;
 	int r = attach_tampered(tamper_truncate, &size);
 
-	ck_assert_lab_eq(r, -LAB_ESIZE);
+	tl_assert_lab_eq(r, -LAB_ESIZE);
 	/* Larger than the header struct, smaller than the header says. */
 	size = (off_t)ledger_size(16) - 4096;
 	ck_assert_int_gt(size, (off_t)sizeof(struct ledger_header));
 	r = attach_tampered(tamper_truncate, &size);
-	ck_assert_lab_eq(r, -LAB_ESIZE);
+	tl_assert_lab_eq(r, -LAB_ESIZE);
 	size = 0;
 	r = attach_tampered(tamper_truncate, &size);
-	ck_assert_lab_eq(r, -LAB_ESIZE);
+	tl_assert_lab_eq(r, -LAB_ESIZE);
 }
 END_TEST
 
@@ -416,7 +335,7 @@ START_TEST(test_attach_larger)
 {
 	int r = attach_tampered(tamper_grow, NULL);
 
-	ck_assert_lab_eq(r, -LAB_ESIZE);
+	tl_assert_lab_eq(r, -LAB_ESIZE);
 }
 END_TEST
 
@@ -425,17 +344,17 @@ START_TEST(test_attach_mode)
 	mode_t mode = 0666;
 	int r = attach_tampered(tamper_mode, &mode);
 
-	ck_assert_lab_eq(r, -LAB_EMODE);
+	tl_assert_lab_eq(r, -LAB_EMODE);
 	mode = 0620;
 	r = attach_tampered(tamper_mode, &mode);
-	ck_assert_lab_eq(r, -LAB_EMODE);
+	tl_assert_lab_eq(r, -LAB_EMODE);
 	mode = 0602;
 	r = attach_tampered(tamper_mode, &mode);
-	ck_assert_lab_eq(r, -LAB_EMODE);
+	tl_assert_lab_eq(r, -LAB_EMODE);
 	/* Readable by others is not the danger; writable is. */
 	mode = 0644;
 	r = attach_tampered(tamper_mode, &mode);
-	ck_assert_lab_eq(r, 0);
+	tl_assert_lab_eq(r, 0);
 }
 END_TEST
 
@@ -467,9 +386,9 @@ START_TEST(test_attach_missing)
 	char name[LEDGER_NAME_MAX + 1];
 	struct ledger l;
 
-	test_name(name, sizeof(name));
-	ck_assert_lab_eq(ledger_attach(name, &l), -ENOENT);
-	ck_assert_lab_eq(ledger_attach("no/such", &l), -LAB_ENAME);
+	tl_name(name, sizeof(name));
+	tl_assert_lab_eq(ledger_attach(name, &l), -ENOENT);
+	tl_assert_lab_eq(ledger_attach("no/such", &l), -LAB_ENAME);
 }
 END_TEST
 
@@ -480,9 +399,9 @@ START_TEST(test_attach_symlink)
 	struct ledger l, m;
 	int r, s;
 
-	test_name(name, sizeof(name));
-	test_name(link_name, sizeof(link_name));
-	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
+	tl_name(name, sizeof(name));
+	tl_name(link_name, sizeof(link_name));
+	tl_ledger_create(name, 4, 10, SYNC_ORDERED, &l);
 	shm_path(name, target, sizeof(target));
 	shm_path(link_name, link_path, sizeof(link_path));
 	s = symlink(target, link_path);
@@ -493,7 +412,7 @@ START_TEST(test_attach_symlink)
 	ck_assert_msg(s == 0, "symlink: %s", strerror(errno));
 	if (r == 0)
 		ledger_detach(&m);
-	ck_assert_lab_eq(r, -ELOOP);
+	tl_assert_lab_eq(r, -ELOOP);
 }
 END_TEST
 
@@ -502,12 +421,12 @@ START_TEST(test_attach_other_owner)
 	int r;
 
 	if (geteuid() != 0) {
-		note("test_attach_other_owner: skipped (needs root to "
+		tl_note("test_attach_other_owner: skipped (needs root to "
 		    "fchown)\n");
 		return;
 	}
 	r = attach_tampered(tamper_owner, NULL);
-	ck_assert_lab_eq(r, -LAB_EOWNER);
+	tl_assert_lab_eq(r, -LAB_EOWNER);
 }
 END_TEST
 
@@ -519,10 +438,10 @@ START_TEST(test_attach_other_owner_raw)
 	int fd, r, c;
 
 	if (geteuid() != 0) {
-		note("test_attach_other_owner_raw: skipped (needs root)\n");
+		tl_note("test_attach_other_owner_raw: skipped (needs root)\n");
 		return;
 	}
-	test_name(name, sizeof(name));
+	tl_name(name, sizeof(name));
 	snprintf(path, sizeof(path), "%s%s", LEDGER_PREFIX, name);
 	fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	ck_assert_msg(fd >= 0, "shm_open: %s", strerror(errno));
@@ -533,7 +452,7 @@ START_TEST(test_attach_other_owner_raw)
 	r = c == 0 ? ledger_attach(name, &l) : 0;
 	shm_unlink(path);
 	ck_assert_int_eq(c, 0);
-	ck_assert_lab_eq(r, -LAB_EOWNER);
+	tl_assert_lab_eq(r, -LAB_EOWNER);
 }
 END_TEST
 
@@ -547,9 +466,9 @@ START_TEST(test_create_umask)
 	mode_t old;
 	int r, s;
 
-	test_name(name, sizeof(name));
+	tl_name(name, sizeof(name));
 	old = umask(0277);
-	make_ledger(name, 4, 10, SYNC_NONE, &l);
+	tl_ledger_create(name, 4, 10, SYNC_NONE, &l);
 	umask(old);
 	s = fstat(l.fd, &st);
 	r = ledger_attach(name, &m);
@@ -557,7 +476,7 @@ START_TEST(test_create_umask)
 	ck_assert_int_eq(s, 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	ck_assert_uint_eq(st.st_uid, geteuid());
-	ck_assert_lab_eq(r, 0);
+	tl_assert_lab_eq(r, 0);
 	ledger_detach(&m);
 	ledger_detach(&l);
 }
@@ -576,27 +495,27 @@ START_TEST(test_million_accounts)
 	int r;
 
 	ck_assert_uint_le(size, (size_t)72 << 20);
-	test_name(name, sizeof(name));
+	tl_name(name, sizeof(name));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	make_ledger(name, 1000000, 100, SYNC_ORDERED, &l);
+	tl_ledger_create(name, 1000000, 100, SYNC_ORDERED, &l);
 	ms_create = elapsed_ms(&t0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = ledger_attach(name, &m);
 	ms_attach = elapsed_ms(&t0);
 	ledger_unlink(name);
-	ck_assert_lab_eq(r, 0);
+	tl_assert_lab_eq(r, 0);
 	/* Information only: timings on a VM are noise, never asserted. */
-	note("# ledger of 10^6 accounts: %zu bytes (%.1f MiB), create "
+	tl_note("# ledger of 10^6 accounts: %zu bytes (%.1f MiB), create "
 	    "%lld ms, attach %lld ms\n", size, size / 1048576.0,
 	    (long long)ms_create, (long long)ms_attach);
 	ck_assert_uint_eq(m.size, size);
 	ck_assert_int_eq(m.naccounts, 1000000);
 	ck_assert_int_eq(m.initial_total, 100000000);
-	ck_assert_lab_eq(ledger_join(&m), 0);
-	ck_assert_lab_eq(bank_transfer(&m, 999999, 0, 40), 0);
-	ck_assert_lab_eq(bank_transfer(&m, 0, 999999, 140), 0);
-	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 0);
-	ck_assert_int_eq(ld_i64(&l.acct[999999].balance), 200);
+	tl_assert_lab_eq(ledger_join(&m), 0);
+	tl_assert_lab_eq(bank_transfer(&m, 999999, 0, 40), 0);
+	tl_assert_lab_eq(bank_transfer(&m, 0, 999999, 140), 0);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[0].balance), 0);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[999999].balance), 200);
 	bank_check(&m, &bc);
 	ck_assert_int_eq(bc.lost_cents, 0);
 	ck_assert_int_eq(bc.lost_writes, 0);
@@ -655,17 +574,6 @@ fork_joiner(const char *name, int *slot, int *tell)
 	return pid;
 }
 
-static int
-wait_exit(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return st;
-}
-
 START_TEST(test_join_distinct)
 {
 	char name[LEDGER_NAME_MAX + 1];
@@ -673,24 +581,23 @@ START_TEST(test_join_distinct)
 	int child_slot, tell, st;
 	pid_t pid;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
+	tl_ledger_new(name, sizeof(name), 4, 10, SYNC_ORDERED, &l);
 	pid = fork_joiner(name, &child_slot, &tell);
 	ledger_unlink(name);	/* both processes have it now */
 	ck_assert_int_ge(child_slot, 0);
-	ck_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(ledger_join(&l), 0);
 	ck_assert_int_ge(l.slot, 0);
 	ck_assert_int_ne(l.slot, child_slot);
-	ck_assert_int_eq(ld_i32(&l.slots[child_slot].pid), pid);
+	ck_assert_int_eq(tl_ld_i32(&l.slots[child_slot].pid), pid);
 	ck_assert_int_eq(ledger_slot_alive(&l, child_slot), 1);
 	ck_assert_int_eq(ledger_slot_alive(&l, l.slot), 1);
 	ck_assert_int_eq(write(tell, "x", 1), 1);
 	close(tell);
-	st = wait_exit(pid);
+	st = tl_wait_exit(pid);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "child status %#x", st);
 	/* A detached child leaves a free slot behind. */
-	ck_assert_int_eq(ld_u32(&l.slots[child_slot].state),
+	ck_assert_int_eq(tl_ld_u32(&l.slots[child_slot].state),
 	    LEDGER_SLOT_FREE);
 	ck_assert_int_eq(ledger_slot_alive(&l, child_slot), 0);
 	ledger_detach(&l);
@@ -704,8 +611,7 @@ START_TEST(test_slot_alive_then_killed)
 	int child_slot, tell, st;
 	pid_t pid;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
+	tl_ledger_new(name, sizeof(name), 4, 10, SYNC_ORDERED, &l);
 	pid = fork_joiner(name, &child_slot, &tell);
 	ledger_unlink(name);
 	if (child_slot < 0)
@@ -717,70 +623,55 @@ START_TEST(test_slot_alive_then_killed)
 	ck_assert_int_eq(ledger_slot_alive(&l, -1), 0);
 	ck_assert_int_eq(ledger_slot_alive(&l, LEDGER_SLOTS), 0);
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
-	st = wait_exit(pid);
+	st = tl_wait_exit(pid);
 	close(tell);
 	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
 	    "child status %#x", st);
 	ck_assert_int_eq(ledger_slot_alive(&l, child_slot), 0);
 	/* Dead but not reaped: the slot still names its owner. */
-	ck_assert_int_eq(ld_u32(&l.slots[child_slot].state),
+	ck_assert_int_eq(tl_ld_u32(&l.slots[child_slot].state),
 	    LEDGER_SLOT_LIVE);
-	ck_assert_int_eq(ld_i32(&l.slots[child_slot].pid), pid);
+	ck_assert_int_eq(tl_ld_i32(&l.slots[child_slot].pid), pid);
 	ledger_detach(&l);
 }
 END_TEST
 
-/* Child: 3 deposits (600 cents), then _exit without detaching. */
-static pid_t
-fork_depositor(const char *name)
+/*
+ * A fresh ordered ledger (4 accounts of 10) in *l whose child joined, made
+ * 3 deposits (600 cents) and _exit()ed without detaching; the name is
+ * unlinked.  Returns the dead child's slot (or -1); its pid in *pid.
+ */
+static int
+dead_depositor(struct ledger *l, pid_t *pid)
 {
-	struct ledger l;
-	pid_t pid;
+	char name[LEDGER_NAME_MAX + 1];
+	struct ledger m;
+	int st;
 
-	fflush(NULL);
-	pid = check_fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		if (ledger_attach(name, &l) != 0 || ledger_join(&l) != 0)
-			_exit(2);
-		if (bank_deposit(&l, 0, 100) != 0 ||
-		    bank_deposit(&l, 1, 200) != 0 ||
-		    bank_deposit(&l, 2, 300) != 0)
+	tl_ledger_new(name, sizeof(name), 4, 10, SYNC_ORDERED, l);
+	if ((*pid = tl_fork_joined(name, SYNC_ORDERED, &m)) == 0) {
+		if (bank_deposit(&m, 0, 100) != 0 ||
+		    bank_deposit(&m, 1, 200) != 0 ||
+		    bank_deposit(&m, 2, 300) != 0)
 			_exit(3);
 		_exit(0);
 	}
-	return pid;
-}
-
-static int
-slot_of_pid(const struct ledger *l, pid_t pid)
-{
-	uint32_t i;
-
-	for (i = 0; i < l->nslots; i++)
-		if (ld_u32(&l->slots[i].state) != LEDGER_SLOT_FREE &&
-		    ld_i32(&l->slots[i].pid) == pid)
-			return (int)i;
-	return -1;
+	st = tl_wait_exit(*pid);
+	ledger_unlink(name);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "child status %#x", st);
+	return tl_slot_of_pid(l, *pid);
 }
 
 START_TEST(test_reap_dead_slot)
 {
-	char name[LEDGER_NAME_MAX + 1];
 	struct ledger l;
 	struct ledger_counters before, after;
 	struct bank_check bc;
-	int st, slot;
+	int slot;
 	pid_t pid;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
-	pid = fork_depositor(name);
-	st = wait_exit(pid);
-	ledger_unlink(name);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "child status %#x", st);
-	slot = slot_of_pid(&l, pid);
+	slot = dead_depositor(&l, &pid);
 	ck_assert_int_ge(slot, 0);
 	ck_assert_int_eq(ledger_slot_alive(&l, slot), 0);
 
@@ -790,8 +681,8 @@ START_TEST(test_reap_dead_slot)
 	ck_assert_uint_eq(before.writes, 3);
 
 	ck_assert_int_eq(ledger_reap_slot(&l, slot), 1);
-	ck_assert_int_eq(ld_u32(&l.slots[slot].state), LEDGER_SLOT_FREE);
-	ck_assert_int_eq(ld_i32(&l.slots[slot].pid), 0);
+	ck_assert_int_eq(tl_ld_u32(&l.slots[slot].state), LEDGER_SLOT_FREE);
+	ck_assert_int_eq(tl_ld_i32(&l.slots[slot].pid), 0);
 	/* Freed, not forgotten: the counters stay in the slot. */
 	ck_assert_int_eq(l.slots[slot].counters.deposited, 600);
 	ck_assert_uint_eq(l.slots[slot].counters.ops, 3);
@@ -809,7 +700,7 @@ START_TEST(test_reap_dead_slot)
 	ck_assert_int_eq(after.deposited, 600);
 	ck_assert_int_eq(ledger_reap_slot(&l, -1), 0);
 	ck_assert_int_eq(ledger_reap_slot(&l, LEDGER_SLOTS), 0);
-	ck_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(ledger_join(&l), 0);
 	ck_assert_int_eq(ledger_reap_slot(&l, l.slot), 0);
 	ledger_detach(&l);
 }
@@ -817,32 +708,24 @@ END_TEST
 
 START_TEST(test_join_reclaims_dead_slot)
 {
-	char name[LEDGER_NAME_MAX + 1];
 	struct ledger l;
 	struct ledger_counters c;
-	int st, slot;
+	int slot;
 	pid_t pid;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
-	pid = fork_depositor(name);
-	st = wait_exit(pid);
-	ledger_unlink(name);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "child status %#x", st);
-	slot = slot_of_pid(&l, pid);
+	slot = dead_depositor(&l, &pid);
 	ck_assert_int_eq(slot, 0);	/* the first free slot */
 	/* Its owner is dead and it holds nothing: the next join takes it. */
-	ck_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(ledger_join(&l), 0);
 	ck_assert_int_eq(l.slot, slot);
-	ck_assert_int_eq(ld_i32(&l.slots[slot].pid), getpid());
+	ck_assert_int_eq(tl_ld_i32(&l.slots[slot].pid), getpid());
 	/* The new owner adds to the slot's counters; base marks its start. */
 	ck_assert_int_eq(l.slots[slot].counters.deposited, 600);
 	ck_assert_int_eq(l.slots[slot].base.deposited, 600);
 	ck_assert_uint_eq(l.slots[slot].base.ops, 3);
 	ledger_books(&l, &c);
 	ck_assert_int_eq(c.deposited, 600);
-	ck_assert_lab_eq(bank_deposit(&l, 3, 7), 0);
+	tl_assert_lab_eq(bank_deposit(&l, 3, 7), 0);
 	ck_assert_int_eq(l.slots[slot].counters.deposited, 607);
 	ck_assert_uint_eq(l.slots[slot].counters.ops -
 	    l.slots[slot].base.ops, 1);
@@ -865,21 +748,13 @@ END_TEST
  */
 START_TEST(test_reap_after_reaper_died)
 {
-	char name[LEDGER_NAME_MAX + 1];
 	struct ledger l;
 	struct ledger_counters c;
 	struct ledger_slot *s;
-	int st, slot;
+	int slot;
 	pid_t pid;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 4, 10, SYNC_ORDERED, &l);
-	pid = fork_depositor(name);
-	st = wait_exit(pid);
-	ledger_unlink(name);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "child status %#x", st);
-	slot = slot_of_pid(&l, pid);
+	slot = dead_depositor(&l, &pid);
 	ck_assert_int_ge(slot, 0);
 	s = &l.slots[slot];
 	ck_assert_int_eq(s->counters.deposited, 600);
@@ -894,16 +769,16 @@ START_TEST(test_reap_after_reaper_died)
 	}
 
 	ck_assert_int_eq(ledger_reap_slot(&l, slot), 1);
-	ck_assert_int_eq(ld_u32(&s->state), LEDGER_SLOT_FREE);
-	ck_assert_int_eq(ld_i32(&s->pid), 0);
+	ck_assert_int_eq(tl_ld_u32(&s->state), LEDGER_SLOT_FREE);
+	ck_assert_int_eq(tl_ld_i32(&s->pid), 0);
 	ledger_books(&l, &c);
-	note("# reaper died %s clearing: books show %lld deposited "
+	tl_note("# reaper died %s clearing: books show %lld deposited "
 	    "(600 made)\n", _i ? "after" : "before", (long long)c.deposited);
 	ck_assert_int_eq(c.deposited, 600);
 	ck_assert_uint_eq(c.ops, 3);
 	ck_assert_uint_eq(c.writes, 3);
 	/* And the slot can be joined again. */
-	ck_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(ledger_join(&l), 0);
 	ck_assert_int_eq(l.slot, slot);
 	ledger_books(&l, &c);
 	ck_assert_int_eq(c.deposited, 600);
@@ -991,22 +866,21 @@ START_TEST(test_hostile_slots)
 	struct ledger l;
 	int cyc[4], i, reaped[6];
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 8, 1000, k, &l);
+	tl_ledger_new(name, sizeof(name), 8, 1000, k, &l);
 	ledger_detach(&l);
 	scribble_slots(name, 8);
-	ck_assert_lab_eq(ledger_attach(name, &l), 0);
+	tl_assert_lab_eq(ledger_attach(name, &l), 0);
 	ledger_unlink(name);
 	l.sync = sync_get(k);
 	l.lock_timeout_ms = 1000;
-	ck_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(ledger_join(&l), 0);
 	ck_assert_int_lt(l.slot, HOSTILE_FIRST);
 
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, 100), 0);
-	ck_assert_lab_eq(bank_transfer(&l, 3, 2, 50), 0);
-	ck_assert_lab_eq(bank_deposit(&l, 4, 7), 0);
-	ck_assert_lab_eq(bank_withdraw(&l, 5, 7), 0);
-	ck_assert_lab_eq(bank_audit(&l, &au), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, 100), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 3, 2, 50), 0);
+	tl_assert_lab_eq(bank_deposit(&l, 4, 7), 0);
+	tl_assert_lab_eq(bank_withdraw(&l, 5, 7), 0);
+	tl_assert_lab_eq(bank_audit(&l, &au), 0);
 	ck_assert_int_eq(au.total, 8000);
 
 	/* Out-of-range indices name no holder; valid ones are believed. */
@@ -1024,7 +898,7 @@ START_TEST(test_hostile_slots)
 	ck_assert_int_eq(sync_find_cycle(&l, LEDGER_SLOTS, cyc, 4), 0);
 	/* init is alive, but it holds no OFD lock of ours: not the owner. */
 	ck_assert_int_eq(ledger_slot_alive(&l, HOSTILE_FIRST + 1), 0);
-	ck_assert_lab_eq(bank_recover(&l, k), 0);
+	tl_assert_lab_eq(bank_recover(&l, k), 0);
 
 	/*
 	 * Reaping: a hold of a real account waits for its repair; holds
@@ -1032,7 +906,7 @@ START_TEST(test_hostile_slots)
 	 */
 	for (i = 0; i < 6; i++)
 		reaped[i] = ledger_reap_slot(&l, HOSTILE_FIRST + i);
-	note("# hostile slots (%s): reaped %d %d %d %d %d %d\n",
+	tl_note("# hostile slots (%s): reaped %d %d %d %d %d %d\n",
 	    ledger_sync_name(k), reaped[0], reaped[1], reaped[2], reaped[3],
 	    reaped[4], reaped[5]);
 	ck_assert_int_eq(reaped[0], 1);
@@ -1041,7 +915,7 @@ START_TEST(test_hostile_slots)
 	ck_assert_int_eq(reaped[3], 0);
 	ck_assert_int_eq(reaped[4], 1);
 	ck_assert_int_eq(reaped[5], 1);
-	ck_assert_int_eq(ld_u32(&l.slots[HOSTILE_FIRST].state),
+	ck_assert_int_eq(tl_ld_u32(&l.slots[HOSTILE_FIRST].state),
 	    LEDGER_SLOT_FREE);
 
 	ledger_books(&l, &books);
@@ -1070,8 +944,7 @@ START_TEST(test_hostile_counters)
 	struct raw raw;
 	int i;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 4, 1000, SYNC_ORDERED, &l);
+	tl_ledger_new(name, sizeof(name), 4, 1000, SYNC_ORDERED, &l);
 	ledger_detach(&l);
 	raw_open(name, &raw);
 	s = raw_slots(&raw);
@@ -1084,59 +957,23 @@ START_TEST(test_hostile_counters)
 		s[i].journal.cbefore = *c;
 	}
 	raw_close(&raw);
-	ck_assert_lab_eq(ledger_attach(name, &l), 0);
+	tl_assert_lab_eq(ledger_attach(name, &l), 0);
 	ledger_unlink(name);
-	ck_assert_lab_eq(ledger_join(&l), 0);
-	ck_assert_lab_eq(bank_transfer(&l, 0, 1, 10), 0);
-	ck_assert_lab_eq(bank_deposit(&l, 2, 10), 0);
+	tl_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 0, 1, 10), 0);
+	tl_assert_lab_eq(bank_deposit(&l, 2, 10), 0);
 	ledger_books(&l, &books);
 	bank_check(&l, &bc);
-	note("# forged counters: books deposited %lld withdrawn %lld, check "
+	tl_note("# forged counters: books deposited %lld withdrawn %lld, check "
 	    "expected %lld observed %lld\n", (long long)books.deposited,
 	    (long long)books.withdrawn, (long long)bc.expected,
 	    (long long)bc.observed);
 	ck_assert_int_eq(bc.observed, 4010);
 	ck_assert_int_eq(bc.is_ok, 0);
-	ck_assert_int_eq(ld_i64(&l.acct[1].balance), 1010);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[1].balance), 1010);
 	ledger_detach(&l);
 }
 END_TEST
-
-static void
-die_at_write_from(struct ledger *l, unsigned step, void *arg)
-{
-	(void)l;
-	(void)arg;
-	if (step == BANK_STEP_WRITE_FROM)
-		raise(SIGKILL);
-}
-
-/* A child that joins and is killed after the debit of 0 -> 1 (500). */
-static pid_t
-fork_killed_mid_transfer(const char *name, enum sync_kind k)
-{
-	struct ledger l;
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	pid = check_fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		if (ledger_attach(name, &l) != 0)
-			_exit(2);
-		l.sync = sync_get(k);
-		if (ledger_join(&l) != 0)
-			_exit(2);
-		l.step = die_at_write_from;
-		bank_transfer(&l, 0, 1, 500);
-		_exit(3);
-	}
-	st = wait_exit(pid);
-	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-	    "child status %#x, want SIGKILL", st);
-	return pid;
-}
 
 /*
  * A real dead owner among hostile slots: _i / 2 says what else is forged
@@ -1157,11 +994,10 @@ START_TEST(test_hostile_repair)
 	int64_t b0, b1;
 	pid_t pid;
 
-	test_name(name, sizeof(name));
-	make_ledger(name, 4, 1000, k, &l);
+	tl_ledger_new(name, sizeof(name), 4, 1000, k, &l);
 	scribble_slots(name, 4);
-	pid = fork_killed_mid_transfer(name, k);
-	ds = slot_of_pid(&l, pid);
+	pid = tl_kill_mid_transfer(name, k, 0, 1, 500);
+	ds = tl_slot_of_pid(&l, pid);
 	ck_assert_int_ge(ds, 0);
 	ck_assert_int_lt(ds, HOSTILE_FIRST);
 	raw_open(name, &raw);
@@ -1182,19 +1018,19 @@ START_TEST(test_hostile_repair)
 
 	l.sync = sync_get(k);
 	l.lock_timeout_ms = 1000;
-	ck_assert_lab_eq(ledger_join(&l), 0);
-	ck_assert_lab_eq(bank_balance(&l, 0, &b0), 0);
-	ck_assert_lab_eq(bank_balance(&l, 1, &b1), 0);
-	note("# dead owner, forged mode %d (%s): balances %lld %lld, "
+	tl_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(bank_balance(&l, 0, &b0), 0);
+	tl_assert_lab_eq(bank_balance(&l, 1, &b1), 0);
+	tl_note("# dead owner, forged mode %d (%s): balances %lld %lld, "
 	    "repairs %llu\n", mode, ledger_sync_name(k), (long long)b0,
 	    (long long)b1, (unsigned long long)atomic_load(&l.hdr->repairs));
 	ck_assert_uint_eq(atomic_load(&l.hdr->repairs), 2);
-	ck_assert_int_eq(ld_u32(&l.slots[ds].state), LEDGER_SLOT_FREE);
+	ck_assert_int_eq(tl_ld_u32(&l.slots[ds].state), LEDGER_SLOT_FREE);
 	/* Rolled back with a good journal; left as found with a bad one. */
 	ck_assert_int_eq(b0, mode == 0 ? 1000 : 500);
 	ck_assert_int_eq(b1, 1000);
-	ck_assert_lab_eq(bank_transfer(&l, 1, 0, 100), 0);
-	ck_assert_lab_eq(bank_recover(&l, k), 0);
+	tl_assert_lab_eq(bank_transfer(&l, 1, 0, 100), 0);
+	tl_assert_lab_eq(bank_recover(&l, k), 0);
 	bank_check(&l, &bc);
 	ck_assert_uint_eq(bc.negative, 0);
 	ck_assert_int_eq(bc.is_ok, mode == 0);
@@ -1272,7 +1108,7 @@ START_TEST(test_create_no_space)
 	pid_t pid;
 	ssize_t n;
 
-	test_name(name, sizeof(name));
+	tl_name(name, sizeof(name));
 	shm_path(name, path, sizeof(path));
 	ck_assert_int_eq(pipe(p), 0);
 	fflush(NULL);
@@ -1287,7 +1123,7 @@ START_TEST(test_create_no_space)
 		n = read(p[0], &rep, sizeof(rep));
 	while (n == -1 && errno == EINTR);
 	close(p[0]);
-	st = wait_exit(pid);
+	st = tl_wait_exit(pid);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "child status %#x (a signal instead of an error?)", st);
 	ck_assert_int_eq(n, sizeof(rep));
@@ -1298,13 +1134,13 @@ START_TEST(test_create_no_space)
 		ck_assert_int_eq(rep.skipped, EPERM);
 		return;
 	}
-	note("# ledger_create with %s: %d (%s)\n", _i ? "a 1 MiB /dev/shm" :
+	tl_note("# ledger_create with %s: %d (%s)\n", _i ? "a 1 MiB /dev/shm" :
 	    "RLIMIT_FSIZE 64 KiB", rep.rc, lab_strerror(rep.rc));
 	ck_assert_int_lt(rep.rc, 0);
 	if (_i == 0) {
-		ck_assert_lab_eq(rep.rc, -EFBIG);
+		tl_assert_lab_eq(rep.rc, -EFBIG);
 	} else {
-		ck_assert_lab_eq(rep.rc, -ENOSPC);
+		tl_assert_lab_eq(rep.rc, -ENOSPC);
 		ck_assert_str_eq(lab_strerror(rep.rc),
 		    "No space left on device");
 	}
@@ -1327,20 +1163,19 @@ START_TEST(test_validate)
 	struct ledger l;
 
 	memset(&buf, 0, sizeof(buf));
-	ck_assert_lab_eq(ledger_validate(&buf.h, sizeof(buf)), -LAB_EMAGIC);
-	ck_assert_lab_eq(ledger_validate(&buf.h, 10), -LAB_ESIZE);
-	ck_assert_lab_eq(ledger_validate(&buf.h, 0), -LAB_ESIZE);
-	ck_assert_lab_eq(ledger_validate(&buf.h,
+	tl_assert_lab_eq(ledger_validate(&buf.h, sizeof(buf)), -LAB_EMAGIC);
+	tl_assert_lab_eq(ledger_validate(&buf.h, 10), -LAB_ESIZE);
+	tl_assert_lab_eq(ledger_validate(&buf.h, 0), -LAB_ESIZE);
+	tl_assert_lab_eq(ledger_validate(&buf.h,
 	    sizeof(struct ledger_header) - 1), -LAB_ESIZE);
 
 	/* A real header is valid at its size and at no other. */
-	test_name(name, sizeof(name));
-	make_ledger(name, 16, 1, SYNC_ROBUST, &l);
+	tl_ledger_new(name, sizeof(name), 16, 1, SYNC_ROBUST, &l);
 	ledger_unlink(name);
-	ck_assert_lab_eq(ledger_validate(l.hdr, l.size), 0);
-	ck_assert_lab_eq(ledger_validate(l.hdr, l.size - 4096), -LAB_ESIZE);
-	ck_assert_lab_eq(ledger_validate(l.hdr, l.size + 4096), -LAB_ESIZE);
-	ck_assert_lab_eq(ledger_validate(l.hdr, 64), -LAB_ESIZE);
+	tl_assert_lab_eq(ledger_validate(l.hdr, l.size), 0);
+	tl_assert_lab_eq(ledger_validate(l.hdr, l.size - 4096), -LAB_ESIZE);
+	tl_assert_lab_eq(ledger_validate(l.hdr, l.size + 4096), -LAB_ESIZE);
+	tl_assert_lab_eq(ledger_validate(l.hdr, 64), -LAB_ESIZE);
 	ledger_detach(&l);
 }
 END_TEST
@@ -1374,32 +1209,21 @@ END_TEST
 
 /* ------------------------------------------------------------ suite */
 
-static TCase *
-tcase(Suite *s, const char *name, double timeout)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_unchecked_fixture(tc, names_setup, names_sweep);
-	tcase_set_timeout(tc, timeout);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 static Suite *
 ledger_suite(void)
 {
 	Suite *s = suite_create("ledger");
 	TCase *tc;
 
-	tc = tcase(s, "round_trip", 10);
+	tc = tl_tcase(s, "round_trip", 10);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_create_exists);
 	tcase_add_test(tc, test_create_bad_config);
 
-	tc = tcase(s, "name_check", 10);
+	tc = tl_tcase(s, "name_check", 10);
 	tcase_add_test(tc, test_name_check);
 
-	tc = tcase(s, "attach_refuses", 10);
+	tc = tl_tcase(s, "attach_refuses", 10);
 	tcase_add_test(tc, test_attach_bad_magic);
 	tcase_add_test(tc, test_attach_bad_version);
 	tcase_add_test(tc, test_attach_bad_layout);
@@ -1412,32 +1236,32 @@ ledger_suite(void)
 	tcase_add_test(tc, test_attach_other_owner);
 	tcase_add_test(tc, test_attach_other_owner_raw);
 
-	tc = tcase(s, "create_mode", 10);
+	tc = tl_tcase(s, "create_mode", 10);
 	tcase_add_test(tc, test_create_umask);
 
-	tc = tcase(s, "big", 60);
+	tc = tl_tcase(s, "big", 60);
 	tcase_add_test(tc, test_million_accounts);
 
-	tc = tcase(s, "slots", 20);
+	tc = tl_tcase(s, "slots", 20);
 	tcase_add_test(tc, test_join_distinct);
 	tcase_add_test(tc, test_slot_alive_then_killed);
 	tcase_add_test(tc, test_reap_dead_slot);
 	tcase_add_test(tc, test_join_reclaims_dead_slot);
 	tcase_add_loop_test(tc, test_reap_after_reaper_died, 0, 2);
 
-	tc = tcase(s, "hostile_slots", 20);
+	tc = tl_tcase(s, "hostile_slots", 20);
 	tcase_add_loop_test(tc, test_hostile_slots, SYNC_SEMAPHORE,
 	    SYNC_COUNT);
 	tcase_add_test(tc, test_hostile_counters);
 	tcase_add_loop_test(tc, test_hostile_repair, 0, 12);
 
-	tc = tcase(s, "no_space", 20);
+	tc = tl_tcase(s, "no_space", 20);
 	tcase_add_loop_test(tc, test_create_no_space, 0, 2);
 
-	tc = tcase(s, "validate", 10);
+	tc = tl_tcase(s, "validate", 10);
 	tcase_add_test(tc, test_validate);
 
-	tc = tcase(s, "strerror", 10);
+	tc = tl_tcase(s, "strerror", 10);
 	tcase_add_test(tc, test_strerror);
 	return s;
 }
@@ -1445,11 +1269,5 @@ ledger_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ledger_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run(ledger_suite());
 }

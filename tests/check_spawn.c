@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "testlib.h"
 
 static double
 now_s(void)
@@ -901,11 +902,5 @@ spawn_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(spawn_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run(spawn_suite());
 }

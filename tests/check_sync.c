@@ -12,7 +12,6 @@
  * Every seed is printed so a run can be repeated.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
@@ -34,73 +33,9 @@
 #include "spawn.h"
 #include "sync.h"
 #include "sync_impl.h"
+#include "testlib.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static pid_t runner_pid;
-static unsigned name_counter;
-
-static void
-names_setup(void)
-{
-	runner_pid = getpid();
-}
-
-static void
-names_sweep(void)
-{
-	char prefix[64], path[512];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(prefix, sizeof(prefix), "banklab-t%d-", (int)runner_pid);
-	if ((d = opendir("/dev/shm")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "/dev/shm/%s", de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-}
-
-/* Output of a test process is lost if it is not flushed before a failure. */
-#define note(...) \
-	do { \
-		printf(__VA_ARGS__); \
-		fflush(stdout); \
-	} while (0)
-
-#define ck_assert_lab_eq(r, want) \
-	ck_assert_msg((r) == (want), "%s: got %d (%s), want %d (%s)", #r, \
-	    (r), lab_strerror(r), (want), lab_strerror(want))
-
-/* Typed loads: a failed assertion then prints ld_i64(&...), not the
- * expansion of the atomic_load() macro. */
-static int64_t
-ld_i64(_Atomic int64_t *p)
-{
-	return atomic_load(p);
-}
-
-static uint64_t
-ld_u64(_Atomic uint64_t *p)
-{
-	return atomic_load(p);
-}
-
-static int32_t
-ld_i32(_Atomic int32_t *p)
-{
-	return atomic_load(p);
-}
-
-static uint32_t
-ld_u32(_Atomic uint32_t *p)
-{
-	return atomic_load(p);
-}
 
 static uint64_t
 now_ms(void)
@@ -354,22 +289,6 @@ kid_assert_clean(const struct kid *k, int i)
 }
 
 static void
-new_ledger(char *name, size_t len, uint32_t n, int64_t balance,
-    enum sync_kind k, struct ledger *l)
-{
-	struct ledger_config cfg = { .naccounts = n, .balance = balance,
-		.sync = k };
-	int r;
-
-	snprintf(name, len, "t%d-%d-%u", (int)runner_pid, (int)getpid(),
-	    name_counter++);
-	r = ledger_create(name, &cfg, l);
-	ck_assert_msg(r == 0, "ledger_create(%s): %d (%s)", name, r,
-	    lab_strerror(r));
-	l->sync = sync_get(k);
-}
-
-static void
 assert_check_ok(const struct ledger *l, const char *what)
 {
 	struct bank_check bc;
@@ -407,7 +326,7 @@ START_TEST(test_stress_total_kept)
 	int64_t n;
 	int i;
 
-	new_ledger(name, sizeof(name), STRESS_ACCTS, 10000, k, &l);
+	tl_ledger_new(name, sizeof(name), STRESS_ACCTS, 10000, k, &l);
 	g = gate_new();
 	memset(&job, 0, sizeof(job));
 	job.cpu = -1;
@@ -427,7 +346,7 @@ START_TEST(test_stress_total_kept)
 	job.lock_timeout_ms = k == SYNC_ROBUST ? 100 : 0;
 	/* Each deadlock costs a pair of workers 100 ms: bound the time. */
 	job.budget_ms = k == SYNC_ROBUST ? 10000 : 0;
-	note("# stress %s: %d procs x %d transfers, %d accounts, seed "
+	tl_note("# stress %s: %d procs x %d transfers, %d accounts, seed "
 	    "%#llx\n", ledger_sync_name(k), STRESS_PROCS, STRESS_OPS,
 	    STRESS_ACCTS, (unsigned long long)seed);
 	for (i = 0; i < STRESS_PROCS; i++) {
@@ -439,7 +358,7 @@ START_TEST(test_stress_total_kept)
 	atomic_store_explicit(&g->go, 1, memory_order_release);
 	for (i = 0; i < STRESS_PROCS; i++)
 		kid_finish(&kids[i]);
-	note("# stress %s: %llu ms\n", ledger_sync_name(k),
+	tl_note("# stress %s: %llu ms\n", ledger_sync_name(k),
 	    (unsigned long long)(now_ms() - t0));
 	ck_assert_int_eq(ready, 1);
 	for (i = 0; i < STRESS_PROCS; i++) {
@@ -455,7 +374,7 @@ START_TEST(test_stress_total_kept)
 		else
 			ck_assert_int_eq(n, STRESS_OPS);
 	}
-	note("# stress %s: done %lld refused %lld deadlocks %lld "
+	tl_note("# stress %s: done %lld refused %lld deadlocks %lld "
 	    "timeouts %lld\n", ledger_sync_name(k), (long long)done,
 	    (long long)refused, (long long)deadlocks, (long long)timeouts);
 	if (k != SYNC_ROBUST) {
@@ -473,7 +392,8 @@ START_TEST(test_stress_total_kept)
 	ck_assert_int_eq(books.deposited, 0);
 	ck_assert_int_eq(books.withdrawn, 0);
 	for (i = 0; i < LEDGER_SLOTS; i++)
-		ck_assert_uint_eq(ld_u32(&l.slots[i].state), LEDGER_SLOT_FREE);
+		ck_assert_uint_eq(tl_ld_u32(&l.slots[i].state),
+		    LEDGER_SLOT_FREE);
 	munmap(g, 4096);
 	ledger_detach(&l);
 }
@@ -503,11 +423,11 @@ START_TEST(test_none_loses_updates)
 	if (ncpu < 2)
 		ncpu = 0;	/* one CPU: do not pin */
 	memset(&bc, 0, sizeof(bc));
-	note("# none: seed %#llx\n", (unsigned long long)seed);
+	tl_note("# none: seed %#llx\n", (unsigned long long)seed);
 	for (attempt = 1; attempt <= 5 && !lost; attempt++) {
 		bool ready;
 
-		new_ledger(name, sizeof(name), 2, 1000000000, SYNC_NONE, &l);
+		tl_ledger_new(name, sizeof(name), 2, 1000000000, SYNC_NONE, &l);
 		g = gate_new();
 		memset(&job, 0, sizeof(job));
 		job.cpu = -1;
@@ -542,7 +462,7 @@ START_TEST(test_none_loses_updates)
 		for (i = 0; i < 2; i++)
 			kid_assert_clean(&kids[i], i);
 		bank_check(&l, &bc);
-		note("# none attempt %d: lost_writes %lld lost_cents %lld\n",
+		tl_note("# none attempt %d: lost_writes %lld lost_cents %lld\n",
 		    attempt, (long long)bc.lost_writes,
 		    (long long)bc.lost_cents);
 		lost = bc.lost_writes > 0 && bc.lost_cents != 0;
@@ -559,60 +479,6 @@ START_TEST(test_none_loses_updates)
 END_TEST
 
 /* ------------------------------------------------ c/d. dying holders */
-
-static void
-die_at_write_from(struct ledger *l, unsigned step, void *arg)
-{
-	(void)l;
-	(void)arg;
-	if (step == BANK_STEP_WRITE_FROM)
-		raise(SIGKILL);
-}
-
-/*
- * Fork a child that attaches, joins with variant k, and dies by SIGKILL
- * right after the debit of a transfer from -> to of amount, holding its
- * locks.  Returns its pid once it is dead and reaped.
- */
-static pid_t
-kill_mid_transfer(const char *name, enum sync_kind k, uint32_t from,
-    uint32_t to, int64_t amount)
-{
-	struct ledger l;
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	pid = check_fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		if (ledger_attach(name, &l) < 0)
-			_exit(2);
-		l.sync = sync_get(k);
-		if (ledger_join(&l) < 0)
-			_exit(2);
-		l.step = die_at_write_from;
-		bank_transfer(&l, from, to, amount);
-		_exit(3);	/* not reached */
-	}
-	while (waitpid(pid, &st, 0) == -1)
-		ck_assert_int_eq(errno, EINTR);
-	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-	    "child status %#x, want SIGKILL", st);
-	return pid;
-}
-
-static int
-slot_of_pid(const struct ledger *l, pid_t pid)
-{
-	uint32_t i;
-
-	for (i = 0; i < l->nslots; i++)
-		if (ld_u32(&l->slots[i].state) != LEDGER_SLOT_FREE &&
-		    ld_i32(&l->slots[i].pid) == pid)
-			return (int)i;
-	return -1;
-}
 
 /*
  * The crash lesson's case: a holder is killed (by another process) while
@@ -660,17 +526,9 @@ killed_while_waited(enum sync_kind k, _Atomic int *flag, char *why,
 	ssize_t n;
 
 	atomic_store(flag, 0);
-	new_ledger(name, sizeof(name), 4, 1000, k, &l);
-	fflush(NULL);
-	holder = check_fork();
-	ck_assert_int_ge(holder, 0);
-	if (holder == 0) {
+	tl_ledger_new(name, sizeof(name), 4, 1000, k, &l);
+	if ((holder = tl_fork_joined(name, k, &m)) == 0) {
 		paused_flag = flag;
-		if (ledger_attach(name, &m) < 0)
-			_exit(2);
-		m.sync = sync_get(k);
-		if (ledger_join(&m) < 0)
-			_exit(2);
 		m.step = pause_at_write_to;
 		bank_transfer(&m, 0, 1, 500);
 		_exit(3);	/* not reached */
@@ -679,20 +537,12 @@ killed_while_waited(enum sync_kind k, _Atomic int *flag, char *why,
 	while (!atomic_load(flag) && now_ms() - t0 < 10000)
 		sleep_ms(1);
 	ck_assert_int_eq(pipe(p), 0);
-	fflush(NULL);
-	waiter = check_fork();
-	ck_assert_int_ge(waiter, 0);
-	if (waiter == 0) {
+	if ((waiter = tl_fork_joined(name, k, &m)) == 0) {
 		close(p[0]);
 		memset(&wr, 0, sizeof(wr));
-		if (ledger_attach(name, &m) < 0)
-			_exit(2);
-		m.sync = sync_get(k);
-		if (ledger_join(&m) < 0)
-			_exit(2);
 		wr.r1 = bank_balance(&m, 1, &wr.b1);
 		wr.r0 = bank_balance(&m, 0, &wr.b0);
-		wr.repairs = ld_u64(&m.slots[m.slot].repairs);
+		wr.repairs = tl_ld_u64(&m.slots[m.slot].repairs);
 		if (write(p[1], &wr, sizeof(wr)) != (ssize_t)sizeof(wr))
 			_exit(4);
 		ledger_detach(&m);
@@ -704,11 +554,11 @@ killed_while_waited(enum sync_kind k, _Atomic int *flag, char *why,
 	 * do not sleep, so the kill comes while the waiter is freshly asleep
 	 * (as when the crash lesson kills a busy worker).
 	 */
-	ds = slot_of_pid(&l, holder);
+	ds = tl_slot_of_pid(&l, holder);
 	t0 = now_ms();
 	while (now_ms() - t0 < 10000) {
-		ws = slot_of_pid(&l, waiter);
-		if (ws >= 0 && ld_i64(&l.slots[ws].waits) == 1)
+		ws = tl_slot_of_pid(&l, waiter);
+		if (ws >= 0 && tl_ld_i64(&l.slots[ws].waits) == 1)
 			break;
 	}
 	kill(holder, SIGKILL);
@@ -725,20 +575,20 @@ killed_while_waited(enum sync_kind k, _Atomic int *flag, char *why,
 	ck_assert_int_ge(ds, 0);
 	ck_assert_msg(n == (ssize_t)sizeof(wr), "waiter sent no report "
 	    "(status %#x)", st);
-	ck_assert_lab_eq(wr.r1, 0);
-	ck_assert_lab_eq(wr.r0, 0);
+	tl_assert_lab_eq(wr.r1, 0);
+	tl_assert_lab_eq(wr.r0, 0);
 	bank_check(&l, &bc);
 	snprintf(why, len, "waiter read %lld/%lld and made %llu repairs; "
 	    "balances now %lld/%lld, lost_cents %lld, dead slot %s",
 	    (long long)wr.b0, (long long)wr.b1,
 	    (unsigned long long)wr.repairs,
-	    (long long)ld_i64(&l.acct[0].balance),
-	    (long long)ld_i64(&l.acct[1].balance),
+	    (long long)tl_ld_i64(&l.acct[0].balance),
+	    (long long)tl_ld_i64(&l.acct[1].balance),
 	    (long long)bc.lost_cents,
-	    ld_u32(&l.slots[ds].state) == LEDGER_SLOT_FREE ? "freed" :
+	    tl_ld_u32(&l.slots[ds].state) == LEDGER_SLOT_FREE ? "freed" :
 	    "still listing its holds");
 	if (wr.b1 != 1000 || wr.b0 != 1000 || !bc.is_ok ||
-	    ld_u32(&l.slots[ds].state) != LEDGER_SLOT_FREE) {
+	    tl_ld_u32(&l.slots[ds].state) != LEDGER_SLOT_FREE) {
 		ledger_detach(&l);
 		return why;
 	}
@@ -762,7 +612,7 @@ START_TEST(test_repair_holder_killed_while_waited)
 			if (bad++ == 0)
 				snprintf(first, sizeof(first), "%s", why);
 	munmap(flag, 4096);
-	note("# holder killed while waited (%s): %d of %d trials not "
+	tl_note("# holder killed while waited (%s): %d of %d trials not "
 	    "rolled back\n", ledger_sync_name(k), bad, KILL_TRIALS);
 	ck_assert_msg(bad == 0, "%s: %d of %d trials not rolled back; first: "
 	    "%s", ledger_sync_name(k), bad, KILL_TRIALS, first);
@@ -781,31 +631,31 @@ START_TEST(test_robust_repair)
 	int ds;
 	pid_t pid;
 
-	new_ledger(name, sizeof(name), 4, 1000, k, &l);
-	ck_assert_lab_eq(ledger_join(&l), 0);
-	pid = kill_mid_transfer(name, k, from, to, 500);
+	tl_ledger_new(name, sizeof(name), 4, 1000, k, &l);
+	tl_assert_lab_eq(ledger_join(&l), 0);
+	pid = tl_kill_mid_transfer(name, k, from, to, 500);
 	ledger_unlink(name);
 
 	/* It died half-way: debited, not credited, both locks held. */
-	ds = slot_of_pid(&l, pid);
+	ds = tl_slot_of_pid(&l, pid);
 	ck_assert_int_ge(ds, 0);
 	dead = &l.slots[ds];
 	ck_assert_int_eq(ledger_slot_alive(&l, ds), 0);
-	ck_assert_int_eq(ld_i64(&l.acct[from].balance), 500);
-	ck_assert_int_eq(ld_i64(&l.acct[to].balance), 1000);
-	ck_assert_uint_eq(ld_u32(&dead->journal.state), LEDGER_J_BEGUN);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[from].balance), 500);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[to].balance), 1000);
+	ck_assert_uint_eq(tl_ld_u32(&dead->journal.state), LEDGER_J_BEGUN);
 	ck_assert_int_eq(ledger_holder_of(&l, from), ds);
 	ck_assert_int_eq(ledger_holder_of(&l, to), ds);
 	/* A slot awaiting repair is not reaped. */
 	ck_assert_int_eq(ledger_reap_slot(&l, ds), 0);
-	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 0);
+	ck_assert_uint_eq(tl_ld_u64(&l.hdr->repairs), 0);
 
 	/* The next locker gets EOWNERDEAD inside and rolls the debit back. */
-	ck_assert_lab_eq(bank_balance(&l, from, &b), 0);
+	tl_assert_lab_eq(bank_balance(&l, from, &b), 0);
 	ck_assert_int_eq(b, 1000);
 	me = &l.slots[l.slot];
-	ck_assert_uint_ge(ld_u64(&l.hdr->repairs), 1);
-	ck_assert_uint_ge(ld_u64(&me->repairs), 1);
+	ck_assert_uint_ge(tl_ld_u64(&l.hdr->repairs), 1);
+	ck_assert_uint_ge(tl_ld_u64(&me->repairs), 1);
 	ck_assert_uint_eq(me->repair.seen, 1);
 	ck_assert_int_eq(me->repair.dead_pid, pid);
 	ck_assert_uint_eq(me->repair.op, LEDGER_OP_TRANSFER);
@@ -815,22 +665,22 @@ START_TEST(test_robust_repair)
 	ck_assert_int_eq(me->repair.restored, 1000);
 	ck_assert_uint_eq(me->repair.journal, LEDGER_J_BEGUN);
 
-	ck_assert_lab_eq(bank_balance(&l, to, &b), 0);
+	tl_assert_lab_eq(bank_balance(&l, to, &b), 0);
 	ck_assert_int_eq(b, 1000);
-	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 2);
+	ck_assert_uint_eq(tl_ld_u64(&l.hdr->repairs), 2);
 	ck_assert_int_eq(me->repair.dead_pid, pid);
 	/* Both holds repaired: the dead slot was folded and freed. */
-	ck_assert_int_eq(ld_u32(&dead->state), LEDGER_SLOT_FREE);
+	ck_assert_int_eq(tl_ld_u32(&dead->state), LEDGER_SLOT_FREE);
 	ck_assert_int_eq(ledger_holder_of(&l, from), -1);
 	ck_assert_int_eq(ledger_holder_of(&l, to), -1);
 	assert_check_ok(&l, "after repair");
 
 	/* The mutexes are consistent again: transfers work both ways. */
-	ck_assert_lab_eq(bank_transfer(&l, from, to, 100), 0);
-	ck_assert_lab_eq(bank_transfer(&l, to, from, 30), 0);
-	ck_assert_int_eq(ld_i64(&l.acct[from].balance), 930);
-	ck_assert_int_eq(ld_i64(&l.acct[to].balance), 1070);
-	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 2);
+	tl_assert_lab_eq(bank_transfer(&l, from, to, 100), 0);
+	tl_assert_lab_eq(bank_transfer(&l, to, from, 30), 0);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[from].balance), 930);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[to].balance), 1070);
+	ck_assert_uint_eq(tl_ld_u64(&l.hdr->repairs), 2);
 	assert_check_ok(&l, "after further transfers");
 	ledger_detach(&l);
 }
@@ -844,18 +694,18 @@ START_TEST(test_robust_repair_by_transfer)
 	struct ledger l;
 	pid_t pid;
 
-	new_ledger(name, sizeof(name), 4, 1000, k, &l);
-	ck_assert_lab_eq(ledger_join(&l), 0);
-	pid = kill_mid_transfer(name, k, 0, 1, 700);
+	tl_ledger_new(name, sizeof(name), 4, 1000, k, &l);
+	tl_assert_lab_eq(ledger_join(&l), 0);
+	pid = tl_kill_mid_transfer(name, k, 0, 1, 700);
 	ledger_unlink(name);
-	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 300);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[0].balance), 300);
 	/* Locks 1 and 0 (in some order), both of a dead owner. */
-	ck_assert_lab_eq(bank_transfer(&l, 1, 0, 1), 0);
-	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 1001);
-	ck_assert_int_eq(ld_i64(&l.acct[1].balance), 999);
-	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 2);
+	tl_assert_lab_eq(bank_transfer(&l, 1, 0, 1), 0);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[0].balance), 1001);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[1].balance), 999);
+	ck_assert_uint_eq(tl_ld_u64(&l.hdr->repairs), 2);
 	ck_assert_int_eq(l.slots[l.slot].repair.dead_pid, pid);
-	ck_assert_int_eq(slot_of_pid(&l, pid), -1);
+	ck_assert_int_eq(tl_slot_of_pid(&l, pid), -1);
 	assert_check_ok(&l, "after repair by transfer");
 	ledger_detach(&l);
 }
@@ -870,30 +720,31 @@ START_TEST(test_semaphore_holder_dies)
 	pid_t pid;
 	int r;
 
-	new_ledger(name, sizeof(name), 4, 1000, SYNC_SEMAPHORE, &l);
-	ck_assert_lab_eq(ledger_join(&l), 0);
-	pid = kill_mid_transfer(name, SYNC_SEMAPHORE, 0, 1, 500);
+	tl_ledger_new(name, sizeof(name), 4, 1000, SYNC_SEMAPHORE, &l);
+	tl_assert_lab_eq(ledger_join(&l), 0);
+	pid = tl_kill_mid_transfer(name, SYNC_SEMAPHORE, 0, 1, 500);
 	ledger_unlink(name);
-	ck_assert_int_eq(ld_i32(&l.hdr->sem_holder), slot_of_pid(&l, pid));
+	ck_assert_int_eq(tl_ld_i32(&l.hdr->sem_holder),
+	    tl_slot_of_pid(&l, pid));
 
 	l.lock_timeout_ms = 2000;
 	t0 = now_ms();
 	r = bank_balance(&l, 2, &b);
 	ms = now_ms() - t0;
-	note("# semaphore holder death reported after %llu ms\n",
+	tl_note("# semaphore holder death reported after %llu ms\n",
 	    (unsigned long long)ms);
-	ck_assert_lab_eq(r, -LAB_EHOLDERDEAD);
+	tl_assert_lab_eq(r, -LAB_EHOLDERDEAD);
 	ck_assert_uint_lt(ms, 1500);
 	ck_assert_int_eq(l.blocker_pid, pid);
 	/* Nothing can proceed, and nothing was repaired. */
 	l.blocker_pid = 0;
 	r = bank_transfer(&l, 2, 3, 1);
-	ck_assert_lab_eq(r, -LAB_EHOLDERDEAD);
+	tl_assert_lab_eq(r, -LAB_EHOLDERDEAD);
 	ck_assert_int_eq(l.blocker_pid, pid);
-	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 500);
-	ck_assert_uint_eq(ld_u64(&l.hdr->repairs), 0);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[0].balance), 500);
+	ck_assert_uint_eq(tl_ld_u64(&l.hdr->repairs), 0);
 	/* Our slot does not wait any more. */
-	ck_assert_int_eq(ld_i64(&l.slots[l.slot].waits), LEDGER_NONE);
+	ck_assert_int_eq(tl_ld_i64(&l.slots[l.slot].waits), LEDGER_NONE);
 	ledger_detach(&l);
 }
 END_TEST
@@ -940,7 +791,7 @@ run_opposite(struct ledger *l, const char *name, enum sync_kind k, long ops,
 	}
 	o->ready = gate_wait_ready(g, 2, name);
 	for (i = 0; i < 2; i++)
-		slots[i] = slot_of_pid(l, o->kids[i].pid);
+		slots[i] = tl_slot_of_pid(l, o->kids[i].pid);
 	t0 = now_ms();
 	deadline = t0 + 20000;
 	atomic_store_explicit(&g->go, 1, memory_order_release);
@@ -982,13 +833,13 @@ START_TEST(test_robust_deadlock_detected)
 	struct ledger l;
 	int i, dead = 0;
 
-	new_ledger(name, sizeof(name), 2, 1000000000, SYNC_ROBUST, &l);
+	tl_ledger_new(name, sizeof(name), 2, 1000000000, SYNC_ROBUST, &l);
 	/* 10^7 transfers would take seconds; AB/BA deadlocks in < 1 ms. */
 	run_opposite(&l, name, SYNC_ROBUST, 10000000, 300, true, &o);
 	ck_assert_int_eq(o.ready, 1);
 	for (i = 0; i < 2; i++) {
 		kid_assert_clean(&o.kids[i], i);
-		note("# deadlock worker %d: done %lld, first lock error %d "
+		tl_note("# deadlock worker %d: done %lld, first lock error %d "
 		    "(%s) after %lld ms\n", i, (long long)o.kids[i].rep.done,
 		    o.kids[i].rep.lock_err,
 		    lab_strerror(o.kids[i].rep.lock_err),
@@ -996,7 +847,7 @@ START_TEST(test_robust_deadlock_detected)
 		if (o.kids[i].rep.lock_err == -LAB_EDEADLK)
 			dead++;
 	}
-	note("# deadlock reported after %llu ms, cycle seen by parent: %s\n",
+	tl_note("# deadlock reported after %llu ms, cycle seen by parent: %s\n",
 	    (unsigned long long)o.ms_first_report, o.saw_cycle ? "yes" : "no");
 	ck_assert_int_ge(dead, 1);
 	ck_assert_uint_lt(o.ms_first_report, 5000);
@@ -1018,10 +869,10 @@ START_TEST(test_ordered_no_deadlock)
 	struct ledger l;
 	int i;
 
-	new_ledger(name, sizeof(name), 2, 1000000000, SYNC_ORDERED, &l);
+	tl_ledger_new(name, sizeof(name), 2, 1000000000, SYNC_ORDERED, &l);
 	run_opposite(&l, name, SYNC_ORDERED, 100000, 300, false, &o);
 	ck_assert_int_eq(o.ready, 1);
-	note("# ordered opposite transfers: %llu ms\n",
+	tl_note("# ordered opposite transfers: %llu ms\n",
 	    (unsigned long long)o.ms_first_report);
 	for (i = 0; i < 2; i++) {
 		kid_assert_clean(&o.kids[i], i);
@@ -1034,8 +885,8 @@ START_TEST(test_ordered_no_deadlock)
 	ck_assert_int_eq(o.kids[1].rep.done, 100000);
 	assert_check_ok(&l, "ordered opposite");
 	ck_assert_int_eq(bank_total_unlocked(&l), 2000000000);
-	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 1000000000);
-	ck_assert_int_eq(ld_i64(&l.acct[1].balance), 1000000000);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[0].balance), 1000000000);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[1].balance), 1000000000);
 	ledger_detach(&l);
 }
 END_TEST
@@ -1053,7 +904,7 @@ sum_versions(struct ledger *l)
 	uint32_t i;
 
 	for (i = 0; i < l->naccounts; i++)
-		sum += ld_u32(&l->acct[i].version);
+		sum += tl_ld_u32(&l->acct[i].version);
 	return sum;
 }
 
@@ -1076,7 +927,7 @@ start_load(const char *name, struct kid *kids)
 	job.from = job.to = -1;
 	job.naccounts = AUDIT_ACCTS;
 	job.max_amount = 500;
-	note("# audit load seed %#llx\n", (unsigned long long)seed);
+	tl_note("# audit load seed %#llx\n", (unsigned long long)seed);
 	for (i = 0; i < 2; i++) {
 		job.seed = seed + (uint64_t)i;
 		kid_start(&kids[i], &job, g);
@@ -1113,9 +964,9 @@ START_TEST(test_audit_ordered_consistent)
 	uint32_t max_attempts = 0;
 	uint64_t writes0, writes1, deadline;
 
-	new_ledger(name, sizeof(name), AUDIT_ACCTS, AUDIT_OPEN, SYNC_ORDERED,
+	tl_ledger_new(name, sizeof(name), AUDIT_ACCTS, AUDIT_OPEN, SYNC_ORDERED,
 	    &l);
-	ck_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(ledger_join(&l), 0);
 	g = start_load(name, kids);
 	/*
 	 * An ordered audit that cannot get a quiet double collect holds
@@ -1143,12 +994,12 @@ START_TEST(test_audit_ordered_consistent)
 	}
 	writes1 = sum_versions(&l);
 	stop_load(g, kids);
-	note("# ordered audit: %d audits, %d wrong, max attempts %u, "
+	tl_note("# ordered audit: %d audits, %d wrong, max attempts %u, "
 	    "%llu balance writes meanwhile\n", n, bad, max_attempts,
 	    (unsigned long long)(writes1 - writes0));
 	for (i = 0; i < 2; i++)
 		kid_assert_clean(&kids[i], i);
-	ck_assert_lab_eq(err, 0);
+	tl_assert_lab_eq(err, 0);
 	ck_assert_msg(bad == 0, "%d of %d ordered audits were wrong (e.g. "
 	    "%lld, want %lld)", bad, n, (long long)bad_total, (long long)total);
 	ck_assert_int_eq(inconsistent, 0);
@@ -1171,9 +1022,9 @@ START_TEST(test_audit_robust_sees_wrong_total)
 	int i, n, err = 0, consistent = 0;
 	uint64_t deadline;
 
-	new_ledger(name, sizeof(name), AUDIT_ACCTS, AUDIT_OPEN, SYNC_ROBUST,
+	tl_ledger_new(name, sizeof(name), AUDIT_ACCTS, AUDIT_OPEN, SYNC_ROBUST,
 	    &l);
-	ck_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(ledger_join(&l), 0);
 	/*
 	 * The lesson's window between two reads: without it, on a loaded
 	 * machine the writers may not run between our reads for 20000
@@ -1194,11 +1045,11 @@ START_TEST(test_audit_robust_sees_wrong_total)
 		wrong = au.total;
 	}
 	stop_load(g, kids);
-	note("# robust audit: wrong total %lld (want %lld) after %d "
+	tl_note("# robust audit: wrong total %lld (want %lld) after %d "
 	    "audits\n", (long long)wrong, (long long)total, n);
 	for (i = 0; i < 2; i++)
 		kid_assert_clean(&kids[i], i);
-	ck_assert_lab_eq(err, 0);
+	tl_assert_lab_eq(err, 0);
 	ck_assert_int_eq(consistent, 0);
 	/* One account at a time, each locked: a total that never existed. */
 	ck_assert_int_ne(wrong, total);
@@ -1213,10 +1064,11 @@ START_TEST(test_audit_none_inconsistent)
 	struct sync_audit au;
 	struct ledger l;
 
-	new_ledger(name, sizeof(name), AUDIT_ACCTS, AUDIT_OPEN, SYNC_NONE, &l);
+	tl_ledger_new(name, sizeof(name), AUDIT_ACCTS, AUDIT_OPEN, SYNC_NONE,
+	    &l);
 	ledger_unlink(name);
-	ck_assert_lab_eq(ledger_join(&l), 0);
-	ck_assert_lab_eq(bank_audit(&l, &au), 0);
+	tl_assert_lab_eq(ledger_join(&l), 0);
+	tl_assert_lab_eq(bank_audit(&l, &au), 0);
 	ck_assert_int_eq(au.is_consistent, 0);
 	ck_assert_int_eq(au.total, AUDIT_ACCTS * AUDIT_OPEN);
 	ledger_detach(&l);
@@ -1237,14 +1089,8 @@ fork_stopped_holder(const char *name, enum sync_kind k)
 	pid_t pid;
 	int st;
 
-	fflush(NULL);
-	pid = check_fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		if (ledger_attach(name, &m) < 0)
-			_exit(2);
-		m.sync = sync_get(k);
-		if (ledger_join(&m) < 0 || m.sync->lock_one(&m, 0) < 0)
+	if ((pid = tl_fork_joined(name, k, &m)) == 0) {
+		if (m.sync->lock_one(&m, 0) < 0)
 			_exit(3);
 		raise(SIGSTOP);
 		m.sync->unlock_one(&m, 0);
@@ -1261,9 +1107,9 @@ fork_stopped_holder(const char *name, enum sync_kind k)
 static bool
 slot_holds_lock(const struct ledger *l, int i)
 {
-	return i >= 0 && (ld_i64(&l->slots[i].holds[0]) != LEDGER_NONE ||
-	    ld_i64(&l->slots[i].holds[1]) != LEDGER_NONE ||
-	    ld_i32(&l->hdr->sem_holder) == i);
+	return i >= 0 && (tl_ld_i64(&l->slots[i].holds[0]) != LEDGER_NONE ||
+	    tl_ld_i64(&l->slots[i].holds[1]) != LEDGER_NONE ||
+	    tl_ld_i32(&l->hdr->sem_holder) == i);
 }
 
 /*
@@ -1282,11 +1128,11 @@ START_TEST(test_stopped_holder)
 	bool held;
 	pid_t pid;
 
-	new_ledger(name, sizeof(name), 4, 1000, k, &l);
-	ck_assert_lab_eq(ledger_join(&l), 0);
+	tl_ledger_new(name, sizeof(name), 4, 1000, k, &l);
+	tl_assert_lab_eq(ledger_join(&l), 0);
 	pid = fork_stopped_holder(name, k);
 	ledger_unlink(name);
-	hs = slot_of_pid(&l, pid);
+	hs = tl_slot_of_pid(&l, pid);
 	held = slot_holds_lock(&l, hs);
 	l.lock_timeout_ms = 300;
 	l.blocker_pid = 0;
@@ -1303,20 +1149,20 @@ START_TEST(test_stopped_holder)
 	r2 = bank_deposit(&l, 0, 1);
 	while (waitpid(pid, &st, 0) == -1)
 		ck_assert_int_eq(errno, EINTR);
-	note("# %s: stopped holder reported after %llu ms as %d (%s)\n",
+	tl_note("# %s: stopped holder reported after %llu ms as %d (%s)\n",
 	    ledger_sync_name(k), (unsigned long long)ms, r, lab_strerror(r));
 	ck_assert_int_ge(hs, 0);
 	ck_assert_int_eq(held, 1);
-	ck_assert_lab_eq(r, -LAB_ESTOPPED);
+	tl_assert_lab_eq(r, -LAB_ESTOPPED);
 	ck_assert_int_eq(blocker, pid);
 	ck_assert_ptr_nonnull(strstr(lab_strerror(r), "stopped"));
 	ck_assert_uint_ge(ms, 250);
 	ck_assert_uint_lt(ms, 3000);
-	ck_assert_int_eq(ld_i64(&l.slots[l.slot].waits), LEDGER_NONE);
-	ck_assert_lab_eq(r2, 0);
+	ck_assert_int_eq(tl_ld_i64(&l.slots[l.slot].waits), LEDGER_NONE);
+	tl_assert_lab_eq(r2, 0);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "holder status %#x after SIGCONT", st);
-	ck_assert_int_eq(ld_i64(&l.acct[0].balance), 1001);
+	ck_assert_int_eq(tl_ld_i64(&l.acct[0].balance), 1001);
 	assert_check_ok(&l, "after the stopped holder went on");
 	ledger_detach(&l);
 }
@@ -1355,8 +1201,8 @@ lock_holder_pid(const struct ledger *l)
 	int h = ledger_holder_of(l, 0);
 
 	if (h < 0)
-		h = ld_i32(&l->hdr->sem_holder);
-	return h >= 0 && (uint32_t)h < l->nslots ? ld_i32(&l->slots[h].pid) :
+		h = tl_ld_i32(&l->hdr->sem_holder);
+	return h >= 0 && (uint32_t)h < l->nslots ? tl_ld_i32(&l->slots[h].pid) :
 	    0;
 }
 
@@ -1384,7 +1230,7 @@ stop_watch(struct ledger *l, struct spawn_set *set, void *arg)
 			;
 		/* A listed hold is a real one (published after the lock). */
 		if (sync_pid_stopped(w->pid) &&
-		    slot_holds_lock(l, slot_of_pid(l, w->pid))) {
+		    slot_holds_lock(l, tl_slot_of_pid(l, w->pid))) {
 			w->since = now_ms();
 			w->state = 1;
 		} else
@@ -1409,7 +1255,7 @@ START_TEST(test_run_stopped_worker)
 	unsigned i, others = 0;
 	int rc;
 
-	new_ledger(name, sizeof(name), 2, 1000000000, k, &l);
+	tl_ledger_new(name, sizeof(name), 2, 1000000000, k, &l);
 	run_config_default(&c);
 	c.procs = STOP_PROCS;
 	c.sync = k;
@@ -1421,12 +1267,12 @@ START_TEST(test_run_stopped_worker)
 	c.timeout_ms = 30000;
 	c.watch = stop_watch;
 	c.watch_arg = &w;
-	note("# stopped worker (%s): seed %llu\n", ledger_sync_name(k),
+	tl_note("# stopped worker (%s): seed %llu\n", ledger_sync_name(k),
 	    (unsigned long long)c.w.seed);
 	rc = run_workers(&l, &c, &r);
 	ledger_unlink(name);
-	ck_assert_lab_eq(rc, 0);
-	note("# stopped worker %d for %llu ms after %u tries; %.2f s, first "
+	tl_assert_lab_eq(rc, 0);
+	tl_note("# stopped worker %d for %llu ms after %u tries; %.2f s, first "
 	    "error %d (%s), %llu failed\n", (int)w.pid,
 	    (unsigned long long)w.held_ms, w.tries, r.elapsed_s, r.first_error,
 	    lab_strerror(r.first_error), (unsigned long long)r.failed);
@@ -1443,7 +1289,7 @@ START_TEST(test_run_stopped_worker)
 		if (r.w[i].res.pid == w.pid)
 			continue;
 		others++;
-		ck_assert_lab_eq(r.w[i].res.first_error, -LAB_ESTOPPED);
+		tl_assert_lab_eq(r.w[i].res.first_error, -LAB_ESTOPPED);
 		ck_assert_int_eq(r.w[i].res.blocker_pid, w.pid);
 		ck_assert_uint_ge(r.w[i].res.failed, 1);
 	}
@@ -1460,49 +1306,38 @@ END_TEST
 
 /* ------------------------------------------------------------ suite */
 
-static TCase *
-tcase(Suite *s, const char *name, double timeout)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_unchecked_fixture(tc, names_setup, names_sweep);
-	tcase_set_timeout(tc, timeout);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 static Suite *
 sync_suite(void)
 {
 	Suite *s = suite_create("sync");
 	TCase *tc;
 
-	tc = tcase(s, "total_kept", 60);
+	tc = tl_tcase(s, "total_kept", 60);
 	tcase_add_loop_test(tc, test_stress_total_kept, SYNC_SEMAPHORE,
 	    SYNC_COUNT);
 
-	tc = tcase(s, "lost_updates", 60);
+	tc = tl_tcase(s, "lost_updates", 60);
 	tcase_add_test(tc, test_none_loses_updates);
 
-	tc = tcase(s, "robust_repair", 30);
+	tc = tl_tcase(s, "robust_repair", 30);
 	tcase_add_loop_test(tc, test_robust_repair, 0, 4);
 	tcase_add_loop_test(tc, test_robust_repair_by_transfer, 0, 2);
 	tcase_add_loop_test(tc, test_repair_holder_killed_while_waited, 0,
 	    2);
 
-	tc = tcase(s, "holder_death", 30);
+	tc = tl_tcase(s, "holder_death", 30);
 	tcase_add_test(tc, test_semaphore_holder_dies);
 
-	tc = tcase(s, "stopped_holder", 30);
+	tc = tl_tcase(s, "stopped_holder", 30);
 	tcase_add_loop_test(tc, test_stopped_holder, SYNC_SEMAPHORE,
 	    SYNC_COUNT);
 	tcase_add_loop_test(tc, test_run_stopped_worker, 0, 2);
 
-	tc = tcase(s, "deadlock", 60);
+	tc = tl_tcase(s, "deadlock", 60);
 	tcase_add_test(tc, test_robust_deadlock_detected);
 	tcase_add_test(tc, test_ordered_no_deadlock);
 
-	tc = tcase(s, "audit", 60);
+	tc = tl_tcase(s, "audit", 60);
 	tcase_add_test(tc, test_audit_ordered_consistent);
 	tcase_add_test(tc, test_audit_robust_sees_wrong_total);
 	tcase_add_test(tc, test_audit_none_inconsistent);
@@ -1512,11 +1347,5 @@ sync_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sync_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tl_run(sync_suite());
 }
