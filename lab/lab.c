@@ -41,6 +41,8 @@ static const char *const lab_messages[] = {
 	[LAB_EBUSY - LAB_EFIRST] =
 	    "no consistent snapshot could be taken (too much contention)",
 	[LAB_EWORKER - LAB_EFIRST] = "a worker process failed",
+	[LAB_ESYMLINK - LAB_EFIRST] =
+	    "a symbolic link, not a ledger (refused: it could point anywhere)",
 };
 
 const char *

@@ -35,6 +35,7 @@ enum lab_error {
 	LAB_ENOTRECOVERABLE,	/* a robust mutex was left unrecoverable */
 	LAB_EBUSY,		/* no consistent snapshot within the retries */
 	LAB_EWORKER,		/* a worker process failed or sent garbage */
+	LAB_ESYMLINK,		/* the ledger's name is a symbolic link */
 	LAB_ELAST
 };
 

@@ -306,10 +306,14 @@ ledger_attach(const char *name, struct ledger *l)
 	if ((r = ledger_name_check(name)) < 0)
 		return r;
 	ledger_path(name, path, sizeof(path));
-	/* glibc's shm_open adds O_NOFOLLOW: a symlink is refused (ELOOP). */
+	/*
+	 * glibc's shm_open adds O_NOFOLLOW: a symlink is refused with ELOOP,
+	 * which strerror() calls "too many levels of symbolic links"; say
+	 * what it is.
+	 */
 	fd = shm_open(path, O_RDWR, 0);
 	if (fd == -1)
-		return -errno;
+		return errno == ELOOP ? -LAB_ESYMLINK : -errno;
 	if (fstat(fd, &st) == -1) {
 		r = -errno;
 		goto fail;

@@ -5,15 +5,19 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab.h"
 #include "ledger.h"
 #include "spawn.h"
 
@@ -71,7 +75,7 @@ static void
 cleanup(void)
 {
 	static const char *const tags[] = { "share", "run", "none", "env",
-	    "nospace" };
+	    "nospace", "hostile", "hostile-target" };
 	char name[64];
 	size_t i;
 
@@ -303,6 +307,120 @@ START_TEST(test_create_no_space)
 END_TEST
 
 /* A ledger's own variant is used unless --sync or BANKLAB_SYNC says not. */
+/* ------------------------------------------------------ hostile segments */
+
+/* Overwrite size bytes at off of /dev/shm/banklab-NAME. */
+static void
+poke(const char *path, off_t off, const void *v, size_t size)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, v, size, off), (ssize_t)size);
+	close(fd);
+}
+
+static const uint64_t bad_u64 = 0x4141414141414141ULL;
+static const uint32_t bad_u32 = 0x41414141u;
+
+/* How each hostile object is made from a good one, and what is said. */
+static const struct {
+	const char *what;
+	int kind;
+	size_t off;
+	const void *val;
+	size_t len;
+	int code;		/* the error the line must say */
+} hostile[] = {
+	{ "bad magic", 0, offsetof(struct ledger_header, magic), &bad_u64, 8,
+	    LAB_EMAGIC },
+	{ "another version", 0, offsetof(struct ledger_header, version),
+	    &bad_u32, 4, LAB_EVERSION },
+	{ "another layout", 0, offsetof(struct ledger_header, layout),
+	    &bad_u32, 4, LAB_ELAYOUT },
+	{ "a size unlike the header's", 0, offsetof(struct ledger_header,
+	    size), &bad_u64, 8, LAB_ESIZE },
+	{ "accounts out of range", 0, offsetof(struct ledger_header,
+	    naccounts), &bad_u32, 4, LAB_ECORRUPT },
+	{ "slots out of range", 0, offsetof(struct ledger_header, nslots),
+	    &bad_u32, 4, LAB_ECORRUPT },
+	{ "truncated", 1, 0, NULL, 0, 0 },
+	{ "group-writable", 2, 0, NULL, 0, LAB_EMODE },
+	{ "another owner", 3, 0, NULL, 0, LAB_EOWNER },
+	{ "a symlink", 4, 0, NULL, 0, LAB_ESYMLINK },
+};
+
+/*
+ * Attach refuses each hostile object with exit 3 and one line naming the
+ * ledger and the problem, from `show` (an observer) and `worker` (which
+ * joins): never a crash, never a SIGBUS.
+ */
+START_TEST(test_hostile_segment)
+{
+	static const char *const cmds[] = { "show", "worker", "audit" };
+	char name[64], target[64], path[128], tpath[128], args[256];
+	struct ledger_config cfg = { 0 };
+	struct ledger l;
+	struct cli_out o;
+	size_t k;
+
+	unique(name, sizeof(name), "hostile");
+	unique(target, sizeof(target), "hostile-target");
+	snprintf(path, sizeof(path), "/dev/shm" LEDGER_PREFIX "%s", name);
+	snprintf(tpath, sizeof(tpath), "/dev/shm" LEDGER_PREFIX "%s", target);
+	cfg.naccounts = 4;
+	cfg.balance = 1000;
+	cfg.sync = SYNC_ORDERED;
+	ck_assert_int_eq(ledger_create(hostile[_i].kind == 4 ? target : name,
+	    &cfg, &l), 0);
+	ledger_detach(&l);
+	switch (hostile[_i].kind) {
+	case 0:
+		poke(path, (off_t)hostile[_i].off, hostile[_i].val,
+		    hostile[_i].len);
+		break;
+	case 1:
+		ck_assert_int_eq(truncate(path, 100), 0);
+		break;
+	case 2:
+		ck_assert_int_eq(chmod(path, 0620), 0);
+		break;
+	case 3:
+		if (geteuid() != 0) {
+			fprintf(stderr, "check_cli: another owner: skipped "
+			    "(chown needs root)\n");
+			ledger_unlink(name);
+			return;
+		}
+		ck_assert_int_eq(chown(path, 1, 1), 0);
+		break;
+	default:
+		ck_assert_int_eq(symlink(tpath, path), 0);
+		break;
+	}
+	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+		snprintf(args, sizeof(args), "%s %s", cmds[k], name);
+		cli(&o, NULL, args);
+		ck_assert_msg(o.code == 3, "%s: banklab %s: exit %d, said: %s",
+		    hostile[_i].what, args, o.code, o.text);
+		ck_assert_msg(count_lines(o.text) == 1, "%s: banklab %s: %d "
+		    "lines: %s", hostile[_i].what, args, count_lines(o.text),
+		    o.text);
+		ck_assert_msg(strstr(o.text, name) != NULL, "%s: banklab %s: "
+		    "\"%s\" does not name the ledger", hostile[_i].what, args,
+		    o.text);
+		ck_assert_msg(hostile[_i].code == 0 ||
+		    strstr(o.text, lab_strerror(-hostile[_i].code)) != NULL,
+		    "%s: banklab %s: \"%s\" does not say \"%s\"",
+		    hostile[_i].what, args, o.text,
+		    lab_strerror(-hostile[_i].code));
+		free(o.text);
+	}
+	unlink(path);
+	ledger_unlink(target);
+}
+END_TEST
+
 START_TEST(test_sync_env)
 {
 	struct cli_out o;
@@ -345,6 +463,13 @@ cli_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_share_by_name);
 	tcase_add_test(tc, test_sync_env);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hostile_segment");
+	tcase_add_unchecked_fixture(tc, NULL, cleanup);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_hostile_segment, 0,
+	    sizeof(hostile) / sizeof(hostile[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("no_space");

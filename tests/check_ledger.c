@@ -412,7 +412,7 @@ START_TEST(test_attach_symlink)
 	ck_assert_msg(s == 0, "symlink: %s", strerror(errno));
 	if (r == 0)
 		ledger_detach(&m);
-	tl_assert_lab_eq(r, -ELOOP);
+	tl_assert_lab_eq(r, -LAB_ESYMLINK);
 }
 END_TEST
 
