@@ -18,6 +18,7 @@
 
 #include "bench.h"
 #include "spawn.h"
+#include "testlib.h"
 
 /* Ledgers the bench run by process pid left in /dev/shm. */
 static int
@@ -86,8 +87,7 @@ run_bench(struct out *o, const char *args, bool merge, int sig_after_ms)
 	ck_assert_int_eq(spawn_wait(&set, 110000, NULL, NULL), 0);
 	c = &set.child[0];
 	o->pid = c->pid;
-	o->code = WIFEXITED(c->status) ? WEXITSTATUS(c->status) :
-	    128 + WTERMSIG(c->status);
+	o->code = tl_exit_code(c->status);
 	o->text = strdup(c->out ? c->out : "");
 	spawn_free(&set);
 }

@@ -20,6 +20,7 @@
 #include "lab.h"
 #include "ledger.h"
 #include "spawn.h"
+#include "testlib.h"
 
 struct cli_out {
 	int code;		/* exit code, or 128 + signal */
@@ -42,20 +43,9 @@ cli(struct cli_out *o, const char *env, const char *args)
 	ck_assert_int_ge(spawn_start(&set, argv), 0);
 	ck_assert_int_eq(spawn_wait(&set, 60000, NULL, NULL), 0);
 	c = &set.child[0];
-	o->code = WIFEXITED(c->status) ? WEXITSTATUS(c->status) :
-	    128 + WTERMSIG(c->status);
+	o->code = tl_exit_code(c->status);
 	o->text = strdup(c->out ? c->out : "");
 	spawn_free(&set);
-}
-
-static int
-count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
 }
 
 /*
@@ -126,8 +116,8 @@ START_TEST(test_bad_usage)
 	cli(&o, bad[_i].env, bad[_i].args);
 	ck_assert_msg(o.code == 2, "banklab %s: exit %d, said: %s",
 	    bad[_i].args, o.code, o.text);
-	ck_assert_msg(count_lines(o.text) == 1, "banklab %s: said %d lines: %s",
-	    bad[_i].args, count_lines(o.text), o.text);
+	ck_assert_msg(tl_count_lines(o.text) == 1, "banklab %s: said %d "
+	    "lines: %s", bad[_i].args, tl_count_lines(o.text), o.text);
 	ck_assert_msg(strstr(o.text, bad[_i].says) != NULL,
 	    "banklab %s: \"%s\" does not name %s", bad[_i].args, o.text,
 	    bad[_i].says);
@@ -296,8 +286,8 @@ START_TEST(test_create_no_space)
 	cli(&o, NULL, args);
 	ck_assert_msg(o.code == 3, "banklab %s: exit %d, said: %s", args,
 	    o.code, o.text);
-	ck_assert_msg(count_lines(o.text) == 1, "banklab %s: said %d lines: "
-	    "%s", args, count_lines(o.text), o.text);
+	ck_assert_msg(tl_count_lines(o.text) == 1, "banklab %s: said %d lines: "
+	    "%s", args, tl_count_lines(o.text), o.text);
 	ck_assert_msg(strstr(o.text, name) != NULL &&
 	    strstr(o.text, "No space left on device") != NULL,
 	    "banklab %s: \"%s\" does not name the ledger and the problem",
@@ -403,8 +393,8 @@ START_TEST(test_hostile_segment)
 		cli(&o, NULL, args);
 		ck_assert_msg(o.code == 3, "%s: banklab %s: exit %d, said: %s",
 		    hostile[_i].what, args, o.code, o.text);
-		ck_assert_msg(count_lines(o.text) == 1, "%s: banklab %s: %d "
-		    "lines: %s", hostile[_i].what, args, count_lines(o.text),
+		ck_assert_msg(tl_count_lines(o.text) == 1, "%s: banklab %s: %d "
+		    "lines: %s", hostile[_i].what, args, tl_count_lines(o.text),
 		    o.text);
 		ck_assert_msg(strstr(o.text, name) != NULL, "%s: banklab %s: "
 		    "\"%s\" does not name the ledger", hostile[_i].what, args,

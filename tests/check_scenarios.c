@@ -36,6 +36,8 @@
 
 #include "ledger.h"
 #include "spawn.h"
+#include "lab.h"
+#include "testlib.h"
 
 #define SHOW_TRIES	3	/* runs allowed for an anomaly to show */
 #define RETRY_PAUSE_MS	250	/* ... and the pause before the 2nd (x4: 3rd) */
@@ -60,24 +62,6 @@ struct run {
 	char err_path[PATH_MAX];
 	double t0;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 /* The directory of the lesson programs: $BANKLAB_BIN_DIR, else ../scenarios. */
 static const char *
@@ -147,16 +131,6 @@ slurp(const char *path)
 	return buf;
 }
 
-static int
-count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /*
  * Start `banklab-LESSON ARGS` with ENV (e.g. "BANKLAB_SYNC=x") through sh,
  * which execs it: the child's pid is the program's.  Its stdout comes back
@@ -184,7 +158,7 @@ lesson_start(struct run *r, const char *env, const char *lesson,
 	    "%s 2>'%s'", env ? env : "", bin_dir(), lesson, args, r->err_path),
 	    (int)sizeof(cmd));
 	spawn_init(&r->set);
-	r->t0 = now_s();
+	r->t0 = lab_now_s();
 	idx = spawn_start(&r->set, argv);
 	ck_assert_msg(idx == 0, "%s: cannot start: %d", r->what, idx);
 	r->pid = r->set.child[0].pid;
@@ -200,9 +174,8 @@ lesson_finish(struct run *r, unsigned deadline_ms)
 	int rc;
 
 	rc = spawn_wait(&r->set, deadline_ms, NULL, NULL);
-	r->wall_s = now_s() - r->t0;
-	r->code = WIFEXITED(c->status) ? WEXITSTATUS(c->status) :
-	    128 + WTERMSIG(c->status);
+	r->wall_s = lab_now_s() - r->t0;
+	r->code = tl_exit_code(c->status);
 	r->out = strdup(c->out ? c->out : "");
 	spawn_free(&r->set);
 	r->err = slurp(r->err_path);
@@ -359,7 +332,7 @@ until_shown_within(struct run *r, const char *lesson, const char *sync,
 		 * burst of load elsewhere (a build, another test) time-slices
 		 * them.  Let such a burst pass before the next try.
 		 */
-		sleep_ms(tries == 1 ? RETRY_PAUSE_MS : 4 * RETRY_PAUSE_MS);
+		tl_sleep_ms(tries == 1 ? RETRY_PAUSE_MS : 4 * RETRY_PAUSE_MS);
 	}
 }
 
@@ -719,8 +692,8 @@ START_TEST(test_bad_usage)
 	run_lesson(&r, bad[_i].env, bad[_i].lesson, bad[_i].args);
 	ck_assert_msg(r.code == 2, "%s: exit %d, said: %s%s", r.what, r.code,
 	    r.out, r.err);
-	ck_assert_msg(count_lines(r.err) == 1, "%s: %d lines on stderr: %s",
-	    r.what, count_lines(r.err), r.err);
+	ck_assert_msg(tl_count_lines(r.err) == 1, "%s: %d lines on stderr: %s",
+	    r.what, tl_count_lines(r.err), r.err);
 	ck_assert_msg(r.out[0] == '\0', "%s: printed on stdout: %s", r.what,
 	    r.out);
 	snprintf(prefix, sizeof(prefix), "banklab-%s: ", bad[_i].lesson);
@@ -835,12 +808,12 @@ START_TEST(test_interrupt)
 	lesson_start(&r, NULL, intr[_i].prog, intr[_i].args);
 	ledger_file(shm, sizeof(shm), intr[_i].prog, r.pid);
 	/* Its ledger is made (signals blocked by then) and workers run. */
-	while (now_s() - r.t0 < 3.0) {
+	while (lab_now_s() - r.t0 < 3.0) {
 		nw = children_of(r.pid, workers, 8);
 		if (nw >= 2 && access(shm, F_OK) == 0 &&
-		    now_s() - r.t0 >= INTR_AFTER_MS / 1000.0)
+		    lab_now_s() - r.t0 >= INTR_AFTER_MS / 1000.0)
 			break;
-		sleep_ms(10);
+		tl_sleep_ms(10);
 	}
 	if (nw < 2 || access(shm, F_OK) != 0) {
 		/* End it the clean way before failing: Check SIGKILLs us all. */
@@ -852,10 +825,10 @@ START_TEST(test_interrupt)
 		    access(shm, F_OK) == 0 ? "there" : "missing");
 	}
 	ck_assert_int_eq(kill(r.pid, sig), 0);
-	t_sig = now_s();
+	t_sig = lab_now_s();
 	lesson_finish(&r, (unsigned)(INTR_MAX_S * 1000));
-	ck_assert_msg(now_s() - t_sig < INTR_MAX_S, "%s: %.2f s after %s",
-	    r.what, now_s() - t_sig, strsignal(sig));
+	ck_assert_msg(lab_now_s() - t_sig < INTR_MAX_S, "%s: %.2f s after %s",
+	    r.what, lab_now_s() - t_sig, strsignal(sig));
 	ck_assert_msg(r.code == 130, "%s: exit %d after %s: %s%s", r.what,
 	    r.code, strsignal(sig), r.out, r.err);
 	ck_assert_msg(r.j != NULL && jbool(&r, r.j, "interrupted"),

@@ -44,6 +44,7 @@
 #include "sched_cli.h"
 #include "schedule.h"
 #include "spawn.h"
+#include "testlib.h"
 
 /*
  * Runs in a row per permutation and variant.  Measured here: 19 lesson x
@@ -55,15 +56,6 @@
 #define PIDS_ENV	"CHECK_SCHEDULE_PIDS"
 
 /* ------------------------------------------------------------ helpers */
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * Every process that names a segment "banklab-sched-<its pid>-*" (a test
@@ -334,7 +326,7 @@ START_TEST(test_lesson_promise)
 	struct sched_spec *s;
 	char path[PATH_MAX], what[PATH_MAX + 64], why[256];
 	bool is_anomaly, is_clean;
-	double t0 = now_s();
+	double t0 = lab_now_s();
 	int p, k;
 
 	s = lesson_spec(lessons[li].name, path, sizeof(path));
@@ -380,7 +372,7 @@ START_TEST(test_lesson_promise)
 	/* For the log: what RUNS costs (not asserted). */
 	printf("lessons: %s under %s: %d permutation(s) x %d runs in %.2f s\n",
 	    lessons[li].name, ledger_sync_name(v), s->nperms, RUNS,
-	    now_s() - t0);
+	    lab_now_s() - t0);
 	free(s);
 }
 END_TEST
@@ -733,21 +725,10 @@ cli(struct cli_out *o, bool with_stderr, const char *fmt, ...)
 	note_pid(set.child[k].pid);
 	ck_assert_int_eq(spawn_wait(&set, 60000, NULL, NULL), 0);
 	c = &set.child[k];
-	o->code = WIFEXITED(c->status) ? WEXITSTATUS(c->status) :
-	    128 + WTERMSIG(c->status);
+	o->code = tl_exit_code(c->status);
 	o->text = strdup(c->out ? c->out : "");
 	ck_assert_ptr_nonnull(o->text);
 	spawn_free(&set);
-}
-
-static int
-count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
 }
 
 /* The first line of text that contains "replay: ", after it; or NULL. */
@@ -1741,8 +1722,8 @@ START_TEST(test_cli_missing_file)
 
 	cli(&o, true, "banklab-sched /nonexistent/no-such.sched");
 	ck_assert_msg(o.code == 2, "exit %d: %s", o.code, o.text);
-	ck_assert_msg(count_lines(o.text) == 1, "%d lines: %s",
-	    count_lines(o.text), o.text);
+	ck_assert_msg(tl_count_lines(o.text) == 1, "%d lines: %s",
+	    tl_count_lines(o.text), o.text);
 	ck_assert_msg(strstr(o.text, "/nonexistent/no-such.sched") != NULL,
 	    "does not name the file: %s", o.text);
 	free(o.text);
@@ -1765,8 +1746,8 @@ START_TEST(test_cli_bad_file)
 	cli(&o, true, "banklab-sched %s", path);
 	unlink(path);
 	ck_assert_msg(o.code == 2, "exit %d: %s", o.code, o.text);
-	ck_assert_msg(count_lines(o.text) == 1, "%d lines: %s",
-	    count_lines(o.text), o.text);
+	ck_assert_msg(tl_count_lines(o.text) == 1, "%d lines: %s",
+	    tl_count_lines(o.text), o.text);
 	snprintf(want, sizeof(want), "%s:3:16: ", path);
 	ck_assert_msg(strstr(o.text, want) != NULL, "does not say %s: %s",
 	    want, o.text);
@@ -1782,7 +1763,7 @@ START_TEST(test_cli_bad_explore)
 	ck_assert_int_eq(sched_find_lesson("race", path, sizeof(path)), 0);
 	cli(&o, true, "banklab-sched '%s' --explore bogus", path);
 	ck_assert_msg(o.code == 2, "exit %d: %s", o.code, o.text);
-	ck_assert_msg(count_lines(o.text) == 1 && strstr(o.text, "bogus"),
+	ck_assert_msg(tl_count_lines(o.text) == 1 && strstr(o.text, "bogus"),
 	    "not one line naming \"bogus\": %s", o.text);
 	free(o.text);
 }

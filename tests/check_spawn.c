@@ -21,16 +21,8 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "lab.h"
 #include "testlib.h"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 start_sh(struct spawn_set *set, const char *script)
@@ -344,14 +336,14 @@ START_TEST(test_large_output_capped)
 	struct spawn_set set;
 	struct spawn_child *c;
 	char how[64];
-	double t0 = now_s();
+	double t0 = lab_now_s();
 
 	spawn_init(&set);
 	ck_assert_int_eq(start_sh(&set,
 	    "head -c 3000000 /dev/zero | tr '\\0' x"), 0);
 	ck_assert_int_eq(start_sh(&set, "head -c 3000000 /dev/zero"), 1);
 	ck_assert_int_eq(spawn_wait(&set, 20000, NULL, NULL), 0);
-	ck_assert_double_lt(now_s() - t0, 10.0);
+	ck_assert_double_lt(lab_now_s() - t0, 10.0);
 	c = &set.child[0];
 	/* Exited 0: it was drained to the end, not killed or blocked. */
 	ck_assert_str_eq(spawn_describe(c, how, sizeof(how)), "exited 0");
@@ -397,9 +389,9 @@ START_TEST(test_timeout_kills)
 	ck_assert_int_eq(start_sh(&set, "echo before; exec sleep 10"), 1);
 	ck_assert_int_eq(spawn_start(&set,
 	    (char *[]){ "/bin/echo", "quick", NULL }), 2);
-	t0 = now_s();
+	t0 = lab_now_s();
 	ck_assert_int_eq(spawn_wait(&set, 200, NULL, NULL), -ETIMEDOUT);
-	dt = now_s() - t0;
+	dt = lab_now_s() - t0;
 	ck_assert_double_ge(dt, 0.19);
 	ck_assert_double_lt(dt, 2.0);
 	c = &set.child[0];
@@ -440,12 +432,12 @@ START_TEST(test_stdout_closed_early)
 {
 	struct spawn_set set;
 	char how[64];
-	double t0 = now_s();
+	double t0 = lab_now_s();
 
 	spawn_init(&set);
 	ck_assert_int_eq(start_sh(&set, "echo bye; exec >&-; sleep 0.3"), 0);
 	ck_assert_int_eq(spawn_wait(&set, 5000, NULL, NULL), 0);
-	ck_assert_double_ge(now_s() - t0, 0.25);
+	ck_assert_double_ge(lab_now_s() - t0, 0.25);
 	ck_assert_str_eq(set.child[0].out, "bye\n");
 	ck_assert_str_eq(spawn_describe(&set.child[0], how, sizeof(how)),
 	    "exited 0");
@@ -509,9 +501,9 @@ START_TEST(test_grandchild_holds_pipe)
 
 	spawn_init(&set);
 	ck_assert_int_eq(start_sh(&set, "sleep 5 & echo $!"), 0);
-	t0 = now_s();
+	t0 = lab_now_s();
 	ck_assert_int_eq(spawn_wait(&set, 8000, NULL, NULL), 0);
-	dt = now_s() - t0;
+	dt = lab_now_s() - t0;
 	kill(grandchild_pid(&set.child[0]), SIGKILL);
 	ck_assert_double_lt(dt, 1.0);
 	ck_assert_str_eq(spawn_describe(&set.child[0], how, sizeof(how)),
@@ -531,9 +523,9 @@ START_TEST(test_grandchild_at_deadline)
 	spawn_init(&set);
 	ck_assert_int_eq(start_sh(&set, "sleep 5 & echo $!; exec sleep 10"),
 	    0);
-	t0 = now_s();
+	t0 = lab_now_s();
 	ck_assert_int_eq(spawn_wait(&set, 200, NULL, NULL), -ETIMEDOUT);
-	dt = now_s() - t0;
+	dt = lab_now_s() - t0;
 	kill(grandchild_pid(&set.child[0]), SIGKILL);
 	ck_assert_double_lt(dt, 2.0);
 	ck_assert_int_eq(set.child[0].was_killed, true);
@@ -588,8 +580,8 @@ count_tick(struct spawn_set *set, void *arg)
 
 	ck_assert_ptr_eq(set, t->set);
 	if (t->calls++ == 0)
-		t->first = now_s();
-	t->last = now_s();
+		t->first = lab_now_s();
+	t->last = lab_now_s();
 	return t->calls == t->stop_at ? 42 : 0;
 }
 
@@ -603,9 +595,9 @@ START_TEST(test_tick_stops_wait)
 	spawn_init(&set);
 	ck_assert_int_eq(spawn_start(&set,
 	    (char *[]){ "/bin/sleep", "10", NULL }), 0);
-	t0 = now_s();
+	t0 = lab_now_s();
 	ck_assert_int_eq(spawn_wait(&set, 5000, count_tick, &t), 42);
-	dt = now_s() - t0;
+	dt = lab_now_s() - t0;
 	ck_assert_uint_eq(t.calls, 5);
 	/* About 20 ms apart: 5 calls take about 100 ms. */
 	ck_assert_double_ge(dt, 0.08);

@@ -38,24 +38,6 @@
 /* ------------------------------------------------------------ helpers */
 
 static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-static uint64_t
 make_seed(void)
 {
 	struct timespec ts;
@@ -164,7 +146,7 @@ worker(const struct job *job, struct gate *g, int fd)
 	/* Busy-spin, so every worker leaves the gate at the same moment. */
 	while (!atomic_load_explicit(&g->go, memory_order_acquire))
 		;
-	t0 = now_ms();
+	t0 = lab_now_ms();
 	for (i = 0; job->ops == 0 || i < job->ops; i++) {
 		uint32_t from, to;
 		int64_t amount;
@@ -172,7 +154,7 @@ worker(const struct job *job, struct gate *g, int fd)
 		if (atomic_load_explicit(&g->stop, memory_order_relaxed))
 			break;
 		if (job->budget_ms > 0 && (i & 255) == 0 &&
-		    now_ms() - t0 >= job->budget_ms)
+		    lab_now_ms() - t0 >= job->budget_ms)
 			break;
 		if (job->from >= 0) {
 			from = (uint32_t)job->from;
@@ -199,7 +181,8 @@ worker(const struct job *job, struct gate *g, int fd)
 				rep.timeouts++;
 			if (rep.lock_err == 0) {
 				rep.lock_err = r;
-				rep.ms_to_lock_err = (int64_t)(now_ms() - t0);
+				rep.ms_to_lock_err =
+				    (int64_t)(lab_now_ms() - t0);
 			}
 			if (job->stop_on_lock_error)
 				break;
@@ -269,10 +252,10 @@ kid_finish(struct kid *k)
 static bool
 gate_wait_ready(struct gate *g, int n, const char *name)
 {
-	uint64_t deadline = now_ms() + 10000;
+	uint64_t deadline = lab_now_ms() + 10000;
 
-	while (atomic_load(&g->ready) < n && now_ms() < deadline)
-		sleep_ms(1);
+	while (atomic_load(&g->ready) < n && lab_now_ms() < deadline)
+		tl_sleep_ms(1);
 	ledger_unlink(name);
 	return atomic_load(&g->ready) == n;
 }
@@ -354,12 +337,12 @@ START_TEST(test_stress_total_kept)
 		kid_start(&kids[i], &job, g);
 	}
 	ready = gate_wait_ready(g, STRESS_PROCS, name);
-	t0 = now_ms();
+	t0 = lab_now_ms();
 	atomic_store_explicit(&g->go, 1, memory_order_release);
 	for (i = 0; i < STRESS_PROCS; i++)
 		kid_finish(&kids[i]);
 	tl_note("# stress %s: %llu ms\n", ledger_sync_name(k),
-	    (unsigned long long)(now_ms() - t0));
+	    (unsigned long long)(lab_now_ms() - t0));
 	ck_assert_int_eq(ready, 1);
 	for (i = 0; i < STRESS_PROCS; i++) {
 		kid_assert_clean(&kids[i], i);
@@ -533,9 +516,9 @@ killed_while_waited(enum sync_kind k, _Atomic int *flag, char *why,
 		bank_transfer(&m, 0, 1, 500);
 		_exit(3);	/* not reached */
 	}
-	t0 = now_ms();
-	while (!atomic_load(flag) && now_ms() - t0 < 10000)
-		sleep_ms(1);
+	t0 = lab_now_ms();
+	while (!atomic_load(flag) && lab_now_ms() - t0 < 10000)
+		tl_sleep_ms(1);
 	ck_assert_int_eq(pipe(p), 0);
 	if ((waiter = tl_fork_joined(name, k, &m)) == 0) {
 		close(p[0]);
@@ -555,8 +538,8 @@ killed_while_waited(enum sync_kind k, _Atomic int *flag, char *why,
 	 * (as when the crash lesson kills a busy worker).
 	 */
 	ds = tl_slot_of_pid(&l, holder);
-	t0 = now_ms();
-	while (now_ms() - t0 < 10000) {
+	t0 = lab_now_ms();
+	while (lab_now_ms() - t0 < 10000) {
 		ws = tl_slot_of_pid(&l, waiter);
 		if (ws >= 0 && tl_ld_i64(&l.slots[ws].waits) == 1)
 			break;
@@ -728,9 +711,9 @@ START_TEST(test_semaphore_holder_dies)
 	    tl_slot_of_pid(&l, pid));
 
 	l.lock_timeout_ms = 2000;
-	t0 = now_ms();
+	t0 = lab_now_ms();
 	r = bank_balance(&l, 2, &b);
-	ms = now_ms() - t0;
+	ms = lab_now_ms() - t0;
 	tl_note("# semaphore holder death reported after %llu ms\n",
 	    (unsigned long long)ms);
 	tl_assert_lab_eq(r, -LAB_EHOLDERDEAD);
@@ -792,7 +775,7 @@ run_opposite(struct ledger *l, const char *name, enum sync_kind k, long ops,
 	o->ready = gate_wait_ready(g, 2, name);
 	for (i = 0; i < 2; i++)
 		slots[i] = tl_slot_of_pid(l, o->kids[i].pid);
-	t0 = now_ms();
+	t0 = lab_now_ms();
 	deadline = t0 + 20000;
 	atomic_store_explicit(&g->go, 1, memory_order_release);
 	/* Until the first report: watch the wait-for graph. */
@@ -800,7 +783,7 @@ run_opposite(struct ledger *l, const char *name, enum sync_kind k, long ops,
 		pfd[i].fd = o->kids[i].fd;
 		pfd[i].events = POLLIN;
 	}
-	while (stop_on_error && got == 0 && now_ms() < deadline) {
+	while (stop_on_error && got == 0 && lab_now_ms() < deadline) {
 		for (i = 0; i < 2 && !o->saw_cycle; i++) {
 			int n;
 
@@ -815,14 +798,14 @@ run_opposite(struct ledger *l, const char *name, enum sync_kind k, long ops,
 		if (poll(pfd, 2, 1) > 0)
 			got = 1;
 	}
-	o->ms_first_report = now_ms() - t0;
+	o->ms_first_report = lab_now_ms() - t0;
 	/* After a first report (deadlock mode), stop the other one too. */
 	if (stop_on_error)
 		atomic_store(&g->stop, 1);
 	for (i = 0; i < 2; i++)
 		kid_finish(&o->kids[i]);
 	if (!stop_on_error)
-		o->ms_first_report = now_ms() - t0;
+		o->ms_first_report = lab_now_ms() - t0;
 	munmap(g, 4096);
 }
 
@@ -934,9 +917,9 @@ start_load(const char *name, struct kid *kids)
 	}
 	ck_assert_int_eq(gate_wait_ready(g, 2, name), 1);
 	atomic_store_explicit(&g->go, 1, memory_order_release);
-	deadline = now_ms() + 10000;
-	while (atomic_load(&g->progress) == 0 && now_ms() < deadline)
-		sleep_ms(1);
+	deadline = lab_now_ms() + 10000;
+	while (atomic_load(&g->progress) == 0 && lab_now_ms() < deadline)
+		tl_sleep_ms(1);
 	return g;
 }
 
@@ -974,9 +957,9 @@ START_TEST(test_audit_ordered_consistent)
 	 * versions) and go on until some happened during the audits.
 	 */
 	writes0 = sum_versions(&l);
-	deadline = now_ms() + 10000;
+	deadline = lab_now_ms() + 10000;
 	for (n = 0; n < 300 || (sum_versions(&l) - writes0 < 100 &&
-	    now_ms() < deadline); n++) {
+	    lab_now_ms() < deadline); n++) {
 		int r = bank_audit(&l, &au);
 
 		if (r < 0) {
@@ -1032,8 +1015,9 @@ START_TEST(test_audit_robust_sees_wrong_total)
 	 */
 	l.window = 50;
 	g = start_load(name, kids);
-	deadline = now_ms() + 10000;
-	for (n = 0; n < 20000 && wrong == total && now_ms() < deadline; n++) {
+	deadline = lab_now_ms() + 10000;
+	for (n = 0; n < 20000 && wrong == total && lab_now_ms() < deadline;
+	    n++) {
 		int r = bank_audit(&l, &au);
 
 		if (r < 0) {
@@ -1136,9 +1120,9 @@ START_TEST(test_stopped_holder)
 	held = slot_holds_lock(&l, hs);
 	l.lock_timeout_ms = 300;
 	l.blocker_pid = 0;
-	t0 = now_ms();
+	t0 = lab_now_ms();
 	r = l.sync->lock_one(&l, 0);
-	ms = now_ms() - t0;
+	ms = lab_now_ms() - t0;
 	blocker = l.blocker_pid;
 	if (r == 0)
 		l.sync->unlock_one(&l, 0);
@@ -1219,24 +1203,24 @@ stop_watch(struct ledger *l, struct spawn_set *set, void *arg)
 	(void)set;
 	if (w->state == 0 && w->tries < STOP_TRIES) {
 		w->tries++;
-		t0 = now_ms();
+		t0 = lab_now_ms();
 		while ((w->pid = lock_holder_pid(l)) <= 0 &&
-		    now_ms() - t0 < 20)
+		    lab_now_ms() - t0 < 20)
 			;
 		if (w->pid <= 0)
 			return 0;
 		kill(w->pid, SIGSTOP);
-		while (!sync_pid_stopped(w->pid) && now_ms() - t0 < 100)
+		while (!sync_pid_stopped(w->pid) && lab_now_ms() - t0 < 100)
 			;
 		/* A listed hold is a real one (published after the lock). */
 		if (sync_pid_stopped(w->pid) &&
 		    slot_holds_lock(l, tl_slot_of_pid(l, w->pid))) {
-			w->since = now_ms();
+			w->since = lab_now_ms();
 			w->state = 1;
 		} else
 			kill(w->pid, SIGCONT);
-	} else if (w->state == 1 && now_ms() - w->since >= STOP_FOR_MS) {
-		w->held_ms = now_ms() - w->since;
+	} else if (w->state == 1 && lab_now_ms() - w->since >= STOP_FOR_MS) {
+		w->held_ms = lab_now_ms() - w->since;
 		kill(w->pid, SIGCONT);
 		w->state = 2;
 	}

@@ -69,6 +69,15 @@ int tl_slot_of_pid(const struct ledger *l, pid_t pid);
 /* Reap pid (through EINTR); its wait status, or -1. */
 int tl_wait_exit(pid_t pid);
 
+/* A wait status as a shell shows it: the exit code, or 128 + signal. */
+int tl_exit_code(int status);
+
+/* Newlines in s: a message must be one line. */
+int tl_count_lines(const char *s);
+
+/* Sleep ms milliseconds, through EINTR. */
+void tl_sleep_ms(unsigned ms);
+
 /*
  * fflush(NULL) and check_fork().  The child attaches to name and joins
  * with variant k into *l (it leaves with _exit(2) if either fails), then
