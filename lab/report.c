@@ -11,6 +11,12 @@
 #include "lab.h"
 #include "report.h"
 
+void
+report_json_int(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
 const char *
 report_money(int64_t cents, char *buf, size_t len)
 {

@@ -32,6 +32,11 @@ char *report_run_json(const struct ledger *l, const struct run_config *c,
 const char *report_journal(const struct ledger *l, int slot, char *buf,
     size_t len);
 
+struct json_object;
+
+/* Add key k with the integer v to the JSON object o. */
+void report_json_int(struct json_object *o, const char *k, int64_t v);
+
 /* Format cents as "12.34" (sign kept) into buf. */
 const char *report_money(int64_t cents, char *buf, size_t len);
 

@@ -799,12 +799,6 @@ scenario_report(FILE *f, const struct scenario_opts *o,
 		    o->prog, ledger_sync_name(in->buggy), o->seed);
 }
 
-static void
-json_int(struct json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
 char *
 scenario_json(const struct scenario_opts *o, const struct scenario_result *r)
 {
@@ -818,43 +812,45 @@ scenario_json(const struct scenario_opts *o, const struct scenario_result *r)
 	    json_object_new_string(scenario_name(o->kind)));
 	json_object_object_add(j, "sync",
 	    json_object_new_string(ledger_sync_name(o->sync)));
-	json_int(j, "procs", o->procs);
-	json_int(j, "accounts", o->accounts);
-	json_int(j, "ops", (int64_t)o->ops);
-	json_int(j, "seed", (int64_t)o->seed);
+	report_json_int(j, "procs", o->procs);
+	report_json_int(j, "accounts", o->accounts);
+	report_json_int(j, "ops", (int64_t)o->ops);
+	report_json_int(j, "seed", (int64_t)o->seed);
 	json_object_object_add(j, "anomaly",
 	    json_object_new_boolean(r->anomaly));
 	json_object_object_add(j, "interrupted",
 	    json_object_new_boolean(r->interrupted));
-	json_int(j, "lost_updates", r->lost_updates);
-	json_int(j, "lost_cents", r->lost_cents);
-	json_int(j, "audits", (int64_t)r->audits);
-	json_int(j, "stale_audits", (int64_t)r->stale_audits);
-	json_int(j, "worst_deviation", r->worst_deviation);
-	json_int(j, "deadlocks", r->deadlocks);
-	json_int(j, "repairs", (int64_t)r->repairs);
-	json_int(j, "died", r->died);
+	report_json_int(j, "lost_updates", r->lost_updates);
+	report_json_int(j, "lost_cents", r->lost_cents);
+	report_json_int(j, "audits", (int64_t)r->audits);
+	report_json_int(j, "stale_audits", (int64_t)r->stale_audits);
+	report_json_int(j, "worst_deviation", r->worst_deviation);
+	report_json_int(j, "deadlocks", r->deadlocks);
+	report_json_int(j, "repairs", (int64_t)r->repairs);
+	report_json_int(j, "died", r->died);
 	json_object_object_add(j, "stuck", json_object_new_boolean(r->is_stuck));
-	json_int(j, "expected_total", r->expected_total);
-	json_int(j, "observed_total", r->observed_total);
-	json_int(j, "done", (int64_t)r->done);
-	json_int(j, "refused", (int64_t)r->refused);
-	json_int(j, "failed", (int64_t)r->failed);
+	report_json_int(j, "expected_total", r->expected_total);
+	report_json_int(j, "observed_total", r->observed_total);
+	report_json_int(j, "done", (int64_t)r->done);
+	report_json_int(j, "refused", (int64_t)r->refused);
+	report_json_int(j, "failed", (int64_t)r->failed);
 	json_object_object_add(j, "elapsed_s",
 	    json_object_new_double(r->elapsed_s));
 	if (r->has_lost && o->kind != SCENARIO_CRASH) {
 		x = json_object_new_object();
 		json_object_object_add(x, "kind",
 		    json_object_new_string("lost_update"));
-		json_int(x, "pid", r->lost_pid);
-		json_int(x, "account", r->lost.acct);
-		json_int(x, "version_read", (int64_t)r->lost.version_read);
-		json_int(x, "balance_read", r->lost.balance_read);
-		json_int(x, "balance_written", r->lost.balance_written);
-		json_int(x, "overwritten_pid", r->lost.other_pid);
-		json_int(x, "overwritten_version",
+		report_json_int(x, "pid", r->lost_pid);
+		report_json_int(x, "account", r->lost.acct);
+		report_json_int(x, "version_read",
+		    (int64_t)r->lost.version_read);
+		report_json_int(x, "balance_read", r->lost.balance_read);
+		report_json_int(x, "balance_written", r->lost.balance_written);
+		report_json_int(x, "overwritten_pid", r->lost.other_pid);
+		report_json_int(x, "overwritten_version",
 		    (int64_t)r->lost.other_version);
-		json_int(x, "overwritten_balance", r->lost.other_balance);
+		report_json_int(x, "overwritten_balance",
+		    r->lost.other_balance);
 	} else if (r->cycle_len > 0) {
 		x = json_object_new_object();
 		json_object_object_add(x, "kind",
@@ -863,9 +859,9 @@ scenario_json(const struct scenario_opts *o, const struct scenario_result *r)
 		for (k = 0; k < r->cycle_len; k++) {
 			struct json_object *e = json_object_new_object();
 
-			json_int(e, "pid", r->cycle[k].pid);
-			json_int(e, "holds", r->cycle[k].holds);
-			json_int(e, "waits_for", r->cycle[k].waits);
+			report_json_int(e, "pid", r->cycle[k].pid);
+			report_json_int(e, "holds", r->cycle[k].holds);
+			report_json_int(e, "waits_for", r->cycle[k].waits);
 			json_object_array_add(a, e);
 		}
 		json_object_object_add(x, "cycle", a);
@@ -873,17 +869,17 @@ scenario_json(const struct scenario_opts *o, const struct scenario_result *r)
 		x = json_object_new_object();
 		json_object_object_add(x, "kind",
 		    json_object_new_string("dead_holder"));
-		json_int(x, "pid", r->dead_holder);
+		report_json_int(x, "pid", r->dead_holder);
 	} else if (r->has_repair) {
 		x = json_object_new_object();
 		json_object_object_add(x, "kind",
 		    json_object_new_string("repair"));
-		json_int(x, "dead_pid", r->repair.dead_pid);
-		json_int(x, "repairer_pid", r->repairer_pid);
-		json_int(x, "account", r->repair.acct);
-		json_int(x, "amount", r->repair.amount);
-		json_int(x, "found", r->repair.found);
-		json_int(x, "restored", r->repair.restored);
+		report_json_int(x, "dead_pid", r->repair.dead_pid);
+		report_json_int(x, "repairer_pid", r->repairer_pid);
+		report_json_int(x, "account", r->repair.acct);
+		report_json_int(x, "amount", r->repair.amount);
+		report_json_int(x, "found", r->repair.found);
+		report_json_int(x, "restored", r->repair.restored);
 		json_object_object_add(x, "rolled_back",
 		    json_object_new_boolean(r->repair.journal ==
 		    LEDGER_J_BEGUN));

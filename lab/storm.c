@@ -485,12 +485,6 @@ storm_print(FILE *f, const struct storm_config *c,
 		    r->elapsed_s);
 }
 
-static void
-storm_json_int(struct json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
 char *
 storm_json(const struct storm_config *c, const struct storm_result *r)
 {
@@ -501,29 +495,29 @@ storm_json(const struct storm_config *c, const struct storm_result *r)
 		return NULL;
 	json_object_object_add(o, "sync",
 	    json_object_new_string(ledger_sync_name(c->sync)));
-	storm_json_int(o, "workers", c->workers);
-	storm_json_int(o, "accounts", c->accounts);
-	storm_json_int(o, "seed", (int64_t)c->seed);
-	storm_json_int(o, "started", (int64_t)r->started);
-	storm_json_int(o, "kills", (int64_t)r->kills);
-	storm_json_int(o, "repair_kills", (int64_t)r->repair_kills);
-	storm_json_int(o, "finished", (int64_t)r->finished);
-	storm_json_int(o, "failed", (int64_t)r->failed);
-	storm_json_int(o, "transfers", (int64_t)r->transfers);
-	storm_json_int(o, "repairs", (int64_t)r->repairs);
-	storm_json_int(o, "lock_errors", (int64_t)r->lock_errors);
+	report_json_int(o, "workers", c->workers);
+	report_json_int(o, "accounts", c->accounts);
+	report_json_int(o, "seed", (int64_t)c->seed);
+	report_json_int(o, "started", (int64_t)r->started);
+	report_json_int(o, "kills", (int64_t)r->kills);
+	report_json_int(o, "repair_kills", (int64_t)r->repair_kills);
+	report_json_int(o, "finished", (int64_t)r->finished);
+	report_json_int(o, "failed", (int64_t)r->failed);
+	report_json_int(o, "transfers", (int64_t)r->transfers);
+	report_json_int(o, "repairs", (int64_t)r->repairs);
+	report_json_int(o, "lock_errors", (int64_t)r->lock_errors);
 	if (r->has_audit && (a = json_object_new_object()) != NULL) {
-		storm_json_int(a, "audits", (int64_t)r->audit.audits);
-		storm_json_int(a, "wrong", (int64_t)r->audit.wrong);
-		storm_json_int(a, "worst_cents", r->audit.worst);
-		storm_json_int(a, "busy", (int64_t)r->audit.busy);
-		storm_json_int(a, "errors", (int64_t)r->audit.errors);
+		report_json_int(a, "audits", (int64_t)r->audit.audits);
+		report_json_int(a, "wrong", (int64_t)r->audit.wrong);
+		report_json_int(a, "worst_cents", r->audit.worst);
+		report_json_int(a, "busy", (int64_t)r->audit.busy);
+		report_json_int(a, "errors", (int64_t)r->audit.errors);
 		json_object_object_add(o, "auditor", a);
 	}
-	storm_json_int(o, "expected_cents", r->check.expected);
-	storm_json_int(o, "observed_cents", r->check.observed);
-	storm_json_int(o, "lost_cents", r->check.lost_cents);
-	storm_json_int(o, "lost_writes", r->check.lost_writes);
+	report_json_int(o, "expected_cents", r->check.expected);
+	report_json_int(o, "observed_cents", r->check.observed);
+	report_json_int(o, "lost_cents", r->check.lost_cents);
+	report_json_int(o, "lost_writes", r->check.lost_writes);
 	json_object_object_add(o, "elapsed_s",
 	    json_object_new_double(r->elapsed_s));
 	json_object_object_add(o, "timed_out",
