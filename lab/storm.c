@@ -319,24 +319,22 @@ storm_setup(struct storm *st, const struct storm_config *c,
 static int
 storm_workers(struct storm *st)
 {
-	uint64_t start = lab_now_ms();
+	uint64_t start = lab_now_ms(), spent;
 	struct spawn_set set;
-	unsigned left;
 	int rc;
 
 	spawn_init(&set);
 	/*
 	 * spawn_wait() returns once every child is reaped: if all ended
-	 * between two ticks, start more and wait again.
+	 * between two ticks, start more and wait again (the reaped are
+	 * accounted for by the next tick or after the loop).
 	 */
 	do {
 		if ((rc = storm_refill(st, &set)) < 0)
 			goto out;
-		left = st->c->timeout_ms - (unsigned)(lab_now_ms() - start);
-		if (lab_now_ms() - start >= st->c->timeout_ms)
-			left = 0;
-		rc = spawn_wait(&set, left, storm_tick, st);
-		storm_sweep(st, &set);
+		spent = lab_now_ms() - start;
+		rc = spawn_wait(&set, spent >= st->c->timeout_ms ? 0 :
+		    st->c->timeout_ms - (unsigned)spent, storm_tick, st);
 	} while (rc == 0 && st->r->kills < st->c->kills);
 	if (rc == -ETIMEDOUT) {
 		st->r->timed_out = true;
