@@ -566,7 +566,14 @@ scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 	err = run_workers(&l, &rc, &run);
 	if (err == 0) {
 		scenario_collect(&run, r);
-		if (!r->interrupted && r->deadlocks == 0)
+		/*
+		 * After a deadlock too.  Its workers die one after another:
+		 * one still alive gets the dead one's lock (EOWNERDEAD), runs
+		 * on, and may be killed between its debit and its credit.
+		 * Only the next locker's repair puts that right, and every
+		 * dead holder's mutex needs marking consistent anyway.
+		 */
+		if (!r->interrupted)
 			scenario_sweep(&l, o, r);
 		bank_check(&l, &run.check);
 		scenario_judge(o, &run.check, run.timed_out, r);
@@ -640,7 +647,9 @@ scenario_why(FILE *f, const struct scenario_opts *o,
 "  transfers in opposite directions each got their first lock and now\n"
 "  wait for the other's: neither can ever proceed.  The watchdog saw the\n"
 "  same cycle in the wait-for graph on two ticks, 20 ms apart, and ended\n"
-"  the stuck workers.\n");
+"  the stuck workers.  Then it took every lock as the next locker would:\n"
+"  the dead holders' mutexes came with EOWNERDEAD, anything half-done was\n"
+"  rolled back, and only then were the books checked.\n");
 		else if (r->anomaly)
 			fprintf(f,
 "without locks nothing waits, so nothing deadlocks, but the\n"
@@ -703,7 +712,12 @@ scenario_example(FILE *f, const struct scenario_opts *o,
 	if (r->is_stuck)
 		fprintf(f, "\n  stuck: the semaphore's holder, pid %d, died "
 		    "holding it; nothing can proceed.\n", (int)r->dead_holder);
-	if (r->has_repair) {
+	if (r->has_repair && r->repair.journal != LEDGER_J_BEGUN) {
+		fprintf(f, "\n  repair: pid %d died holding #%" PRIu32 " with "
+		    "nothing half-done;\n          pid %d got EOWNERDEAD and "
+		    "marked the mutex consistent.\n", (int)r->repair.dead_pid,
+		    r->repair.acct, (int)r->repairer_pid);
+	} else if (r->has_repair) {
 		const struct ledger_repair *x = &r->repair;
 
 		fprintf(f, "\n  repair: pid %d died holding #%" PRIu32 " in a %s "
@@ -726,6 +740,9 @@ scenario_verdict(const struct scenario_opts *o,
 {
 	if (r->interrupted)
 		snprintf(buf, len, "interrupted");
+	else if (r->deadlocks > 0 && r->lost_cents != 0)
+		snprintf(buf, len, "DEADLOCK, and money %s even after the "
+		    "repair", r->lost_cents > 0 ? "LOST" : "CREATED");
 	else if (r->deadlocks > 0)
 		snprintf(buf, len, "DEADLOCK");
 	else if (r->is_stuck)

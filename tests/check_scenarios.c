@@ -5,7 +5,8 @@
  *
  *   race      anomaly under none; none under semaphore, robust, ordered
  *   stale     anomaly under none and robust; none under semaphore, ordered
- *   deadlock  robust: a wait-for cycle detected and reported, promptly;
+ *   deadlock  robust: a wait-for cycle detected and reported, promptly,
+ *             and the dead workers' locks repaired, no money lost;
  *             ordered, semaphore: none; none: updates lost, no deadlock
  *   crash     semaphore: stuck on a dead holder; none: money gone;
  *             robust, ordered: the dead worker's transfer rolled back
@@ -488,6 +489,39 @@ START_TEST(test_deadlock_robust)
 }
 END_TEST
 
+/*
+ * After a deadlock the ledger is still recovered.  Its workers die one
+ * after another, so one may take a dead one's lock (EOWNERDEAD), run on
+ * and be killed between a debit and its credit; then every lock is taken
+ * again and every dead holder's work repaired before the books are
+ * checked.  Without that, repairs was 0 and about 1 seed in 12 lost money.
+ */
+#define DEADLOCK_SEEDS	12
+
+START_TEST(test_deadlock_repaired)
+{
+	char more[64];
+	struct run r;
+	int seed, shown = 0;
+
+	for (seed = 1; seed <= DEADLOCK_SEEDS; seed++) {
+		snprintf(more, sizeof(more), "--seed %d", seed);
+		once_within(&r, "deadlock", "robust", more, DEADLOCK_MAX_S);
+		if (J(&r, "deadlocks") > 0) {
+			shown++;
+			ck_assert_msg(J(&r, "repairs") >= 1, "%s: the dead "
+			    "holders' locks were not repaired: %s", r.what,
+			    r.out);
+		}
+		ck_assert_msg(J(&r, "lost_cents") == 0 &&
+		    J(&r, "expected_total") == J(&r, "observed_total"),
+		    "%s: money lost: %s", r.what, r.out);
+		run_free(&r);
+	}
+	ck_assert_msg(shown > 0, "no deadlock in %d seeds", DEADLOCK_SEEDS);
+}
+END_TEST
+
 START_TEST(test_deadlock_fixed)
 {
 	struct run r;
@@ -912,6 +946,7 @@ scenarios_suite(void)
 	tc = tcase_create("deadlock");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_deadlock_robust);
+	tcase_add_test(tc, test_deadlock_repaired);
 	tcase_add_loop_test(tc, test_deadlock_fixed, 0, N(fixes_deadlock));
 	tcase_add_test(tc, test_deadlock_none);
 	suite_add_tcase(s, tc);
