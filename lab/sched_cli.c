@@ -551,6 +551,14 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s)
 			return LAB_EXIT_USAGE;
 		v = (enum sync_kind)sync;
 	}
+	/* Running none of them and saying nothing would look like a pass. */
+	if (o->permutation > s->nperms) {
+		fprintf(stderr, "%s: --permutation: %d, but %s has %s%d "
+		    "permutation%s\n", o->prog, o->permutation, o->file,
+		    s->nperms ? "only " : "", s->nperms, s->nperms == 1 ? "" :
+		    "s");
+		return LAB_EXIT_USAGE;
+	}
 	if (o->has_explore) {
 		rc = sched_cli_explore(o, s, v);
 		return rc < 0 ? LAB_EXIT_SYSTEM : rc;

@@ -14,7 +14,8 @@
  *             repairer killed in its repair: all or nothing, money kept
  *   shrink    a shrunk schedule still fails and no entry can be dropped
  *   parser    malformed schedules name FILE:LINE:COL; good ones round-trip
- *   cli       banklab-sched and the lessons' --schedule/--explore exit codes
+ *   cli       banklab-sched and the lessons' --schedule/--explore exit codes;
+ *             a --permutation past the file's is bad usage
  *   leftovers no /dev/shm/banklab-sched-<pid>-* of ours is left behind
  *
  * Runs spawn `banklab worker` through $BANKLAB_WORKER; the schedules are
@@ -1769,6 +1770,39 @@ START_TEST(test_cli_bad_explore)
 }
 END_TEST
 
+/*
+ * --permutation past the file's permutations: exit 2 and one line that
+ * names the option, not a run of nothing that exits 0.
+ */
+START_TEST(test_cli_permutation_range)
+{
+	static const char *const lines[] = {
+		"banklab-sched '%s' --permutation 3",
+		"banklab-sched '%s' --permutation 3 --json",
+		"banklab-race --schedule file --permutation 3%.0s",
+	};
+	char path[PATH_MAX];
+	struct cli_out o;
+	size_t k;
+
+	ck_assert_int_eq(sched_find_lesson("race", path, sizeof(path)), 0);
+	for (k = 0; k < sizeof(lines) / sizeof(lines[0]); k++) {
+		cli(&o, true, lines[k], path);
+		ck_assert_msg(o.code == 2, "%s: exit %d: %s", lines[k], o.code,
+		    o.text);
+		ck_assert_msg(tl_count_lines(o.text) == 1 &&
+		    strstr(o.text, "--permutation: 3") != NULL, "%s: not one "
+		    "line naming --permutation: %s", lines[k], o.text);
+		free(o.text);
+	}
+	/* The last one there is still run. */
+	cli(&o, true, "banklab-sched '%s' --permutation 2 --quiet", path);
+	ck_assert_msg(o.code == 1 && strstr(o.text, "LOST UPDATE") != NULL,
+	    "--permutation 2: exit %d: %s", o.code, o.text);
+	free(o.text);
+}
+END_TEST
+
 /* The lessons' own schedules, through the lesson programs. */
 static const struct {
 	const char *args;
@@ -1975,6 +2009,7 @@ schedule_suite(void)
 	tcase_add_test(tc, test_cli_missing_file);
 	tcase_add_test(tc, test_cli_bad_file);
 	tcase_add_test(tc, test_cli_bad_explore);
+	tcase_add_test(tc, test_cli_permutation_range);
 	tcase_add_loop_test(tc, test_cli_lesson, 0,
 	    (int)(sizeof(lesson_cli) / sizeof(lesson_cli[0])));
 	tcase_add_test(tc, test_cli_explore_json);
