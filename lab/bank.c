@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bank.h"
+#include "contract.h"
 #include "lab.h"
 
 static const char *const bank_step_names[BANK_STEP_COUNT] = {
@@ -25,6 +26,8 @@ static const char *const bank_step_names[BANK_STEP_COUNT] = {
 	[BANK_STEP_UNLOCK] = "unlock",
 	[BANK_STEP_AUDIT_READ] = "audit_read",
 	[BANK_STEP_REPAIR] = "repair",
+	[BANK_STEP_UNLOCK_SECOND] = "unlock_second",
+	[BANK_STEP_AUDIT_LOCK] = "audit_lock",
 };
 
 const char *
@@ -135,6 +138,14 @@ bank_check_args(const struct ledger *l, uint32_t a, int64_t cents)
 	return 0;
 }
 
+static void
+bank_unlock_pair(struct ledger *l, uint32_t from, uint32_t to)
+{
+	l->sync->unlock_pair(l, from, to);
+	if (l->sync->kind >= SYNC_ROBUST)
+		contract_pair_unlocked(l, from, to);
+}
+
 /* A refusal: count it, change nothing else, release the locks. */
 static int
 bank_refuse(struct ledger *l, uint32_t a, uint32_t b, bool pair, int code)
@@ -142,7 +153,7 @@ bank_refuse(struct ledger *l, uint32_t a, uint32_t b, bool pair, int code)
 	if (code == -LAB_EFUNDS)
 		l->slots[l->slot].counters.refused++;
 	if (pair)
-		l->sync->unlock_pair(l, a, b);
+		bank_unlock_pair(l, a, b);
 	else
 		l->sync->unlock_one(l, a);
 	ledger_step(l, BANK_STEP_UNLOCK, a, 0);
@@ -215,7 +226,10 @@ bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 	if (from == to)
 		return -LAB_ESAME;
 	ledger_step(l, BANK_STEP_LOCK, from, 0);
-	if ((r = l->sync->lock_pair(l, from, to)) < 0)
+	r = l->sync->lock_pair(l, from, to);
+	if (l->sync->kind >= SYNC_ROBUST)
+		contract_pair_locked(l, from, to, r);
+	if (r < 0)
 		return r;
 	bank_read(l, from, &rd[0]);
 	ledger_step(l, BANK_STEP_READ_FROM, from, rd[0].balance);
@@ -234,7 +248,7 @@ bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 	ledger_step(l, BANK_STEP_WRITE_TO, to, rd[1].balance + cents);
 	l->slots[l->slot].counters.moved += cents;
 	bank_done(l);
-	l->sync->unlock_pair(l, from, to);
+	bank_unlock_pair(l, from, to);
 	ledger_step(l, BANK_STEP_UNLOCK, from, 0);
 	return 0;
 }

@@ -35,6 +35,11 @@ enum bank_step {
 				 * restored the account, and not yet marked
 				 * the lock consistent: a kill here dies in
 				 * the middle of a repair */
+	BANK_STEP_UNLOCK_SECOND,/* a transfer has released its second lock,
+				 * not yet its first (a minor step: see
+				 * ledger_step_minor()) */
+	BANK_STEP_AUDIT_LOCK,	/* an audit holds one account's lock
+				 * (sync_lock_quiet()) */
 	BANK_STEP_COUNT
 };
 

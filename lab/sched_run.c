@@ -589,6 +589,12 @@ sched_finish(struct sched_ctx *c)
 		r->failed += w.failed;
 		if (w.first_error == -LAB_EHOLDERDEAD)
 			r->stuck = true;
+		if (w.held_max > r->held_max)
+			r->held_max = w.held_max;
+		r->order_seen |= w.order_seen;
+		if (r->contract[0] == '\0' && w.contract[0] != '\0')
+			snprintf(r->contract, sizeof(r->contract), "p%u: %.140s",
+			    i + 1, w.contract);
 	}
 	if (!r->deadlock) {
 		r->recover_rc = bank_recover(&c->l, c->v);

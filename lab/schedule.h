@@ -146,6 +146,10 @@ struct sched_result {
 	unsigned steps;			/* releases made */
 	double elapsed_s;		/* of the steps (not the start-up) */
 	char error[160];		/* a step that never came, etc. */
+	/* What the exercise code did (contract.h), over every process. */
+	uint64_t held_max;
+	uint64_t order_seen;
+	char contract[160];		/* the first rule broken, "" if none */
 };
 
 /* Parse a schedule file, or text (fname names it in errors). */
@@ -199,6 +203,8 @@ struct sched_explore_stats {
 	double elapsed_s;
 	unsigned steps;			/* releases over all runs */
 	bool is_complete;		/* all: every interleaving was run */
+	/* The callback may set this (it gets st through its arg): no more. */
+	bool is_stopped;
 };
 
 /* Called after every run; the result is freed after it returns. */

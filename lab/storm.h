@@ -36,6 +36,12 @@ struct storm_config {
 	uint64_t seed;
 	enum sync_kind sync;		/* SYNC_ORDERED */
 	unsigned timeout_ms;		/* the whole storm */
+	/*
+	 * For grading the repair alone (tests/grade_checks.c), with whatever
+	 * lock order and audit the build has: transfers of one cent, always
+	 * to the higher account (no order can deadlock them), and no auditor.
+	 */
+	bool is_repair_only;
 };
 
 /* What the auditor saw, over a pipe from its process. */

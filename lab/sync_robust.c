@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #include "bank.h"
+#include "contract.h"
 #include "lab.h"
 #include "sync_impl.h"
 
@@ -60,6 +61,7 @@ robust_lock(struct ledger *l, uint32_t a, int idx)
 		return -LAB_ENOTRECOVERABLE;
 	if (r != 0)
 		return -r;
+	contract_held(l, 1);
 	if (idx >= 0)
 		atomic_store(&s->holds[idx], a);
 	return 0;
@@ -72,6 +74,7 @@ robust_unlock(struct ledger *l, uint32_t a, int idx)
 	if (idx >= 0)
 		atomic_store(&sync_self(l)->holds[idx], LEDGER_NONE);
 	pthread_mutex_unlock(&l->acct[a].mutex);
+	contract_held(l, -1);
 }
 
 static int
@@ -91,6 +94,7 @@ sync_lock_first(struct ledger *l, uint32_t a)
 {
 	int r;
 
+	contract_lock_call(l, 0, a);
 	if ((r = robust_lock(l, a, 0)) < 0)
 		return r;
 	/* Where two opposite transfers meet: a step point and the window. */
@@ -102,25 +106,39 @@ sync_lock_first(struct ledger *l, uint32_t a)
 int
 sync_lock_second(struct ledger *l, uint32_t a)
 {
+	contract_lock_call(l, 1, a);
 	return robust_lock(l, a, 1);
 }
 
 void
 sync_unlock_first(struct ledger *l, uint32_t a)
 {
+	contract_unlock_call(l, 0, a);
 	robust_unlock(l, a, 0);
 }
 
 void
 sync_unlock_second(struct ledger *l, uint32_t a)
 {
+	contract_unlock_call(l, 1, a);
 	robust_unlock(l, a, 1);
+	/* Between a transfer's two unlocks: a kill here dies holding only
+	 * the first lock, with its journal done. */
+	ledger_step_minor(l, BANK_STEP_UNLOCK_SECOND, a, 0);
 }
 
+/* An audit's own lock: a step point, so no choice of helpers escapes the
+ * schedules. */
 int
 sync_lock_quiet(struct ledger *l, uint32_t a)
 {
-	return robust_lock(l, a, -1);
+	int r;
+
+	if ((r = robust_lock(l, a, -1)) < 0)
+		return r;
+	ledger_step(l, BANK_STEP_AUDIT_LOCK, a,
+	    atomic_load_explicit(&l->acct[a].balance, memory_order_relaxed));
+	return 0;
 }
 
 void

@@ -7,21 +7,41 @@
  * publishes the holder's slot in the header so that a waiter whose timed
  * wait runs out can see that the holder is dead and say so.
  */
+#include "contract.h"
 #include "lab.h"
 #include "sync_impl.h"
+
+/* Exercise 1, with its contract checked (contract.c). */
+static int
+sem_lock(struct ledger *l)
+{
+	int r = ex_sem_lock(l);
+
+	contract_sem_locked(l, r);
+	return r;
+}
+
+static void
+sem_unlock(struct ledger *l)
+{
+	contract_sem_unlocking = l;
+	ex_sem_unlock(l);
+	contract_sem_unlocking = NULL;
+	contract_sem_unlocked(l);
+}
 
 static int
 sem_lock_one(struct ledger *l, uint32_t a)
 {
 	(void)a;
-	return ex_sem_lock(l);
+	return sem_lock(l);
 }
 
 static void
 sem_unlock_one(struct ledger *l, uint32_t a)
 {
 	(void)a;
-	ex_sem_unlock(l);
+	sem_unlock(l);
 }
 
 static int
@@ -29,7 +49,7 @@ sem_lock_pair(struct ledger *l, uint32_t from, uint32_t to)
 {
 	(void)from;
 	(void)to;
-	return ex_sem_lock(l);
+	return sem_lock(l);
 }
 
 static void
@@ -37,7 +57,7 @@ sem_unlock_pair(struct ledger *l, uint32_t from, uint32_t to)
 {
 	(void)from;
 	(void)to;
-	ex_sem_unlock(l);
+	sem_unlock(l);
 }
 
 /* Nobody writes while we hold the semaphore: the sum is a snapshot. */
@@ -47,10 +67,10 @@ sem_audit(struct ledger *l, struct sync_audit *out)
 	uint64_t sum;
 	int r;
 
-	if ((r = ex_sem_lock(l)) < 0)
+	if ((r = sem_lock(l)) < 0)
 		return r;
 	sum = sync_sum_plain(l);
-	ex_sem_unlock(l);
+	sem_unlock(l);
 	out->total = (int64_t)sum;
 	out->is_consistent = true;
 	out->attempts = 1;

@@ -102,6 +102,18 @@ worker_wait_gate(struct ledger *l, uint64_t g, unsigned count,
 	return 0;
 }
 
+/* What the slot and the handle recorded: the slot is cleared at detach. */
+static void
+worker_copy_out(const struct ledger *l, struct worker_result *r)
+{
+	r->lost = l->slots[l->slot].lost;
+	r->repair = l->slots[l->slot].repair;
+	r->repairs = atomic_load(&l->slots[l->slot].repairs);
+	r->held_max = l->held_max;
+	r->order_seen = l->order_seen;
+	snprintf(r->contract, sizeof(r->contract), "%s", l->contract);
+}
+
 static void
 worker_die_hook(struct ledger *l, unsigned step, void *arg)
 {
@@ -241,6 +253,7 @@ worker_run(struct ledger *l, const struct worker_config *c,
 		return rc;
 	if (c->die_step != 0) {
 		l->step = worker_die_hook;
+		l->step_minor = c->die_step;
 		/* cppcheck-suppress autoVariables ; cleared before we return */
 		l->step_arg = &die;
 	}
@@ -257,10 +270,7 @@ worker_run(struct ledger *l, const struct worker_config *c,
 			break;
 	}
 	r->elapsed_s = lab_now_s() - start;
-	/* Copied out: the slot is cleared when we detach. */
-	r->lost = l->slots[l->slot].lost;
-	r->repair = l->slots[l->slot].repair;
-	r->repairs = atomic_load(&l->slots[l->slot].repairs);
+	worker_copy_out(l, r);
 	if (c->die_step != 0) {
 		l->step = NULL;
 		l->step_arg = NULL;
@@ -317,16 +327,15 @@ worker_run_script(struct ledger *l, const struct sched_op *ops, int nops,
 		l->step = NULL;
 	}
 	r->elapsed_s = lab_now_s() - start;
-	r->lost = l->slots[l->slot].lost;
-	r->repair = l->slots[l->slot].repair;
-	r->repairs = atomic_load(&l->slots[l->slot].repairs);
+	worker_copy_out(l, r);
 	return r->first_error;
 }
 
 #define WORKER_FIELDS(X)						\
 	X(pid) X(ops) X(done) X(refused) X(failed) X(first_error)	\
 	X(blocker_pid) X(deposited) X(withdrawn) X(moved) X(audits)	\
-	X(stale_audits) X(worst_deviation) X(repairs)
+	X(stale_audits) X(worst_deviation) X(repairs) X(held_max)	\
+	X(order_seen)
 #define LOST_FIELDS(X)							\
 	X(seen) X(acct) X(version_read) X(balance_read)		\
 	X(balance_written) X(other_pid) X(other_version) X(other_balance)
@@ -365,6 +374,8 @@ worker_result_json(const struct worker_result *r)
 	REPAIR_FIELDS(X)
 #undef X
 	json_object_object_add(o, "repair", repair);
+	json_object_object_add(o, "contract",
+	    json_object_new_string(r->contract));
 	json_object_object_add(o, "elapsed_s",
 	    json_object_new_double(r->elapsed_s));
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -396,6 +407,11 @@ worker_result_parse(const char *json, struct worker_result *r)
 #define X(f) JSON_GET(sub, &r->repair, f)
 	REPAIR_FIELDS(X)
 #undef X
+	if (!json_object_object_get_ex(o, "contract", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		goto out;
+	snprintf(r->contract, sizeof(r->contract), "%s",
+	    json_object_get_string(v));
 	if (!json_object_object_get_ex(o, "elapsed_s", &v))
 		goto out;
 	r->elapsed_s = json_object_get_double(v);

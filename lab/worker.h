@@ -59,6 +59,10 @@ struct worker_result {
 	uint64_t repairs;	/* dead owners' locks it took over */
 	struct ledger_lost lost;	/* its first lost update, if seen */
 	struct ledger_repair repair;	/* its last repair, if any */
+	/* What its exercise code did (contract.h), for the graders. */
+	uint64_t held_max;	/* robust mutexes held at once, at most */
+	uint64_t order_seen;	/* pairs' lock order, bit 8a+b: a first */
+	char contract[160];	/* the first rule broken, "" if none */
 	double elapsed_s;
 };
 

@@ -1,51 +1,114 @@
 #!/bin/sh
-# grade.sh DIR [OUT [GRADER-OPTIONS]]: grade the exercise files in DIR (semaphore.c,
-# ordered.c, repair.c, audit.c) without touching the tree: compile them,
-# link them ahead of lab/liblab.a into a grader and a banklab worker in a
-# temporary directory, run the grader, and leave OUT/results.json
-# (Gradescope) and OUT/junit.xml.  Called by `make grade`, which passes the
-# compiler and flags in the environment: CC CPPFLAGS CFLAGS LDFLAGS LIBS
-# CHECK_LIBS LIBLAB SRCDIR VERSION.  Exit: 0 graded (whatever the score), 2 bad
-# usage, 3 the grader could not be built.
+# grade.sh DIR [OUT [GRADER-OPTIONS]]: grade the exercise files in DIR
+# (semaphore.c, ordered.c, repair.c, audit.c) without touching the tree.
+# Called by `make grade`, which passes the compiler and flags in the
+# environment: CC CPPFLAGS CFLAGS LDFLAGS LIBS CHECK_LIBS LIBLAB SRCDIR
+# VERSION.
+#
+# It builds, in OUT/bin: the grader (OUT/bin/grade, linked with the
+# student stubs: it never loads the submission), and for each exercise N
+# OUT/bin/eN/: the checks, `banklab`, `banklab-sched` and the lesson a
+# failure points to, linked with DIR's file for exercise N and the stubs
+# for the other three.  An exercise whose file is missing or does not
+# compile gets OUT/bin/eN/error.txt instead, and scores 0; the others are
+# graded.  Then the grader runs every check in its own process and writes
+# OUT/results.json (Gradescope) and OUT/junit.xml.
+#
+# Exit: 0 graded (whatever the score), 2 bad usage (nothing touched), 3 the
+# grader itself could not be built.
 set -u
 dir=${1:-}
 out=${2:-grade-results}
+args=${3:-}
 if [ -z "$dir" ] || [ ! -d "$dir" ]; then
 	echo "grade: \"$dir\": not a directory of exercise files" >&2
 	exit 2
 fi
-for f in semaphore ordered repair audit; do
-	if [ ! -f "$dir/$f.c" ]; then
-		echo "grade: $dir/$f.c: missing" >&2
-		exit 2
-	fi
-done
 work=$(mktemp -d "${TMPDIR:-/tmp}/banklab-grade.XXXXXX") || exit 3
 trap 'rm -rf "$work"' EXIT INT TERM
-mkdir -p "$out" || exit 3
 cc() {
 	# shellcheck disable=SC2086
 	$CC $CPPFLAGS "-DPACKAGE_VERSION=\"$VERSION\"" -I"$SRCDIR" \
-	    -I"$SRCDIR/lab" $CFLAGS "$@"
+	    -I"$SRCDIR/lab" -I"$SRCDIR/tests" $CFLAGS "$@"
 }
-ex=""
-for f in semaphore ordered repair audit; do
-	if ! cc -c "$dir/$f.c" -o "$work/$f.o" 2>"$work/$f.err"; then
-		echo "grade: $dir/$f.c does not compile:" >&2
-		cat "$work/$f.err" >&2
-		printf '{"score": 0, "output": "%s.c does not compile", "tests": []}\n' \
-		    "$f" >"$out/results.json"
-		exit 0
-	fi
-	ex="$ex $work/$f.o"
+link() {	# link OUTPUT OBJECTS...: with the library, Check and json-c
+	o=$1
+	shift
+	# shellcheck disable=SC2086
+	$CC $CFLAGS $LDFLAGS -o "$o" "$@" "$LIBLAB" $CHECK_LIBS $LIBS
+}
+files="semaphore ordered repair audit"
+lessons="race deadlock storm stale"	# what each exercise's failures run
+
+# The grader's own objects and the stubs: no submission in them.
+mkdir -p "$work/o" "$work/bin" || exit 3
+for f in grade_main grade_checks grade_util grade_wrap; do
+	cc -c "$SRCDIR/tests/$f.c" -o "$work/o/$f.o" || exit 3
 done
+for f in banklab banklab-sched $(for l in $lessons; do echo "banklab-$l"; done); do
+	cc -c "$SRCDIR/scenarios/$f.c" -o "$work/o/$f.o" || exit 3
+done
+for f in $files; do
+	cc -c "$SRCDIR/lab/exercises/$f.c" -o "$work/o/stub-$f.o" || exit 3
+done
+grader="$work/o/grade_main.o $work/o/grade_checks.o $work/o/grade_util.o"
 # shellcheck disable=SC2086
-cc -c "$SRCDIR/scenarios/banklab.c" -o "$work/banklab.o" &&
-cc -c "$SRCDIR/tests/grade.c" -o "$work/grade.o" &&
-$CC $CFLAGS $LDFLAGS -o "$work/banklab" "$work/banklab.o" $ex "$LIBLAB" $LIBS &&
-$CC $CFLAGS $LDFLAGS -o "$work/grade" "$work/grade.o" $ex "$LIBLAB" $CHECK_LIBS $LIBS ||
+link "$work/bin/grade" $grader "$work/o/stub-semaphore.o" \
+    "$work/o/stub-ordered.o" "$work/o/stub-repair.o" "$work/o/stub-audit.o" ||
     { echo "grade: cannot build the grader" >&2; exit 3; }
+
+# Bad options touch nothing: not even OUT.
+# shellcheck disable=SC2086
+"$work/bin/grade" -n $args || exit 2
+only=$(printf '%s\n' "$args" | sed -n 's/.*-e *\([1-4]\).*/\1/p')
+
+n=0
+for f in $files; do
+	n=$((n + 1))
+	l=$(echo "$lessons" | cut -d' ' -f"$n")
+	e="$work/bin/e$n"
+	mkdir -p "$e"
+	[ -n "$only" ] && [ "$only" != "$n" ] && continue
+	if [ ! -f "$dir/$f.c" ]; then
+		echo "$f.c: missing from the submission" >"$e/error.txt"
+		echo "grade: $dir/$f.c: missing; exercise $n scores 0" >&2
+		continue
+	fi
+	if ! cc -c "$dir/$f.c" -o "$work/o/sub-$f.o" 2>"$work/o/$f.err"; then
+		{ echo "$f.c does not compile: $(grep -m1 'error' "$work/o/$f.err")"
+		  head -c 900 "$work/o/$f.err"; } >"$e/error.txt"
+		echo "grade: $dir/$f.c does not compile; exercise $n scores 0:" >&2
+		cat "$work/o/$f.err" >&2
+		continue
+	fi
+	ex=""
+	for g in $files; do
+		if [ "$g" = "$f" ]; then
+			ex="$ex $work/o/sub-$g.o"
+		else
+			ex="$ex $work/o/stub-$g.o"
+		fi
+	done
+	wrap="-Wl,--wrap=sem_post $work/o/grade_wrap.o"
+	# shellcheck disable=SC2086
+	if ! { link "$e/grade" $grader $ex $wrap &&
+	    link "$e/banklab" "$work/o/banklab.o" $ex $wrap &&
+	    link "$e/banklab-sched" "$work/o/banklab-sched.o" $ex $wrap &&
+	    link "$e/banklab-$l" "$work/o/banklab-$l.o" $ex $wrap; } \
+	    2>"$work/o/$f.lderr"; then
+		{ echo "$f.c does not link: the linker said:"
+		  head -c 900 "$work/o/$f.lderr"; } >"$e/error.txt"
+		echo "grade: $dir/$f.c does not link; exercise $n scores 0:" >&2
+		cat "$work/o/$f.lderr" >&2
+	fi
+done
+
+mkdir -p "$out" || exit 3
+rm -rf "$out/bin" "$out"/*.sched "$out/results.json" "$out/junit.xml"
+mv "$work/bin" "$out/bin" || exit 3
 echo "grading $dir"
-BANKLAB_WORKER="$work/banklab" BANKLAB_SCHEDULES="$SRCDIR/scenarios/schedules" \
-    "$work/grade" -j "$out/results.json" -x "$out/junit.xml" ${3:-}
+# shellcheck disable=SC2086
+BANKLAB_SCHEDULES="$SRCDIR/scenarios/schedules" "$out/bin/grade" \
+    -w "$out/bin" -O "$out" -j "$out/results.json" -x "$out/junit.xml" $args ||
+    exit 3
 echo "wrote $out/results.json and $out/junit.xml"
