@@ -104,6 +104,23 @@ lab_now_s(void)
 	return (double)lab_now_ns() / 1e9;
 }
 
+static void
+lab_on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
+void
+lab_sigpipe_quiet(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = lab_on_sigpipe;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 bool
 lab_signalled(void)
 {

@@ -60,6 +60,13 @@ int lab_exit_code(int code);
 bool lab_signalled(void);
 
 /*
+ * Make a write to a closed pipe (`| head`) fail with EPIPE instead of
+ * killing the program where it stands, its ledger and workers left behind.
+ * Caught, not ignored: a program exec'd after fork gets the default back.
+ */
+void lab_sigpipe_quiet(void);
+
+/*
  * |a - b|, at most INT64_MAX, without overflow: for sums of shared memory
  * another process may have forged.
  */

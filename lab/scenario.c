@@ -949,6 +949,7 @@ scenario_main(enum scenario_kind k, int argc, char **argv)
 	char *json;
 	int rc;
 
+	lab_sigpipe_quiet();
 	if ((rc = scenario_parse(k, argc, argv, &o)) != 0)
 		return rc < 0 ? LAB_EXIT_OK : rc;
 	if (o.is_scheduled)

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -355,7 +356,24 @@ struct sched_explore_ctx {
 	unsigned shown;
 	struct sched_perm *first;	/* the first failing run's releases */
 	bool has_first;
+	struct sched_explore_stats *st;
 };
+
+/*
+ * Has our reader gone (`| head`)?  Then the exploration ends after this
+ * run, whose ledger is already removed.  SIGPIPE is caught, so a write
+ * fails instead of killing us; and a pipe whose reader left says POLLERR
+ * even when we have had nothing to write for a while.
+ */
+static bool
+sched_out_gone(void)
+{
+	struct pollfd p = { STDOUT_FILENO, 0, 0 };
+
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return true;
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
 
 static void
 sched_explore_cb(const struct sched_result *r, unsigned run, void *arg)
@@ -364,7 +382,9 @@ sched_explore_cb(const struct sched_result *r, unsigned run, void *arg)
 	char verdict[256], replay[4096];
 	int i;
 
-	if (!r->anomaly)
+	if (sched_out_gone())
+		x->st->is_stopped = true;
+	if (!r->anomaly || x->st->is_stopped)
 		return;
 	if (!x->has_first) {
 		x->has_first = true;
@@ -426,8 +446,8 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 {
 	struct sched_explore_opts eo = { o->explore, o->runs, o->seed,
 	    o->depth, 200000, 0 };
-	struct sched_explore_ctx x = { o, s, v, 0, NULL, false };
 	struct sched_explore_stats st;
+	struct sched_explore_ctx x = { o, s, v, 0, NULL, false, &st };
 	struct json_object *j = NULL;
 	int rc;
 
@@ -472,7 +492,7 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 			printf(" (seed %" PRIu64 ")", o->seed);
 		printf("\n");
 	}
-	if (rc == 0 && o->shrink && x.has_first)
+	if (rc == 0 && o->shrink && x.has_first && !st.is_stopped)
 		rc = sched_cli_shrink(o, s, v, x.first, j);
 	if (j != NULL) {
 		printf("%s\n", json_object_to_json_string_ext(j,
@@ -641,6 +661,7 @@ sched_main(int argc, char **argv)
 	int ch, rc;
 
 	sched_cli_defaults(&o, argv[0]);
+	lab_sigpipe_quiet();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", sched_longopts, NULL)) !=
 	    -1) {

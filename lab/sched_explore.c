@@ -86,7 +86,8 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 		}
 		for (;;) {
 			ch.steps = 0;
-			if ((rc = explore_one(s, v, &ch, cb, arg, st)) < 0)
+			if ((rc = explore_one(s, v, &ch, cb, arg, st)) < 0 ||
+			    st->is_stopped)
 				break;
 			/* The deepest choice with an untried alternative. */
 			back = (int)ch.steps - 1;
@@ -120,7 +121,8 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 		ch.steps = 0;
 		if (o->policy == SCHED_PCT)
 			explore_pct(&ch, s->nprocs, o->depth, k);
-		if ((rc = explore_one(s, v, &ch, cb, arg, st)) < 0)
+		if ((rc = explore_one(s, v, &ch, cb, arg, st)) < 0 ||
+		    st->is_stopped)
 			break;
 		if (o->stop_after && st->failing >= o->stop_after)
 			break;

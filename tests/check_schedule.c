@@ -15,7 +15,8 @@
  *   shrink    a shrunk schedule still fails and no entry can be dropped
  *   parser    malformed schedules name FILE:LINE:COL; good ones round-trip
  *   cli       banklab-sched and the lessons' --schedule/--explore exit codes;
- *             a --permutation past the file's is bad usage
+ *             a --permutation past the file's is bad usage; a reader
+ *             that leaves (`| head`) ends the run cleanly
  *   leftovers no /dev/shm/banklab-sched-<pid>-* of ours is left behind
  *
  * Runs spawn `banklab worker` through $BANKLAB_WORKER; the schedules are
@@ -29,6 +30,8 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1803,6 +1806,89 @@ START_TEST(test_cli_permutation_range)
 }
 END_TEST
 
+/* Read from fd until n lines came (or 10 s passed, or the end): how many. */
+static int
+read_lines(int fd, int n)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char buf[512];
+	double t0 = lab_now_s();
+	int seen = 0;
+	ssize_t k, i;
+
+	while (seen < n && lab_now_s() - t0 < 10.0) {
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		if ((k = read(fd, buf, sizeof(buf))) <= 0)
+			break;
+		for (i = 0; i < k; i++)
+			seen += buf[i] == '\n';
+	}
+	return seen;
+}
+
+/*
+ * `CMD | head -2`: the reader leaves while the runs go on.  The program
+ * must end by itself within 10 s, not by SIGPIPE, with nothing of its
+ * left in /dev/shm.  (It was killed by SIGPIPE mid-run: a ledger left.)
+ */
+START_TEST(test_cli_reader_leaves)
+{
+	static const char *const cmds[] = {
+		"banklab-race --explore all",
+		"banklab-sched '%s' --explore random --runs 100000",
+	};
+	char path[PATH_MAX], dir[PATH_MAX], cmd[4 * PATH_MAX];
+	char line[2 * PATH_MAX];
+	char prefix[64];
+	struct dirent *d;
+	int fds[2], status = 0, seen;
+	pid_t pid;
+	double t0;
+	DIR *shm;
+
+	ck_assert_int_eq(sched_find_lesson("race", path, sizeof(path)), 0);
+	bin_dir(dir, sizeof(dir));
+	snprintf(line, sizeof(line), cmds[_i], path);
+	snprintf(cmd, sizeof(cmd), "unset BANKLAB_SYNC; PATH='%s':\"$PATH\"; "
+	    "exec %s", dir, line);
+	ck_assert_int_eq(pipe(fds), 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(pid, 0);
+	note_pid(pid);
+	close(fds[1]);
+	seen = read_lines(fds[0], 2);
+	close(fds[0]);
+	for (t0 = lab_now_s(); lab_now_s() - t0 < 10.0; tl_sleep_ms(10))
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+	if (lab_now_s() - t0 >= 10.0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("%s | head -2: still running 10 s after", line);
+	}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) <= 1,
+	    "%s | head -2: exit %d (128 + signal), not 0 or 1", line,
+	    tl_exit_code(status));
+	ck_assert_msg(seen >= 2, "%s: %d lines, not 2", line, seen);
+	snprintf(prefix, sizeof(prefix), "banklab-sched-%d-", (int)pid);
+	shm = opendir("/dev/shm");
+	ck_assert_ptr_nonnull(shm);
+	while ((d = readdir(shm)) != NULL)
+		ck_assert_msg(strncmp(d->d_name, prefix, strlen(prefix)) != 0,
+		    "%s | head -2: left /dev/shm/%s", line, d->d_name);
+	closedir(shm);
+}
+END_TEST
+
 /* The lessons' own schedules, through the lesson programs. */
 static const struct {
 	const char *args;
@@ -2010,6 +2096,7 @@ schedule_suite(void)
 	tcase_add_test(tc, test_cli_bad_file);
 	tcase_add_test(tc, test_cli_bad_explore);
 	tcase_add_test(tc, test_cli_permutation_range);
+	tcase_add_loop_test(tc, test_cli_reader_leaves, 0, 2);
 	tcase_add_loop_test(tc, test_cli_lesson, 0,
 	    (int)(sizeof(lesson_cli) / sizeof(lesson_cli[0])));
 	tcase_add_test(tc, test_cli_explore_json);
