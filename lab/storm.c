@@ -312,6 +312,8 @@ storm_setup(struct storm *st, const struct storm_config *c,
 	if (c->is_repair_only) {
 		st->w.ascending = true;
 		st->w.max_amount = 1;	/* drains upward, slowly */
+		/* Most kills then land between a debit and its credit. */
+		st->rc.window = 200;
 	}
 	st->diehard = st->w;
 	st->diehard.die_step = BANK_STEP_REPAIR;

@@ -39,7 +39,8 @@ struct storm_config {
 	/*
 	 * For grading the repair alone (tests/grade_checks.c), with whatever
 	 * lock order and audit the build has: transfers of one cent, always
-	 * to the higher account (no order can deadlock them), and no auditor.
+	 * to the higher account (no order can deadlock them), a 200 us window
+	 * between debit and credit (where most kills then land), no auditor.
 	 */
 	bool is_repair_only;
 };

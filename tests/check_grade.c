@@ -1,190 +1,333 @@
 /*
- * check_grade: the graders grade.  The reference solutions score every
- * point, the student stubs none, and every mutant in tests/mutants/ (the
- * solutions with one file replaced by a plausible wrong answer) loses
- * points on its own exercise.  Each grading is `make grade` on a temporary
- * directory of exercise files, read back from its results.json.
+ * check_grade: the graders graded.
+ *
+ * The reference solutions score every point of the table (tests/grade.h)
+ * and the student stubs none; every mutant (tests/mutants/NAME.patch: the
+ * solutions with one plausible bug, applied in a temporary directory)
+ * loses points on its own exercise; every correct alternative
+ * (tests/alternatives/NAME.patch) keeps every point; a submission that
+ * forges its score from inside gets exactly what its honest code earns;
+ * a missing file and one that does not compile cost their exercise only;
+ * bad grader options touch nothing.  Each grading is `make grade` on a
+ * temporary directory, read back from its results.json; gradings that
+ * cannot disturb each other run a few at a time.
  */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "spawn.h"
+#include "grade.h"
+#include "lab.h"
 
-static const char *const files[] = { "semaphore", "ordered", "repair",
-    "audit" };
+#define PARALLEL	3	/* gradings at once */
+#define PATCHES_MAX	64
 
-struct score {
+struct job {
+	char name[64];
+	int ex;			/* exercise graded, 0: all */
+	char dir[1024];		/* the submission, then OUT = dir/out */
+	pid_t pid;
+	int status;
 	int score, max;
-	char failed[512];	/* names of the failed checks */
+	char failed[1024];	/* names of the failed checks */
+	char why[512];		/* the first failure's reason */
 };
 
-/* Run a shell command that must succeed (copying files, cleaning up). */
-static void
-sh(const char *cmd)
+static const char *
+src(void)
 {
+	const char *s = getenv("BANKLAB_SRCDIR");
+
+	return s != NULL ? s : ".";
+}
+
+static void
+sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
 	ck_assert_msg(system(cmd) == 0, "%s: failed", cmd);
 }
 
-/* Grade the exercise files in dir (only exercise ex if ex != NULL). */
-static void
-grade(const char *dir, const char *ex, struct score *sc)
+/* The table's total: what a perfect submission scores. */
+static int
+total(int ex)
 {
-	char cmd[8192], path[2048], out[1100];
-	struct json_object *j, *v, *tests, *t;
-	struct spawn_set set;
-	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	unsigned k;
+	int t = 0;
+
+	for (k = 0; k < grade_ncheck; k++)
+		if (ex == 0 || grade_checks[k].exercise == ex)
+			t += grade_checks[k].points;
+	return t;
+}
+
+/* A fresh directory holding the solutions, then the stubs named. */
+static void
+job_dir(struct job *j, const char *name, int ex)
+{
+	memset(j, 0, sizeof(*j));
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	j->ex = ex;
+	snprintf(j->dir, sizeof(j->dir), "%.900s/banklab-gradetest.XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(j->dir));
+	sh("cp '%s'/solutions/*.c '%s'/", src(), j->dir);
+}
+
+static void
+start(struct job *j, const char *extra)
+{
+	char cmd[4096], ex[8] = "";
+
+	if (j->ex != 0)
+		snprintf(ex, sizeof(ex), "-e %d", j->ex);
+	snprintf(cmd, sizeof(cmd), "%s EXERCISES='%s' GRADE_OUT='%s/out' "
+	    "GRADE_ARGS='%s %s' >'%s/log' 2>&1",
+	    getenv("BANKLAB_GRADE_MAKE"), j->dir, j->dir, ex, extra, j->dir);
+	fflush(NULL);
+	if ((j->pid = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(j->pid, 0);
+}
+
+/* Read back OUT/results.json. */
+static void
+collect(struct job *j)
+{
+	struct json_object *r, *v, *tests, *t;
+	char path[1200];
 	size_t i;
 
-	snprintf(out, sizeof(out), "%.1000s/out", dir);
-	snprintf(cmd, sizeof(cmd), "%.1000s EXERCISES='%.1000s' "
-	    "GRADE_OUT='%.1100s' GRADE_ARGS='%s%s' >'%.1000s.log' 2>&1", getenv("BANKLAB_GRADE_MAKE"),
-	    dir, out, ex ? "-e " : "", ex ? ex : "", dir);
-	spawn_init(&set);
-	ck_assert_int_ge(spawn_start(&set, argv), 0);
-	ck_assert_int_eq(spawn_wait(&set, 600000, NULL, NULL), 0);
-	ck_assert_msg(WIFEXITED(set.child[0].status) &&
-	    WEXITSTATUS(set.child[0].status) == 0, "make grade on %s failed "
-	    "(see %s.log)", dir, dir);
-	spawn_free(&set);
-	snprintf(path, sizeof(path), "%.1100s/results.json", out);
-	j = json_object_from_file(path);
-	ck_assert_msg(j != NULL, "%s: not JSON", path);
-	ck_assert(json_object_object_get_ex(j, "score", &v));
-	sc->score = json_object_get_int(v);
-	ck_assert(json_object_object_get_ex(j, "max_score", &v));
-	sc->max = json_object_get_int(v);
-	ck_assert(json_object_object_get_ex(j, "tests", &tests));
-	sc->failed[0] = '\0';
-	for (i = 0; i < json_object_array_length(tests); i++) {
-		t = json_object_array_get_idx(tests, i);
-		ck_assert(json_object_object_get_ex(t, "status", &v));
-		if (strcmp(json_object_get_string(v), "passed") == 0)
-			continue;
-		ck_assert(json_object_object_get_ex(t, "name", &v));
-		strncat(sc->failed, json_object_get_string(v),
-		    sizeof(sc->failed) - strlen(sc->failed) - 2);
-		strncat(sc->failed, ";", sizeof(sc->failed) -
-		    strlen(sc->failed) - 1);
-	}
-	json_object_put(j);
+	snprintf(path, sizeof(path), "%s/out/results.json", j->dir);
+	j->score = j->max = -1;
+	if ((r = json_object_from_file(path)) == NULL)
+		return;
+	if (json_object_object_get_ex(r, "score", &v))
+		j->score = json_object_get_int(v);
+	if (json_object_object_get_ex(r, "max_score", &v))
+		j->max = json_object_get_int(v);
+	if (json_object_object_get_ex(r, "tests", &tests))
+		for (i = 0; i < json_object_array_length(tests); i++) {
+			t = json_object_array_get_idx(tests, i);
+			if (!json_object_object_get_ex(t, "status", &v) ||
+			    strcmp(json_object_get_string(v), "passed") == 0)
+				continue;
+			json_object_object_get_ex(t, "number", &v);
+			snprintf(j->failed + strlen(j->failed),
+			    sizeof(j->failed) - strlen(j->failed), "%s%s",
+			    j->failed[0] ? " " : "", json_object_get_string(v));
+			if (j->why[0] == '\0' &&
+			    json_object_object_get_ex(t, "output", &v))
+				snprintf(j->why, sizeof(j->why), "%s",
+				    strstr(json_object_get_string(v),
+				    "FAILED: ") ? strstr(json_object_get_string(
+				    v), "FAILED: ") + 8 : "?");
+		}
+	j->why[strcspn(j->why, "\n")] = '\0';
+	json_object_put(r);
 }
 
-/* A fresh directory holding the reference answers. */
+/* Grade every job, PARALLEL at a time. */
 static void
-solutions_dir(char *dir, size_t len)
+run_all(struct job *jobs, int n, const char *extra)
 {
-	char cmd[8192];
+	int next = 0, running = 0, i, status;
+	pid_t pid;
 
-	snprintf(dir, len, "%.900s/banklab-gradetest.XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "cp '%.1000s'/solutions/*.c '%.1000s'/",
-	    getenv("BANKLAB_SRCDIR"), dir);
-	sh(cmd);
+	while (next < n || running > 0) {
+		while (running < PARALLEL && next < n) {
+			start(&jobs[next++], extra);
+			running++;
+		}
+		if ((pid = wait(&status)) < 0)
+			break;
+		for (i = 0; i < n; i++)
+			if (jobs[i].pid == pid) {
+				jobs[i].status = status;
+				collect(&jobs[i]);
+				running--;
+			}
+	}
 }
 
 static void
-remove_dir(const char *dir)
+job_free(struct job *j)
 {
-	char cmd[8192];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.1000s' '%.1000s.log'", dir, dir);
-	sh(cmd);
+	sh("rm -rf '%s'", j->dir);
 }
 
-START_TEST(test_solutions_full_marks)
-{
-	struct score sc;
-	char dir[1024];
-
-	solutions_dir(dir, sizeof(dir));
-	grade(dir, NULL, &sc);
-	ck_assert_msg(sc.score == sc.max && sc.max == 40, "the solutions "
-	    "scored %d/%d; failed: %s", sc.score, sc.max, sc.failed);
-	remove_dir(dir);
-}
-END_TEST
-
-START_TEST(test_stubs_score_nothing)
-{
-	struct score sc;
-	char dir[1024];
-
-	solutions_dir(dir, sizeof(dir));
-	{
-		char cmd[8192];
-
-		snprintf(cmd, sizeof(cmd), "cp '%.1000s'/lab/exercises/*.c "
-		    "'%.1000s'/",
-		    getenv("BANKLAB_SRCDIR"), dir);
-		sh(cmd);
-	}
-	grade(dir, NULL, &sc);
-	ck_assert_msg(sc.score == 0, "the student stubs scored %d/%d",
-	    sc.score, sc.max);
-	remove_dir(dir);
-}
-END_TEST
-
-/* The mutants, found in the source tree: tests/mutants/NAME/FILE.c. */
+/* tests/DIR/NAME.patch: names and exercises (from "Exercise: N"). */
 static int
-mutants(char names[][64], char exs[][4], int max)
+patches(const char *dir, struct job *jobs, int max)
 {
-	char path[4096];
+	char path[1024], line[256], name[64];
 	struct dirent *de;
 	DIR *d;
-	int n = 0;
-	size_t k;
+	FILE *f;
+	int n = 0, ex;
 
-	snprintf(path, sizeof(path), "%s/tests/mutants",
-	    getenv("BANKLAB_SRCDIR"));
+	snprintf(path, sizeof(path), "%s/tests/%s", src(), dir);
 	if ((d = opendir(path)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL && n < max) {
-		if (de->d_name[0] == '.')
+		size_t len = strlen(de->d_name);
+
+		if (len < 7 || strcmp(de->d_name + len - 6, ".patch") != 0)
 			continue;
-		for (k = 0; k < 4; k++) {
-			snprintf(path, sizeof(path), "%s/tests/mutants/%s/%s.c",
-			    getenv("BANKLAB_SRCDIR"), de->d_name, files[k]);
-			if (access(path, R_OK) == 0) {
-				snprintf(names[n], 64, "%.63s", de->d_name);
-				snprintf(exs[n], 4, "%zu", k + 1);
-				n++;
-				break;
-			}
-		}
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 6),
+		    de->d_name);
+		snprintf(path, sizeof(path), "%s/tests/%s/%s", src(), dir,
+		    de->d_name);
+		ck_assert_ptr_nonnull(f = fopen(path, "r"));
+		ex = 0;
+		while (fgets(line, sizeof(line), f) != NULL && ex == 0 &&
+		    strncmp(line, "---", 3) != 0)
+			if (sscanf(line, "Exercise: %d", &ex) != 1)
+				ex = 0;
+		fclose(f);
+		ck_assert_msg(ex >= 1 && ex <= GRADE_EXERCISES, "%s: no "
+		    "\"Exercise: N\" line before the diff", path);
+		job_dir(&jobs[n], name, ex);
+		/* A patch that stops applying fails here, by name. */
+		sh("patch -s -p1 -d '%s' <'%s'", jobs[n].dir, path);
+		n++;
 	}
 	closedir(d);
 	return n;
 }
 
-START_TEST(test_mutant_loses_points)
+START_TEST(solutions_and_stubs)
 {
-	char names[32][64], exs[32][4], dir[1024], cmd[8192];
-	struct score sc;
-	int n = mutants(names, exs, 32);
+	struct job j[2];
 
-	ck_assert_int_ge(n, 8);
-	if (_i >= n)
-		return;
-	solutions_dir(dir, sizeof(dir));
-	snprintf(cmd, sizeof(cmd), "cp '%.1000s'/tests/mutants/%s/*.c "
-	    "'%.1000s'/",
-	    getenv("BANKLAB_SRCDIR"), names[_i], dir);
-	sh(cmd);
-	grade(dir, exs[_i], &sc);
-	ck_assert_msg(sc.max > 0 && sc.score < sc.max, "mutant %s scored "
-	    "%d/%d on exercise %s: the graders miss its bug", names[_i],
-	    sc.score, sc.max, exs[_i]);
-	printf("mutant %s: %d/%d on exercise %s, failed: %s\n", names[_i],
-	    sc.score, sc.max, exs[_i], sc.failed);
-	remove_dir(dir);
+	job_dir(&j[0], "solutions", 0);
+	job_dir(&j[1], "stubs", 0);
+	sh("cp '%s'/lab/exercises/*.c '%s'/", src(), j[1].dir);
+	run_all(j, 2, "");
+	ck_assert_msg(j[0].score == total(0) && j[0].max == total(0),
+	    "the solutions scored %d/%d (want %d); failed: %s (%s)",
+	    j[0].score, j[0].max, total(0), j[0].failed, j[0].why);
+	ck_assert_msg(j[1].score == 0 && j[1].max == total(0), "the stubs "
+	    "scored %d/%d; passed what they should not", j[1].score, j[1].max);
+	job_free(&j[0]);
+	job_free(&j[1]);
+}
+END_TEST
+
+START_TEST(mutants_lose_points)
+{
+	struct job *j = calloc(PATCHES_MAX, sizeof(*j));
+	char missed[4096] = "";
+	int n, i;
+
+	ck_assert_ptr_nonnull(j);
+	n = patches("mutants", j, PATCHES_MAX);
+	ck_assert_int_ge(n, 30);
+	run_all(j, n, "");
+	for (i = 0; i < n; i++) {
+		printf("mutant %-28s exercise %d: %2d/%-2d failed: %s\n",
+		    j[i].name, j[i].ex, j[i].score, j[i].max, j[i].failed);
+		if (j[i].max != total(j[i].ex) || j[i].score >= j[i].max)
+			snprintf(missed + strlen(missed), sizeof(missed) -
+			    strlen(missed), " %s (%d/%d)", j[i].name,
+			    j[i].score, j[i].max);
+		job_free(&j[i]);
+	}
+	free(j);
+	ck_assert_msg(missed[0] == '\0', "mutants the graders miss:%s",
+	    missed);
+}
+END_TEST
+
+START_TEST(alternatives_keep_points)
+{
+	struct job *j = calloc(PATCHES_MAX, sizeof(*j));
+	char lost[4096] = "";
+	int n, i;
+
+	ck_assert_ptr_nonnull(j);
+	n = patches("alternatives", j, PATCHES_MAX);
+	ck_assert_int_ge(n, 4);
+	run_all(j, n, "");
+	for (i = 0; i < n; i++) {
+		printf("alternative %-24s exercise %d: %2d/%-2d\n", j[i].name,
+		    j[i].ex, j[i].score, j[i].max);
+		if (j[i].score != total(j[i].ex) || j[i].max != total(j[i].ex))
+			snprintf(lost + strlen(lost), sizeof(lost) -
+			    strlen(lost), " %s (%d/%d: %s: %s)", j[i].name,
+			    j[i].score, j[i].max, j[i].failed, j[i].why);
+		job_free(&j[i]);
+	}
+	free(j);
+	ck_assert_msg(lost[0] == '\0', "correct alternatives that lose "
+	    "points:%s", lost);
+}
+END_TEST
+
+/* Forgery, a missing file, a broken one, and bad options. */
+START_TEST(hostile_submissions)
+{
+	struct job j[3];
+	char path[1200], buf[64] = "";
+	FILE *f;
+
+	/* 0: the stub audit plus code that forges a perfect score. */
+	job_dir(&j[0], "forgery", 0);
+	sh("cp '%s'/tests/forgery/audit.c '%s'/", src(), j[0].dir);
+	/* 1: the stub audit alone: what the forgery honestly earns. */
+	job_dir(&j[1], "honest", 0);
+	sh("cp '%s'/lab/exercises/audit.c '%s'/", src(), j[1].dir);
+	/* 2: audit.c missing, ordered.c broken. */
+	job_dir(&j[2], "broken", 0);
+	sh("rm '%s/audit.c' && echo 'int broken = ;' >>'%s/ordered.c'",
+	    j[2].dir, j[2].dir);
+	run_all(j, 3, "");
+	ck_assert_msg(j[1].score == total(0) - total(4), "the honest stub "
+	    "audit scored %d/%d", j[1].score, j[1].max);
+	ck_assert_msg(j[0].score == j[1].score && j[0].max == j[1].max,
+	    "the forgery scored %d/%d, its honest code %d/%d", j[0].score,
+	    j[0].max, j[1].score, j[1].max);
+	snprintf(path, sizeof(path), "%s/log", j[0].dir);
+	sh("grep -q '^score: %d/%d' '%s'", j[1].score, j[1].max, path);
+	ck_assert_msg(j[2].status == 0 && j[2].score == total(1) + total(3)
+	    && j[2].max == total(0), "a submission without audit.c and with "
+	    "a broken ordered.c: exit status %d, %d/%d", j[2].status,
+	    j[2].score, j[2].max);
+	sh("grep -q 'ordered.c does not compile' '%s/out/results.json'",
+	    j[2].dir);
+	sh("grep -q 'audit.c: missing' '%s/out/results.json'", j[2].dir);
+
+	/* Bad options: exit 2, the last results untouched. */
+	snprintf(path, sizeof(path), "%s/out/results.json", j[1].dir);
+	sh("echo marker >'%s'", path);
+	start(&j[1], "-o nosuch");
+	waitpid(j[1].pid, &j[1].status, 0);
+	ck_assert_msg(j[1].status != 0, "GRADE_ARGS='-o nosuch' succeeded");
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ck_assert_str_eq(buf, "marker\n");
+	job_free(&j[0]);
+	job_free(&j[1]);
+	job_free(&j[2]);
 }
 END_TEST
 
@@ -198,18 +341,18 @@ main(void)
 	int failed;
 
 	/* A student copy has no solutions/ to grade the graders with. */
-	snprintf(path, sizeof(path), "%.4000s/solutions/semaphore.c",
-	    getenv("BANKLAB_SRCDIR") ? getenv("BANKLAB_SRCDIR") : ".");
+	snprintf(path, sizeof(path), "%.4000s/solutions/semaphore.c", src());
 	if (access(path, R_OK) != 0) {
 		printf("check_grade: no solutions/ here (a student copy): "
 		    "nothing to grade the graders with\n");
 		return 77;	/* automake: skipped */
 	}
-	/* Each grading waits out the timeouts of a wrong answer's checks. */
-	tcase_set_timeout(tc, 400);
-	tcase_add_test(tc, test_solutions_full_marks);
-	tcase_add_test(tc, test_stubs_score_nothing);
-	tcase_add_loop_test(tc, test_mutant_loses_points, 0, 16);
+	/* A wrong answer's checks can each wait out their timeout. */
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, solutions_and_stubs);
+	tcase_add_test(tc, hostile_submissions);
+	tcase_add_test(tc, mutants_lose_points);
+	tcase_add_test(tc, alternatives_keep_points);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

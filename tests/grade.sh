@@ -14,6 +14,10 @@
 # graded.  Then the grader runs every check in its own process and writes
 # OUT/results.json (Gradescope) and OUT/junit.xml.
 #
+# GRADE_CACHE=DIR keeps the objects that hold no submission (the grader,
+# the stubs, the programs' mains) for the next grading: they are reused
+# while newer than their source and than LIBLAB.
+#
 # Exit: 0 graded (whatever the score), 2 bad usage (nothing touched), 3 the
 # grader itself could not be built.
 set -u
@@ -42,14 +46,23 @@ lessons="race deadlock storm stale"	# what each exercise's failures run
 
 # The grader's own objects and the stubs: no submission in them.
 mkdir -p "$work/o" "$work/bin" || exit 3
+cache=${GRADE_CACHE:-$work/o}
+mkdir -p "$cache" || exit 3
+common() {	# common SRC NAME: $work/o/NAME.o, from the cache if fresh
+	if [ ! "$cache/$2.o" -nt "$1" ] || [ ! "$cache/$2.o" -nt "$LIBLAB" ]; then
+		cc -c "$1" -o "$cache/$2.o.$$" && mv -f "$cache/$2.o.$$" "$cache/$2.o" ||
+		    { rm -f "$cache/$2.o.$$"; return 1; }
+	fi
+	[ "$cache" = "$work/o" ] || cp "$cache/$2.o" "$work/o/$2.o"
+}
 for f in grade_main grade_checks grade_util grade_wrap; do
-	cc -c "$SRCDIR/tests/$f.c" -o "$work/o/$f.o" || exit 3
+	common "$SRCDIR/tests/$f.c" "$f" || exit 3
 done
 for f in banklab banklab-sched $(for l in $lessons; do echo "banklab-$l"; done); do
-	cc -c "$SRCDIR/scenarios/$f.c" -o "$work/o/$f.o" || exit 3
+	common "$SRCDIR/scenarios/$f.c" "$f" || exit 3
 done
 for f in $files; do
-	cc -c "$SRCDIR/lab/exercises/$f.c" -o "$work/o/stub-$f.o" || exit 3
+	common "$SRCDIR/lab/exercises/$f.c" "stub-$f" || exit 3
 done
 grader="$work/o/grade_main.o $work/o/grade_checks.o $work/o/grade_util.o"
 # shellcheck disable=SC2086

@@ -468,6 +468,7 @@ START_TEST(rep_storm)
 	c.workers = 4;
 	c.timeout_ms = 20000;
 	c.is_repair_only = true;
+	c.ops = 1000;	/* each 0.4 s or more: 200 us windows */
 	grade_repro("%s/banklab-storm --kills 150 --workers 4 --seed %"
 	    PRIu64 " (the check's storm: ascending one-cent transfers, no "
 	    "auditor)", grade_note.bin, c.seed);
