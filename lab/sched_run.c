@@ -580,8 +580,17 @@ sched_finish(struct sched_ctx *c)
 				kill(c->p[k].pid, SIGKILL);
 	spawn_wait(&c->set, 5000, NULL, NULL);
 	for (i = 0; i < c->set.n; i++) {
-		if (worker_result_parse(c->set.child[i].out, &w) < 0)
+		if (worker_result_parse(c->set.child[i].out, &w) < 0) {
+			/* Killed on purpose, it has nothing to say; else its
+			 * silence (or noise) must not read as "all well". */
+			if (!c->p[i].was_killed && !r->deadlock &&
+			    r->error[0] == '\0')
+				snprintf(r->error, sizeof(r->error), "p%u ended "
+				    "without its report (it crashed, or wrote "
+				    "something else on its standard output)",
+				    i + 1);
 			continue;
+		}
 		r->stale_audits += w.stale_audits;
 		if (w.worst_deviation > r->worst_deviation)
 			r->worst_deviation = w.worst_deviation;
