@@ -149,41 +149,6 @@ sched_cli_defaults(struct sched_cli *o, const char *prog)
 
 /* ------------------------------------------------------------ verdicts */
 
-static const char *
-sched_verdict(const struct sched_result *r, char *buf, size_t len)
-{
-	char m[32];
-
-	if (r->error[0] != '\0')
-		snprintf(buf, len, "ERROR: %s", r->error);
-	else if (r->deadlock)
-		snprintf(buf, len, "DEADLOCK");
-	else if (r->stuck)
-		snprintf(buf, len, "STUCK: the semaphore's holder died");
-	else if (r->stale_audits > 0)
-		snprintf(buf, len, "TORN AUDIT: a total that never existed "
-		    "(off by %s)", report_money(r->worst_deviation, m,
-		    sizeof(m)));
-	else if (r->check.lost_writes > 0)
-		snprintf(buf, len, "LOST UPDATE (%" PRId64 " write%s "
-		    "overwritten; money %s: %s)", r->check.lost_writes,
-		    r->check.lost_writes == 1 ? "" : "s",
-		    r->check.lost_cents >= 0 ? "lost" : "created",
-		    report_money(r->check.lost_cents >= 0 ?
-		    r->check.lost_cents : -r->check.lost_cents, m, sizeof(m)));
-	else if (r->check.lost_cents != 0)
-		snprintf(buf, len, "money %s (%s)",
-		    r->check.lost_cents > 0 ? "LOST" : "CREATED",
-		    report_money(r->check.lost_cents > 0 ? r->check.lost_cents :
-		    -r->check.lost_cents, m, sizeof(m)));
-	else if (r->repairs > 0)
-		snprintf(buf, len, "no anomaly (%" PRIu64 " locks repaired "
-		    "after a dead owner)", r->repairs);
-	else
-		snprintf(buf, len, "no anomaly");
-	return buf;
-}
-
 /* s as one shell word: as it is if it is plain, else in single quotes. */
 static void
 sched_shell_quote(const char *s, char *buf, size_t len)
@@ -238,75 +203,16 @@ sched_cycle_text(FILE *f, const struct sched_result *r)
 		    r->cycle[k].holds, r->cycle[k].waits);
 }
 
+/* The run as JSON (sched_result_json), and the line that replays it. */
 static struct json_object *
 sched_json_run(const struct sched_cli *o, const struct sched_spec *s,
     enum sync_kind v, const struct sched_result *r)
 {
-	struct json_object *j = json_object_new_object(), *a, *e;
+	struct json_object *j = sched_result_json(s, v, r);
 	char buf[4096];
-	int i;
 
-	json_object_object_add(j, "sync",
-	    json_object_new_string(ledger_sync_name(v)));
-	json_object_object_add(j, "anomaly",
-	    json_object_new_boolean(r->anomaly));
-	json_object_object_add(j, "verdict", json_object_new_string(
-	    sched_verdict(r, buf, sizeof(buf))));
-	json_object_object_add(j, "steps", json_object_new_int(
-	    (int)r->steps));
-	json_object_object_add(j, "lost_updates",
-	    json_object_new_int64(r->check.lost_writes));
-	json_object_object_add(j, "lost_cents",
-	    json_object_new_int64(r->check.lost_cents));
-	json_object_object_add(j, "stale_audits",
-	    json_object_new_int64((int64_t)r->stale_audits));
-	json_object_object_add(j, "deadlocks",
-	    json_object_new_int(r->deadlock ? 1 : 0));
-	json_object_object_add(j, "repairs",
-	    json_object_new_int64((int64_t)r->repairs));
-	json_object_object_add(j, "expected_total",
-	    json_object_new_int64(r->check.expected));
-	json_object_object_add(j, "observed_total",
-	    json_object_new_int64(r->check.observed));
-	json_object_object_add(j, "elapsed_s",
-	    json_object_new_double(r->elapsed_s));
 	sched_replay(o, s, v, r->taken, r->ntaken, buf, sizeof(buf));
 	json_object_object_add(j, "replay", json_object_new_string(buf));
-	a = json_object_new_array();
-	for (i = 0; i < r->nev; i++) {
-		const struct sched_event *ev = &r->ev[i];
-
-		e = json_object_new_object();
-		json_object_object_add(e, "process",
-		    json_object_new_string(s->proc[ev->proc].name));
-		json_object_object_add(e, "event", json_object_new_string(
-		    ev->kind == SCHED_EV_STEP ? sched_step_name(ev->step) :
-		    ev->kind == SCHED_EV_WAITING ? "waiting" :
-		    ev->kind == SCHED_EV_KILLED ? "killed" :
-		    ev->kind == SCHED_EV_DONE ? "done" : "died"));
-		if (ev->acct >= 0)
-			json_object_object_add(e, "account",
-			    json_object_new_int64(ev->acct));
-		if (ev->kind == SCHED_EV_STEP)
-			json_object_object_add(e, "value",
-			    json_object_new_int64(ev->value));
-		json_object_array_add(a, e);
-	}
-	json_object_object_add(j, "timeline", a);
-	if (r->cycle_len > 0) {
-		a = json_object_new_array();
-		for (i = 0; i < r->cycle_len; i++) {
-			e = json_object_new_object();
-			json_object_object_add(e, "pid",
-			    json_object_new_int(r->cycle[i].pid));
-			json_object_object_add(e, "holds",
-			    json_object_new_int64(r->cycle[i].holds));
-			json_object_object_add(e, "waits_for",
-			    json_object_new_int64(r->cycle[i].waits));
-			json_object_array_add(a, e);
-		}
-		json_object_object_add(j, "cycle", a);
-	}
 	return j;
 }
 
@@ -315,15 +221,16 @@ sched_print_run(const struct sched_cli *o, const struct sched_spec *s,
     enum sync_kind v, const struct sched_result *r)
 {
 	char buf[4096];
+	bool is_anomaly = sched_verdict(r, buf, sizeof(buf));
 
 	if (!o->quiet) {
 		sched_timeline(stdout, s, r);
 		sched_cycle_text(stdout, r);
 	}
 	printf("  => %s (variant %s, %u steps in %.4f s: %.0f steps/s)\n",
-	    sched_verdict(r, buf, sizeof(buf)), ledger_sync_name(v), r->steps,
-	    r->elapsed_s, r->elapsed_s > 0 ? r->steps / r->elapsed_s : 0.0);
-	if (r->anomaly && !o->quiet) {
+	    buf, ledger_sync_name(v), r->steps, r->elapsed_s,
+	    r->elapsed_s > 0 ? r->steps / r->elapsed_s : 0.0);
+	if (is_anomaly && !o->quiet) {
 		sched_replay(o, s, v, r->taken, r->ntaken, buf, sizeof(buf));
 		printf("  replay: %s\n", buf);
 	}
@@ -384,7 +291,7 @@ sched_explore_cb(const struct sched_result *r, unsigned run, void *arg)
 
 	if (sched_out_gone())
 		x->st->is_stopped = true;
-	if (!r->anomaly || x->st->is_stopped)
+	if (!sched_verdict(r, verdict, sizeof(verdict)) || x->st->is_stopped)
 		return;
 	if (!x->has_first) {
 		x->has_first = true;
@@ -397,8 +304,7 @@ sched_explore_cb(const struct sched_result *r, unsigned run, void *arg)
 		return;
 	sched_replay(x->o, x->s, x->v, r->taken, r->ntaken, replay,
 	    sizeof(replay));
-	printf("run %u: %s\n  replay: %s\n", run, sched_verdict(r, verdict,
-	    sizeof(verdict)), replay);
+	printf("run %u: %s\n  replay: %s\n", run, verdict, replay);
 }
 
 static const char *
@@ -513,6 +419,7 @@ sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s,
     struct json_object *arr, bool *anomaly)
 {
 	struct sched_result first, r;
+	char verdict[256];
 	unsigned k, same = 1;
 	int rc;
 
@@ -528,7 +435,7 @@ sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s,
 		same += sched_same(&first, &r);
 		sched_result_free(&r);
 	}
-	*anomaly |= first.anomaly;
+	*anomaly |= sched_verdict(&first, verdict, sizeof(verdict));
 	if (arr != NULL) {
 		struct json_object *j = sched_json_run(o, s, v, &first);
 

@@ -226,6 +226,17 @@ int sched_shrink(const struct sched_spec *s, enum sync_kind v,
 void sched_timeline(FILE *f, const struct sched_spec *s,
     const struct sched_result *r);
 
+/*
+ * The run's verdict as a few words in buf, and whether it is an anomaly:
+ * one answer for the text, the JSON and the exit code.
+ */
+bool sched_verdict(const struct sched_result *r, char *buf, size_t len);
+
+/* The run as a JSON object (its "anomaly" and "verdict" from the above). */
+struct json_object;
+struct json_object *sched_result_json(const struct sched_spec *s,
+    enum sync_kind v, const struct sched_result *r);
+
 /* Worker side: park at step points as the scheduler says. */
 void sched_worker_hook(struct ledger *l, unsigned step, void *arg);
 void sched_worker_park(struct ledger *l, unsigned step);

@@ -12,6 +12,7 @@
  *   kill      pN:KILL under robust/ordered: killed, repaired, money kept
  *   kill_steps a deposit or withdrawal killed at each of its steps, and a
  *             repairer killed in its repair: all or nothing, money kept
+ *   verdict   the words and the JSON's "anomaly" agree, whatever the fault
  *   shrink    a shrunk schedule still fails and no entry can be dropped
  *   parser    malformed schedules name FILE:LINE:COL; good ones round-trip
  *   cli       banklab-sched and the lessons' --schedule/--explore exit codes;
@@ -1210,6 +1211,64 @@ START_TEST(test_kill_in_repair)
 }
 END_TEST
 
+/* ------------------------------------------------------------ verdict */
+
+/*
+ * Runs of each shape, made by hand (a failed lock cannot be provoked on
+ * cue): the words and the answer of sched_verdict(), and the JSON's
+ * "anomaly" and "verdict", which must be the same two.  A run whose only
+ * fault was a failed lock was "no anomaly" beside "anomaly": true.
+ */
+static const struct {
+	bool anomaly, is_ok;
+	uint64_t failed, repairs;
+	int64_t lost_writes, lost_cents;
+	uint32_t negative;
+	bool want;
+	const char *says;
+} verdicts[] = {
+	{ true, true, 2, 0, 0, 0, 0, true, "2 operations failed" },
+	{ true, false, 0, 0, 0, 0, 1, true, "below zero" },
+	{ true, true, 0, 0, 0, 0, 0, true, "ANOMALY" },
+	{ true, false, 0, 0, 1, 500, 0, true, "LOST UPDATE" },
+	{ false, true, 0, 2, 0, 0, 0, false, "no anomaly (2 locks" },
+	{ false, true, 0, 0, 0, 0, 0, false, "no anomaly" },
+};
+
+START_TEST(test_verdict_agrees)
+{
+	struct sched_spec *s = text_spec("accounts 2\nprocess p1 audit\n");
+	struct json_object *j, *v;
+	struct sched_result r;
+	char buf[256];
+	bool is_anomaly;
+
+	memset(&r, 0, sizeof(r));
+	r.anomaly = verdicts[_i].anomaly;
+	r.check.is_ok = verdicts[_i].is_ok;
+	r.failed = verdicts[_i].failed;
+	r.repairs = verdicts[_i].repairs;
+	r.check.lost_writes = verdicts[_i].lost_writes;
+	r.check.lost_cents = verdicts[_i].lost_cents;
+	r.check.negative = verdicts[_i].negative;
+	is_anomaly = sched_verdict(&r, buf, sizeof(buf));
+	ck_assert_msg(is_anomaly == verdicts[_i].want && strstr(buf,
+	    verdicts[_i].says) != NULL, "case %d: \"%s\", anomaly %d; want "
+	    "\"%s\", %d", _i, buf, is_anomaly, verdicts[_i].says,
+	    verdicts[_i].want);
+	j = sched_result_json(s, SYNC_NONE, &r);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_msg(json_object_object_get_ex(j, "anomaly", &v) &&
+	    json_object_get_boolean(v) == is_anomaly, "case %d: %s", _i,
+	    json_object_to_json_string(j));
+	ck_assert_msg(json_object_object_get_ex(j, "verdict", &v) &&
+	    strcmp(json_object_get_string(v), buf) == 0, "case %d: %s", _i,
+	    json_object_to_json_string(j));
+	json_object_put(j);
+	free(s);
+}
+END_TEST
+
 /* ------------------------------------------------------------ shrink */
 
 static bool
@@ -2070,6 +2129,12 @@ schedule_suite(void)
 	tcase_add_loop_test(tc, test_kill_every_step, 0, NKILL_OPS * 2);
 	tcase_add_loop_test(tc, test_kill_in_repair, 0,
 	    (int)(sizeof(repair_kills) / sizeof(repair_kills[0])) * 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("verdict");
+	tcase_set_timeout(tc, 10);
+	tcase_add_loop_test(tc, test_verdict_agrees, 0,
+	    (int)(sizeof(verdicts) / sizeof(verdicts[0])));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("shrink");
