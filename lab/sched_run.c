@@ -75,12 +75,13 @@ sched_worker_park(struct ledger *l, unsigned step)
 void
 sched_worker_hook(struct ledger *l, unsigned step, void *arg)
 {
-	struct ledger_slot *s = &l->slots[l->slot];
-	uint32_t target = atomic_load(&s->sched_target);
-
+	/*
+	 * Park at every step point, on the way to a target too: the
+	 * scheduler records each one (a row of the timeline) and releases
+	 * us again until we reach it.  The target stays set meanwhile: it
+	 * arms a minor step point (ledger_step_minor()) named by one.
+	 */
 	(void)arg;
-	if (target != 0 && target != step)
-		return;		/* run through to the target */
 	sched_worker_park(l, step);
 }
 
@@ -94,6 +95,7 @@ struct sched_proc_state {
 	unsigned seen_step;	/* last step recorded in the timeline */
 	uint32_t seen_go;	/* ... at this release */
 	bool was_waiting;	/* last recorded as waiting */
+	unsigned target;	/* the step it is to run to, 0: the next */
 };
 
 struct sched_ctx {
@@ -329,11 +331,46 @@ sched_release(struct sched_ctx *c, int i, unsigned target)
 {
 	struct ledger_slot *s = slot_of(c, i);
 
+	c->p[i].target = target;
 	atomic_store(&s->sched_target, target);
 	atomic_store(&s->sched_parked, 0);
 	atomic_fetch_add_explicit(&s->sched_go, 1, memory_order_release);
 	sched_futex_wake(&s->sched_go);
 	c->r->steps++;
+}
+
+/*
+ * Settle; then take every process that is on its way to a target ("p1:
+ * write_from" runs p1 through its reads first) one step point further,
+ * lowest first, until each is there, finished or blocked.  One step point
+ * at a time, so that every step it reaches is a row of the timeline; no
+ * other process is released meanwhile, so the run is the one it was when
+ * the worker ran through them unparked.  A blocked one moves on by itself
+ * when its lock comes, parks at its next point and is taken on from there.
+ */
+static int
+sched_advance(struct sched_ctx *c, bool *blocked)
+{
+	struct sched_proc_state *p;
+	unsigned at;
+	int i, rc;
+
+	for (;;) {
+		if ((rc = sched_settle(c, blocked)) < 0)
+			return rc;
+		for (i = 0; i < c->n; i++) {
+			p = &c->p[i];
+			if (p->target == 0 || (at = parked_at(c, i)) == 0)
+				continue;	/* none, or it is blocked */
+			if (at == p->target || is_finished(c, i))
+				p->target = 0;
+			else
+				break;
+		}
+		if (i == c->n)
+			return 0;
+		sched_release(c, i, c->p[i].target);
+	}
 }
 
 static void
@@ -529,6 +566,7 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 			sched_taken(c, i, SCHED_KILL);
 		} else if (blocked[i]) {
 			/* Still waiting: it heads for the new target. */
+			c->p[i].target = e->step;
 			atomic_store(&slot_of(c, i)->sched_target, e->step);
 			sched_taken(c, i, e->step);
 			sched_event(c, i, SCHED_EV_WAITING, 0, -1, 0,
@@ -538,7 +576,7 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 			sched_release(c, i, e->step);
 			sched_taken(c, i, e->step);
 		}
-		if ((rc = sched_settle(c, blocked)) < 0)
+		if ((rc = sched_advance(c, blocked)) < 0)
 			return rc;
 		if (sched_deadlocked(c, blocked)) {
 			sched_cycle(c, blocked);
@@ -554,7 +592,7 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 		i = sched_choose(ch, en, n);
 		sched_release(c, i, 0);
 		sched_taken(c, i, 0);
-		if ((rc = sched_settle(c, blocked)) < 0)
+		if ((rc = sched_advance(c, blocked)) < 0)
 			return rc;
 	}
 	if (sched_deadlocked(c, blocked))

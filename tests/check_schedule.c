@@ -9,6 +9,8 @@
  *             replay line of banklab-sched, run as printed
  *   blocked   a blocked step is reported <waiting>, a deadlock as a cycle,
  *             a step never reached lets the run end: nothing hangs
+ *   timeline  every step a run-to-step entry reaches is a row, and the read
+ *             a blocked process makes when its lock comes
  *   kill      pN:KILL under robust/ordered: killed, repaired, money kept
  *   kill_steps a deposit or withdrawal killed at each of its steps, and a
  *             repairer killed in its repair: all or nothing, money kept
@@ -1025,6 +1027,86 @@ START_TEST(test_blocked_never_reached)
 	ck_assert_int_eq(count_events(&r, 1, SCHED_EV_DONE), 1);
 	sched_result_free(&r);
 	free(p);
+	free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------ timeline */
+
+/*
+ * The steps process proc parked at, in order, as "read_from=10000 ..."
+ * (step name and value): what its column of the timeline shows.
+ */
+static void
+steps_of(const struct sched_result *r, int proc, char *buf, size_t len)
+{
+	size_t at = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->nev && at + 1 < len; i++)
+		if (r->ev[i].proc == proc && r->ev[i].kind == SCHED_EV_STEP)
+			at += (size_t)snprintf(buf + at, len - at, "%s%s=%lld",
+			    at ? " " : "", sched_step_name(r->ev[i].step),
+			    (long long)r->ev[i].value);
+}
+
+/*
+ * crash.sched, "p1:write_from p1:KILL p2": the one entry runs p1 through
+ * its reads to its debit, and each step it reaches is a row of its own;
+ * the crash timeline showed only write_from, so never the reads the debit
+ * came from.  _i: none, semaphore, robust.
+ */
+START_TEST(test_timeline_every_step)
+{
+	static const enum sync_kind vs[] = { SYNC_NONE, SYNC_SEMAPHORE,
+	    SYNC_ROBUST };
+	struct sched_result r;
+	struct sched_spec *s;
+	char path[PATH_MAX], steps[512], tl[2048];
+
+	s = lesson_spec("crash", path, sizeof(path));
+	run_ok(s, vs[_i], &s->perm[0], &r, "crash.sched");
+	steps_of(&r, 0, steps, sizeof(steps));
+	events_text(r.ev, r.nev, tl, sizeof(tl));
+	ck_assert_msg(strstr(steps, "read_from=10000 read_to=10000 "
+	    "write_from=6000") != NULL, "crash.sched under %s: p1 parked at "
+	    "\"%s\", not read_from, read_to, write_from (the debit): %s",
+	    ledger_sync_name(vs[_i]), steps, tl);
+	ck_assert_msg(last_event_of(&r, 0)->kind == SCHED_EV_KILLED,
+	    "crash.sched under %s: p1 not killed after its debit: %s",
+	    ledger_sync_name(vs[_i]), tl);
+	sched_result_free(&r);
+	free(s);
+}
+END_TEST
+
+/*
+ * race.sched permutation 1 under a lock: p2 waits at its read, and its
+ * entry p2:write_to comes while it still waits.  When p1 unlocks, p2
+ * reads the balance p1 wrote (7000), then writes 7500: the read is a row
+ * too (it was run through, and the timeline lost it).  _i: semaphore,
+ * ordered.
+ */
+START_TEST(test_timeline_blocked_read)
+{
+	static const enum sync_kind vs[] = { SYNC_SEMAPHORE, SYNC_ORDERED };
+	struct sched_result r;
+	struct sched_spec *s;
+	char path[PATH_MAX], steps[512], tl[2048];
+
+	s = lesson_spec("race", path, sizeof(path));
+	run_ok(s, vs[_i], &s->perm[0], &r, "race.sched permutation 1");
+	steps_of(&r, 1, steps, sizeof(steps));
+	events_text(r.ev, r.nev, tl, sizeof(tl));
+	ck_assert_msg(count_events(&r, 1, SCHED_EV_WAITING) >= 1, "under %s: "
+	    "p2 never waited: %s", ledger_sync_name(vs[_i]), tl);
+	ck_assert_msg(strstr(steps, "read_to=7000 write_to=7500") != NULL,
+	    "under %s: p2 parked at \"%s\", not read_to=7000 then "
+	    "write_to=7500: %s", ledger_sync_name(vs[_i]), steps, tl);
+	ck_assert_msg(!r.anomaly, "under %s: anomaly: %s",
+	    ledger_sync_name(vs[_i]), tl);
+	sched_result_free(&r);
 	free(s);
 }
 END_TEST
@@ -2115,6 +2197,13 @@ schedule_suite(void)
 	tcase_add_test(tc, test_blocked_waiting);
 	tcase_add_test(tc, test_blocked_deadlock);
 	tcase_add_loop_test(tc, test_blocked_never_reached, 0, SYNC_COUNT);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("timeline");
+	tcase_add_checked_fixture(tc, note_self, NULL);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_timeline_every_step, 0, 3);
+	tcase_add_loop_test(tc, test_timeline_blocked_read, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("kill");
