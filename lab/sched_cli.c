@@ -50,7 +50,8 @@ sched_usage(const char *prog)
 "                    pN runs pN to its next step, pN:STEP until STEP,\n"
 "                    pN:KILL kills it where it is parked\n"
 "  --permutation N   only the file's N-th permutation (1-based)\n"
-"  --explore MODE    all (every interleaving), random, pct\n"
+"  --explore MODE    all (every interleaving; where the file kills, every\n"
+"                    kill point too), random, pct\n"
 "  --runs N          runs for random and pct (default 100)\n"
 "  --depth D         pct: bug depth d (default 2)\n"
 "  --seed S          seed for random and pct (printed)\n"
@@ -314,6 +315,36 @@ sched_policy_name(enum sched_policy p)
 	    "pct";
 }
 
+/*
+ * What the exploration covers, for its first line: `all` also kills where
+ * the file's permutations kill (sched_killable()); random and pct say that
+ * they do not.
+ */
+static void
+sched_explore_what(const struct sched_cli *o, const struct sched_spec *s,
+    char *buf, size_t len)
+{
+	unsigned kills, mask = sched_killable(s, &kills);
+	char who[SCHED_PROCS_MAX * 20] = "";
+	size_t at = 0;
+	int i;
+
+	for (i = 0; i < s->nprocs; i++)
+		if (mask & 1u << i)
+			at += (size_t)snprintf(who + at, sizeof(who) - at,
+			    "%s%s", at ? ", " : "", s->proc[i].name);
+	if (o->explore != SCHED_REPLAY)
+		snprintf(buf, len, "%s%s", sched_policy_name(o->explore),
+		    mask ? "; the file's kills are not tried: only `all` "
+		    "kills" : "");
+	else if (mask)
+		snprintf(buf, len, "all: every interleaving, %s killed at "
+		    "each step point reached, %u kill%s a run at most", who,
+		    kills, kills == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "all: every interleaving");
+}
+
 static int
 sched_cli_shrink(const struct sched_cli *o, const struct sched_spec *s,
     enum sync_kind v, const struct sched_perm *in, struct json_object *j)
@@ -355,18 +386,19 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 	struct sched_explore_stats st;
 	struct sched_explore_ctx x = { o, s, v, 0, NULL, false, &st };
 	struct json_object *j = NULL;
+	char what[256];
 	int rc;
 
 	if ((x.first = malloc(sizeof(*x.first))) == NULL)
 		return -ENOMEM;
+	sched_explore_what(o, s, what, sizeof(what));
 	if (!o->json)
-		printf("%s: exploring %s under %s (%s%s)\n", o->prog,
-		    s->title[0] ? s->title : o->file, ledger_sync_name(v),
-		    sched_policy_name(o->explore), o->explore == SCHED_REPLAY ?
-		    ": every interleaving" : "");
+		printf("%s: exploring %s under %s (%s)\n", o->prog,
+		    s->title[0] ? s->title : o->file, ledger_sync_name(v), what);
 	rc = sched_explore(s, v, &eo, sched_explore_cb, &x, &st);
 	if (o->json) {
 		j = json_object_new_object();
+		json_object_object_add(j, "covers", json_object_new_string(what));
 		json_object_object_add(j, "sync",
 		    json_object_new_string(ledger_sync_name(v)));
 		json_object_object_add(j, "explore", json_object_new_string(

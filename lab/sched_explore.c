@@ -3,10 +3,15 @@
  * interleaving of the processes' step points by replaying a choice vector
  * and backtracking the last choice that has an untried alternative (a
  * stateless model checker: each run starts from a fresh ledger and fresh
- * processes).  `random` picks uniformly among the runnable; `pct` is
- * probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010):
- * random priorities, and d-1 random points where the leader drops to the
- * bottom, which finds a bug of depth d with probability >= 1/(n k^(d-1)).
+ * processes).  If the file's permutations kill processes (pN:KILL), `all`
+ * also kills each such process at every step point it reaches, up to as
+ * many kills a run as one permutation has.  `random` picks uniformly
+ * among the runnable; `pct` is probabilistic concurrency testing
+ * (Burckhardt et al., ASPLOS 2010): random priorities, and d-1 random
+ * points where the leader drops to the bottom, which finds a bug of depth
+ * d with probability >= 1/(n k^(d-1)).  Neither kills: a kill taken at a
+ * random point would end most runs early.  Here too: the choosers, which
+ * sched_run asks at every choice.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +22,50 @@
 #include "schedule.h"
 
 #define SCHED_CHOICES_MAX	4096
+
+int
+sched_choose(struct sched_chooser *ch, const int *en, int n)
+{
+	unsigned k = ch ? ch->steps++ : 0, j;
+	int i, best;
+
+	if (ch == NULL)
+		return en[0];
+	switch (ch->policy) {
+	case SCHED_RANDOM:
+		return en[lab_rand(&ch->rng) % (uint64_t)n];
+	case SCHED_PCT:
+		/* At a change point the leader drops below everyone. */
+		best = 0;
+		for (i = 1; i < n; i++)
+			if (ch->prio[en[i]] > ch->prio[en[best]])
+				best = i;
+		for (j = 0; j + 1 < ch->depth && j < 8; j++)
+			if (ch->change[j] == k) {
+				ch->prio[en[best]] = j;
+				best = 0;
+				for (i = 1; i < n; i++)
+					if (ch->prio[en[i]] >
+					    ch->prio[en[best]])
+						best = i;
+			}
+		return en[best];
+	case SCHED_REPLAY:
+		if ((int)k < ch->cap) {
+			int want = (int)k < ch->nchoice ? ch->choice[k] : 0;
+
+			ch->alts[k] = n;
+			if ((int)k >= ch->nchoice) {
+				ch->choice[k] = 0;
+				ch->nchoice = (int)k + 1;
+			}
+			return en[want < n ? want : 0];
+		}
+		return en[0];
+	default:
+		return en[0];
+	}
+}
 
 /* One run with chooser ch; account for it; hand it to cb. */
 static int
@@ -61,6 +110,65 @@ explore_pct(struct sched_chooser *ch, int n, unsigned d, unsigned k)
 		    (k ? k : 1));
 }
 
+unsigned
+sched_killable(const struct sched_spec *s, unsigned *kills)
+{
+	unsigned mask = 0, n;
+	int p, k;
+
+	*kills = 0;
+	for (p = 0; p < s->nperms; p++) {
+		for (k = 0, n = 0; k < s->perm[p].n; k++) {
+			if (s->perm[p].e[k].step != SCHED_KILL)
+				continue;
+			mask |= 1u << s->perm[p].e[k].proc;
+			n++;
+		}
+		if (n > *kills)
+			*kills = n;
+	}
+	return mask;
+}
+
+/*
+ * `all`: replay a choice vector, then the next one: the deepest choice
+ * with an untried alternative, one further.  A schedule whose file kills
+ * processes has kill points among the alternatives: where such a process
+ * has just parked, "kill it there" is one more choice (sched_run.c).
+ */
+static int
+explore_all(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_explore_opts *o, struct sched_chooser *ch,
+    sched_run_fn cb, void *arg, struct sched_explore_stats *st)
+{
+	int rc, back;
+
+	ch->cap = SCHED_CHOICES_MAX;
+	ch->choice = calloc(SCHED_CHOICES_MAX, sizeof(int));
+	ch->alts = calloc(SCHED_CHOICES_MAX, sizeof(int));
+	if (ch->choice == NULL || ch->alts == NULL)
+		return -ENOMEM;
+	ch->killable = sched_killable(s, &ch->kills);
+	for (;;) {
+		ch->steps = 0;
+		if ((rc = explore_one(s, v, ch, cb, arg, st)) < 0 ||
+		    st->is_stopped)
+			return rc;
+		back = (int)ch->steps - 1;
+		while (back >= 0 && ch->choice[back] + 1 >= ch->alts[back])
+			back--;
+		if (back < 0) {
+			st->is_complete = true;
+			return 0;
+		}
+		ch->choice[back]++;
+		ch->nchoice = back + 1;
+		if ((o->max_runs && st->runs >= o->max_runs) ||
+		    (o->stop_after && st->failing >= o->stop_after))
+			return 0;
+	}
+}
+
 int
 sched_explore(const struct sched_spec *s, enum sync_kind v,
     const struct sched_explore_opts *o, sched_run_fn cb, void *arg,
@@ -69,7 +177,7 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 	struct sched_chooser ch;
 	double t0 = lab_now_s();
 	unsigned i, k = 0;
-	int rc = 0, back;
+	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
 	memset(&ch, 0, sizeof(ch));
@@ -77,33 +185,7 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 	ch.rng = o->seed;
 	ch.depth = o->depth;
 	if (o->policy == SCHED_REPLAY) {
-		ch.cap = SCHED_CHOICES_MAX;
-		ch.choice = calloc(SCHED_CHOICES_MAX, sizeof(int));
-		ch.alts = calloc(SCHED_CHOICES_MAX, sizeof(int));
-		if (ch.choice == NULL || ch.alts == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		for (;;) {
-			ch.steps = 0;
-			if ((rc = explore_one(s, v, &ch, cb, arg, st)) < 0 ||
-			    st->is_stopped)
-				break;
-			/* The deepest choice with an untried alternative. */
-			back = (int)ch.steps - 1;
-			while (back >= 0 &&
-			    ch.choice[back] + 1 >= ch.alts[back])
-				back--;
-			if (back < 0) {
-				st->is_complete = true;
-				break;
-			}
-			ch.choice[back]++;
-			ch.nchoice = back + 1;
-			if ((o->max_runs && st->runs >= o->max_runs) ||
-			    (o->stop_after && st->failing >= o->stop_after))
-				break;
-		}
+		rc = explore_all(s, v, o, &ch, cb, arg, st);
 		goto out;
 	}
 	if (o->policy == SCHED_PCT) {

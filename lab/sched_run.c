@@ -96,6 +96,7 @@ struct sched_proc_state {
 	uint32_t seen_go;	/* ... at this release */
 	bool was_waiting;	/* last recorded as waiting */
 	unsigned target;	/* the step it is to run to, 0: the next */
+	bool is_fresh;		/* parked at a new step since the last choice */
 };
 
 struct sched_ctx {
@@ -106,6 +107,7 @@ struct sched_ctx {
 	struct sched_proc_state p[SCHED_PROCS_MAX];
 	int n;
 	struct sched_result *r;
+	unsigned kills;		/* kills the chooser made */
 	char name[LEDGER_NAME_MAX + 1];
 };
 
@@ -311,6 +313,7 @@ sched_settle(struct sched_ctx *c, bool *blocked)
 			p->seen_step = at;
 			p->seen_go = go;
 			p->was_waiting = false;
+			p->is_fresh = true;
 			if (at == SCHED_END)
 				sched_event(c, i, SCHED_EV_DONE, at, -1, 0, 0);
 			else if (at != SCHED_START)
@@ -461,53 +464,6 @@ sched_start(struct sched_ctx *c)
 	return 0;
 }
 
-/* ------------------------------------------------------------ choosing */
-
-/* Pick one of the n runnable processes en[] (in ascending order). */
-static int
-sched_choose(struct sched_chooser *ch, const int *en, int n)
-{
-	unsigned k = ch ? ch->steps++ : 0, j;
-	int i, best;
-
-	if (ch == NULL)
-		return en[0];
-	switch (ch->policy) {
-	case SCHED_RANDOM:
-		return en[lab_rand(&ch->rng) % (uint64_t)n];
-	case SCHED_PCT:
-		/* At a change point the leader drops below everyone. */
-		best = 0;
-		for (i = 1; i < n; i++)
-			if (ch->prio[en[i]] > ch->prio[en[best]])
-				best = i;
-		for (j = 0; j + 1 < ch->depth && j < 8; j++)
-			if (ch->change[j] == k) {
-				ch->prio[en[best]] = j;
-				best = 0;
-				for (i = 1; i < n; i++)
-					if (ch->prio[en[i]] >
-					    ch->prio[en[best]])
-						best = i;
-			}
-		return en[best];
-	case SCHED_REPLAY:
-		if ((int)k < ch->cap) {
-			int want = (int)k < ch->nchoice ? ch->choice[k] : 0;
-
-			ch->alts[k] = n;
-			if ((int)k >= ch->nchoice) {
-				ch->choice[k] = 0;
-				ch->nchoice = (int)k + 1;
-			}
-			return en[want < n ? want : 0];
-		}
-		return en[0];
-	default:
-		return en[0];
-	}
-}
-
 /* ------------------------------------------------------------ the run */
 
 static bool
@@ -546,13 +502,43 @@ sched_cycle(struct sched_ctx *c, const bool *blocked)
 	c->r->cycle_len = k;
 }
 
+/*
+ * The kill points open at this choice, when ch explores them: each process
+ * the file kills that has just parked at a step point, while the run has
+ * kills left; as SCHED_PROCS_MAX + i, after the runnable.  Only one that
+ * has just arrived: killing it later, after others moved, comes to the
+ * same as killing it here and then letting them move (it does nothing
+ * more either way, and its locks are handed on when it dies), so that
+ * would add runs and no outcome.
+ */
+static int
+sched_kill_points(struct sched_ctx *c, const struct sched_chooser *ch,
+    int *en)
+{
+	unsigned at;
+	bool is_fresh;
+	int i, n = 0;
+
+	for (i = 0; i < c->n; i++) {
+		is_fresh = c->p[i].is_fresh;
+		c->p[i].is_fresh = false;
+		if (ch == NULL || !is_fresh || c->kills >= ch->kills ||
+		    (ch->killable & 1u << i) == 0)
+			continue;
+		at = parked_at(c, i);
+		if (at != 0 && at != SCHED_START && at != SCHED_END)
+			en[n++] = SCHED_PROCS_MAX + i;
+	}
+	return n;
+}
+
 /* Follow the permutation, then the chooser, until no one can move. */
 static int
 sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
     struct sched_chooser *ch)
 {
 	bool blocked[SCHED_PROCS_MAX];
-	int en[SCHED_PROCS_MAX], k, n, i, rc;
+	int en[2 * SCHED_PROCS_MAX], k, n, i, rc;
 
 	sched_blocked(c, blocked);
 	for (k = 0; perm != NULL && k < perm->n; k++) {
@@ -589,9 +575,15 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 				en[n++] = i;
 		if (n == 0)
 			break;
-		i = sched_choose(ch, en, n);
-		sched_release(c, i, 0);
-		sched_taken(c, i, 0);
+		n += sched_kill_points(c, ch, en + n);
+		if ((i = sched_choose(ch, en, n)) >= SCHED_PROCS_MAX) {
+			sched_kill(c, i - SCHED_PROCS_MAX);
+			sched_taken(c, i - SCHED_PROCS_MAX, SCHED_KILL);
+			c->kills++;
+		} else {
+			sched_release(c, i, 0);
+			sched_taken(c, i, 0);
+		}
 		if ((rc = sched_advance(c, blocked)) < 0)
 			return rc;
 	}

@@ -124,6 +124,9 @@ struct sched_chooser {
 	int *alts;
 	int nchoice;
 	int cap;
+	/* REPLAY: kill points, one more alternative each (sched_killable()). */
+	unsigned killable;	/* bit i: process i may be killed */
+	unsigned kills;		/* ... this many times a run, at most */
 };
 
 struct sched_result {
@@ -183,6 +186,20 @@ void sched_format_perm(const struct sched_spec *s,
 int sched_run(const struct sched_spec *s, enum sync_kind v,
     const struct sched_perm *perm, struct sched_chooser *ch,
     struct sched_result *r);
+
+/*
+ * Pick one of en[0..n-1] (sched_run asks at every choice): the processes
+ * that can run, ascending, then SCHED_PROCS_MAX + i for each kill point
+ * ("kill process i where it is parked") when ch explores kills.
+ */
+int sched_choose(struct sched_chooser *ch, const int *en, int n);
+
+/*
+ * The processes a schedule kills somewhere (bit i: process i, named in a
+ * KILL entry of one of its permutations), and in *kills the most KILL
+ * entries of one permutation: what `all` explores as kill points.
+ */
+unsigned sched_killable(const struct sched_spec *s, unsigned *kills);
 
 void sched_result_free(struct sched_result *r);
 

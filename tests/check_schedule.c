@@ -4,7 +4,8 @@
  *   lessons   every shipped schedule, every permutation: the anomaly under
  *             each variant of its `anomaly` line, none under its `clean`
  *             line, RUNS runs in a row, every run event for event the same
- *   explore   `all` on the lost update: every interleaving, counted by hand
+ *   explore   `all` on the lost update: every interleaving, counted by hand;
+ *             and where the file kills, every kill point too
  *   replay    a run's releases (`taken`) replay it; so does the printed
  *             replay line of banklab-sched, run as printed
  *   blocked   a blocked step is reported <waiting>, a deadlock as a cycle,
@@ -684,6 +685,115 @@ START_TEST(test_replay_taken_of_perm)
 	sched_result_free(&first);
 	sched_result_free(&r);
 	free(p);
+	free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------ kill points */
+
+/*
+ * Kill points: p1's withdrawal is killed in the file (p1:KILL), so `all`
+ * also kills p1 at each step point it reaches, one kill a run.  The runs
+ * without a kill are the 26 interleavings of test_explore_race_locked;
+ * p1 dies at each of its steps (lock, read_from, write_from, unlock)
+ * somewhere; under semaphore a run is stuck exactly when p1 died holding
+ * the lock (after lock, before unlock), under robust none fails and such
+ * a run repaired the lock.  A run with a kill replays from its `taken`.
+ */
+#define KILL_SCHED	"accounts 2\nbalance 10000\nprocess p1 withdraw 0 3000\n" \
+			"process p2 deposit 0 500\npermutation p1:read_from p1:KILL p2\n"
+
+struct kill_tally {
+	enum sync_kind v;
+	unsigned runs, plain, failing;
+	unsigned killed_at;		/* bit step: p1 was killed there */
+	struct saved_run first;		/* the first run with a kill */
+	bool has_first;
+};
+
+static void
+kill_cb(const struct sched_result *r, unsigned run, void *arg)
+{
+	struct kill_tally *t = arg;
+	const struct sched_event *at = NULL;
+	char tl[2048];
+	int i, kills = 0;
+	bool held;
+
+	events_text(r->ev, r->nev, tl, sizeof(tl));
+	ck_assert_msg(r->error[0] == '\0', "run %u: %s", run, r->error);
+	t->runs = run;
+	t->failing += r->anomaly;
+	for (i = 0; i < r->ntaken; i++)
+		kills += r->taken[i].step == SCHED_KILL;
+	ck_assert_msg(kills <= 1, "run %u: %d kills: %s", run, kills, tl);
+	if (kills == 0) {
+		t->plain++;
+		ck_assert_msg(!r->anomaly, "run %u without a kill: %s", run, tl);
+		return;
+	}
+	for (i = 0; i < r->nev && r->ev[i].kind != SCHED_EV_KILLED; i++)
+		if (r->ev[i].proc == 0 && r->ev[i].kind == SCHED_EV_STEP)
+			at = &r->ev[i];
+	ck_assert_msg(i < r->nev && r->ev[i].proc == 0 && at != NULL,
+	    "run %u: a kill, but not of p1 at a step: %s", run, tl);
+	t->killed_at |= 1u << at->step;
+	held = at->step == BANK_STEP_READ_FROM ||
+	    at->step == BANK_STEP_WRITE_FROM;
+	if (t->v == SYNC_SEMAPHORE)
+		ck_assert_msg(r->stuck == held && r->anomaly == held, "run %u: "
+		    "p1 killed at %s, stuck %d: %s", run,
+		    sched_step_name(at->step), r->stuck, tl);
+	else
+		ck_assert_msg(!r->anomaly && (!held || r->repairs >= 1),
+		    "run %u: p1 killed at %s: anomaly %d, %llu repairs: %s",
+		    run, sched_step_name(at->step), r->anomaly,
+		    (unsigned long long)r->repairs, tl);
+	if (!t->has_first) {
+		t->has_first = true;
+		t->first.nev = r->nev;
+		t->first.ev = malloc((size_t)r->nev * sizeof(*r->ev));
+		ck_assert_ptr_nonnull(t->first.ev);
+		memcpy(t->first.ev, r->ev, (size_t)r->nev * sizeof(*r->ev));
+		t->first.taken.n = r->ntaken;
+		for (i = 0; i < r->ntaken; i++)
+			t->first.taken.e[i] = r->taken[i];
+	}
+}
+
+START_TEST(test_explore_kill_points)
+{
+	static const enum sync_kind vs[] = { SYNC_SEMAPHORE, SYNC_ROBUST };
+	struct sched_explore_opts o = { SCHED_REPLAY, 0, 0, 0, 0, 0 };
+	struct sched_explore_stats st;
+	struct kill_tally *t = calloc(1, sizeof(*t));
+	struct sched_spec *s = text_spec(KILL_SCHED);
+	struct sched_result r;
+	char why[256];
+	unsigned want = 1u << BANK_STEP_LOCK | 1u << BANK_STEP_READ_FROM |
+	    1u << BANK_STEP_WRITE_FROM | 1u << BANK_STEP_UNLOCK;
+
+	ck_assert_ptr_nonnull(t);
+	t->v = vs[_i];
+	ck_assert_int_eq(sched_explore(s, t->v, &o, kill_cb, t, &st), 0);
+	ck_assert_msg(st.is_complete && st.runs == t->runs, "complete %d, %u "
+	    "runs", st.is_complete, st.runs);
+	ck_assert_msg(t->plain == 26, "%u runs without a kill, not 26",
+	    t->plain);
+	ck_assert_msg((t->killed_at & want) == want, "p1 killed at steps %#x, "
+	    "not at each of %#x", t->killed_at, want);
+	ck_assert_msg(vs[_i] == SYNC_SEMAPHORE ? st.failing > 0 :
+	    st.failing == 0, "%u failing", st.failing);
+	ck_assert(t->has_first);
+	run_ok(s, t->v, &t->first.taken, &r, "a run with a kill, replayed");
+	ck_assert_msg(same_events(t->first.ev, t->first.nev, r.ev, r.nev, why,
+	    sizeof(why)), "a run with a kill, replayed: %s", why);
+	printf("explore: kills under %s: %u runs, %u with a kill, %u failing "
+	    "in %.3f s\n", ledger_sync_name(t->v), st.runs, st.runs - t->plain,
+	    st.failing, st.elapsed_s);
+	sched_result_free(&r);
+	free(t->first.ev);
+	free(t);
 	free(s);
 }
 END_TEST
@@ -2042,6 +2152,10 @@ static const struct {
 	    "0 showed an anomaly" },
 	{ "banklab-deadlock --schedule file", 1, "DEADLOCK" },
 	{ "banklab-crash --sync robust --schedule file", 0, "repaired" },
+	{ "banklab-crash --sync robust --explore all", 0,
+	    "p1 killed at each step point reached" },
+	{ "banklab-crash --explore random --runs 3", 0,
+	    "the file's kills are not tried" },
 };
 
 START_TEST(test_cli_lesson)
@@ -2179,6 +2293,7 @@ schedule_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_explore_race_none);
 	tcase_add_loop_test(tc, test_explore_race_locked, 0, 3);
+	tcase_add_loop_test(tc, test_explore_kill_points, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("replay");
