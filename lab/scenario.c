@@ -646,10 +646,9 @@ scenario_why(FILE *f, const struct scenario_opts *o,
 "each transfer locks its source, then its destination.  Two\n"
 "  transfers in opposite directions each got their first lock and now\n"
 "  wait for the other's: neither can ever proceed.  The watchdog saw the\n"
-"  same cycle in the wait-for graph on two ticks, 20 ms apart, and ended\n"
-"  the stuck workers.  Then it took every lock as the next locker would:\n"
-"  the dead holders' mutexes came with EOWNERDEAD, anything half-done was\n"
-"  rolled back, and only then were the books checked.\n");
+"  same cycle in the wait-for graph twice, 20 ms apart, ended the stuck\n"
+"  workers and took every lock as the next locker: what the dead left\n"
+"  half-done was rolled back (EOWNERDEAD) before the books were checked.\n");
 		else if (r->anomaly)
 			fprintf(f,
 "without locks nothing waits, so nothing deadlocks, but the\n"
