@@ -273,10 +273,17 @@ bank_balance(struct ledger *l, uint32_t a, int64_t *cents)
 int
 bank_audit(struct ledger *l, struct sync_audit *out)
 {
+	int r;
+
 	if (l->slot < 0)
 		return -LAB_ENOSLOT;
 	memset(out, 0, sizeof(*out));
-	return l->sync->audit(l, out);
+	r = l->sync->audit(l, out);
+	if (r == 0 && l->sync->kind == SYNC_ORDERED && !out->is_consistent)
+		contract_broken(l, "ex_audit() returned a total not marked "
+		    "consistent (out->is_consistent): the ordered audit must "
+		    "be a snapshot");
+	return r;
 }
 
 int

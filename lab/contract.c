@@ -88,6 +88,9 @@ contract_sem_locked(struct ledger *l, int rc)
 	int32_t holder = atomic_load(&l->hdr->sem_holder);
 	int v = -1;
 
+	if (atomic_load(&l->slots[l->slot].waits) != LEDGER_NONE)
+		contract_broken(l, "ex_sem_lock() returned %d with our slot "
+		    "still published as waiting (slot->waits)", rc);
 	if (rc < 0)
 		return;
 	if (sem_getvalue(&l->hdr->sem, &v) == 0 && v != 0)
