@@ -97,7 +97,7 @@ static const struct {
 	{ NULL, "create x --bogus", "--bogus" },
 	{ NULL, "worker x --mix weird", "weird" },
 	{ NULL, "worker x --from 1", "--to" },
-	{ NULL, "worker x --die-step 10 --die-after 1", "--die-step" },
+	{ NULL, "worker x --die-step 12 --die-after 1", "--die-step" },
 	{ NULL, "run x --procs 0", "--procs" },
 	{ NULL, "run x --procs 257", "--procs" },
 	{ NULL, "run x --procs", "--procs" },
