@@ -357,8 +357,19 @@ main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, solutions_and_stubs);
 	tcase_add_test(tc, hostile_submissions);
-	tcase_add_test(tc, mutants_lose_points);
-	tcase_add_test(tc, alternatives_keep_points);
+	/*
+	 * A second build (CI's sanitizer build) may leave out what tests the
+	 * graders' verdicts rather than the code they run: the mutants and
+	 * the alternatives, the slowest part.
+	 */
+	if (getenv("BANKLAB_GRADE_QUICK") != NULL &&
+	    strcmp(getenv("BANKLAB_GRADE_QUICK"), "1") == 0)
+		printf("check_grade: BANKLAB_GRADE_QUICK=1: the mutants and "
+		    "the alternatives are not graded in this build\n");
+	else {
+		tcase_add_test(tc, mutants_lose_points);
+		tcase_add_test(tc, alternatives_keep_points);
+	}
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
