@@ -30,7 +30,7 @@
 /*
  * Gradings at once: a wrong answer's checks mostly wait out timeouts, so
  * mutants run six at a time; right answers, whose checks must not time
- * out on a busy machine, two.
+ * out on a busy machine, two, each with two exercises at a time (-P 2).
  */
 #define PARALLEL_WRONG	6
 #define PARALLEL_RIGHT	2
@@ -227,7 +227,7 @@ START_TEST(solutions_and_stubs)
 	job_dir(&j[0], "solutions", 0);
 	job_dir(&j[1], "stubs", 0);
 	sh("cp '%s'/lab/exercises/*.c '%s'/", src(), j[1].dir);
-	run_all(j, 2, PARALLEL_RIGHT, "");
+	run_all(j, 2, PARALLEL_RIGHT, "-P 2");
 	ck_assert_msg(j[0].score == total(0) && j[0].max == total(0),
 	    "the solutions scored %d/%d (want %d); failed: %s (%s)",
 	    j[0].score, j[0].max, total(0), j[0].failed, j[0].why);
@@ -272,7 +272,7 @@ START_TEST(alternatives_keep_points)
 	ck_assert_ptr_nonnull(j);
 	n = patches("alternatives", j, PATCHES_MAX);
 	ck_assert_int_ge(n, 4);
-	run_all(j, n, PARALLEL_RIGHT, "");
+	run_all(j, n, PARALLEL_RIGHT, "-P 2");
 	for (i = 0; i < n; i++) {
 		printf("alternative %-24s exercise %d: %2d/%-2d\n", j[i].name,
 		    j[i].ex, j[i].score, j[i].max);
@@ -305,7 +305,7 @@ START_TEST(hostile_submissions)
 	job_dir(&j[2], "broken", 0);
 	sh("rm '%s/audit.c' && echo 'int broken = ;' >>'%s/ordered.c'",
 	    j[2].dir, j[2].dir);
-	run_all(j, 3, PARALLEL_RIGHT, "");
+	run_all(j, 3, PARALLEL_RIGHT, "-P 2");
 	ck_assert_msg(j[1].score == total(0) - total(4), "the honest stub "
 	    "audit scored %d/%d", j[1].score, j[1].max);
 	ck_assert_msg(j[0].score == j[1].score && j[0].max == j[1].max,
