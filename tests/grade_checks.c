@@ -880,7 +880,7 @@ const struct grade_check grade_checks[] = {
 	{ 1, "sem_holder_unknown", &sem_holder_unknown, 2, 8,
 	    "a live holder that never published itself is waited for, then "
 	    "-LAB_ETIMEDOUT", "ex_sem_lock did not return: deadline?" },
-	{ 1, "sem_stress", &sem_stress, 2, 15,
+	{ 1, "sem_stress", &sem_stress, 2, 20,
 	    "3 processes x 2000 mixed operations keep the books", LOCKS },
 	{ 2, "ord_abba", &ord_abba, 2, 8,
 	    "the ABBA schedule does not deadlock", PAIR },
@@ -892,13 +892,13 @@ const struct grade_check grade_checks[] = {
 	{ 2, "ord_error_path", &ord_error_path, 2, 8,
 	    "when a lock fails, the transfer fails holding nothing (4 cases)",
 	    "the transfer did not give up: is l->lock_timeout_ms kept?" },
-	{ 2, "ord_stress", &ord_stress, 2, 15,
+	{ 2, "ord_stress", &ord_stress, 2, 20,
 	    "2 processes x 600 transfers both ways: no deadlock, no loss",
 	    PAIR },
 	{ 3, "rep_crash_schedule", &rep_crash_schedule, 2, 8,
 	    "a transfer killed after its debit is rolled back; an owner in "
 	    "no slot", REPAIR },
-	{ 3, "rep_every_step", &rep_every_step, 3, 15,
+	{ 3, "rep_every_step", &rep_every_step, 3, 20,
 	    "a transfer, deposit, withdrawal killed at each step: all or "
 	    "nothing", REPAIR },
 	{ 3, "rep_reverse", &rep_reverse, 1, 8,
@@ -907,7 +907,7 @@ const struct grade_check grade_checks[] = {
 	{ 3, "rep_one_account", &rep_one_account, 2, 10,
 	    "a repair restores its own account only, never a finished "
 	    "operation nor an image out of range", REPAIR },
-	{ 3, "rep_storm", &rep_storm, 2, 15,
+	{ 3, "rep_storm", &rep_storm, 2, 20,
 	    "150 kills among 4 transferring workers: not a cent lost", REPAIR },
 	{ 4, "aud_torn_schedule", &aud_torn_schedule, 2, 8,
 	    "the torn-audit schedule sees a total that existed", AUDIT },
@@ -919,9 +919,9 @@ const struct grade_check grade_checks[] = {
 	{ 4, "aud_two_passes", &aud_two_passes, 2, 10,
 	    "passes torn alike are caught; 3 accounts under random schedules",
 	    AUDIT },
-	{ 4, "aud_stress", &aud_stress, 1, 15,
+	{ 4, "aud_stress", &aud_stress, 1, 20,
 	    "2 writers and an auditor: every audit total existed", AUDIT },
-	{ 4, "aud_large", &aud_large, 3, 25,
+	{ 4, "aud_large", &aud_large, 3, 40,
 	    "3000 accounts: consistent, at most 1024 locks, none left by a "
 	    "killed auditor; under constant writing 8 accounts are always "
 	    "audited, 1124 give up in time", AUDIT },

@@ -1,7 +1,7 @@
 #!/bin/sh
 # grade_determinism.sh [RUNS] [BUILDDIR]: grade the solutions, the stubs
 # and every correct alternative (tests/alternatives/*.patch) RUNS times
-# each (default 20), and every mutant (tests/mutants/*.patch) RUNS/10
+# each (default 20; an alternative on its own exercise), and every mutant (tests/mutants/*.patch) RUNS/10
 # times on its own exercise (at least once), and print the distinct scores
 # each got: "40/40 x20" is the only right line for the first three, and a
 # mutant must never reach its exercise's maximum.  `make grade-determinism`
@@ -35,14 +35,18 @@ patched() {	# patched PATCH -> a directory of solutions with it applied
 tally solutions "$src/solutions" "$runs"
 mkdir -p "$tmp/stubs" && cp "$src"/lab/exercises/*.c "$tmp/stubs/"
 tally stubs "$tmp/stubs" "$runs"
+exercise() {	# exercise PATCH -> its "Exercise: N"
+	sed -n 's/^Exercise: *\([1-4]\).*/\1/p' "$1" | head -n 1
+}
 for p in "$src"/tests/alternatives/*.patch; do
 	[ -f "$p" ] || continue
-	tally "alternative $(basename "$p" .patch)" "$(patched "$p")" "$runs"
+	tally "alternative $(basename "$p" .patch)" "$(patched "$p")" "$runs" \
+	    "-e $(exercise "$p")"
 done
 mruns=$((runs / 10))
 [ "$mruns" -ge 1 ] || mruns=1
 for p in "$src"/tests/mutants/*.patch; do
 	[ -f "$p" ] || continue
-	ex=$(sed -n 's/^Exercise: *\([1-4]\).*/\1/p' "$p" | head -n 1)
-	tally "mutant $(basename "$p" .patch)" "$(patched "$p")" "$mruns" "-e $ex"
+	tally "mutant $(basename "$p" .patch)" "$(patched "$p")" "$mruns" \
+	    "-e $(exercise "$p")"
 done
