@@ -273,16 +273,24 @@ bank_balance(struct ledger *l, uint32_t a, int64_t *cents)
 int
 bank_audit(struct ledger *l, struct sync_audit *out)
 {
+	uint64_t locks = l->quiet_locks;
 	int r;
 
 	if (l->slot < 0)
 		return -LAB_ENOSLOT;
 	memset(out, 0, sizeof(*out));
 	r = l->sync->audit(l, out);
-	if (r == 0 && l->sync->kind == SYNC_ORDERED && !out->is_consistent)
+	if (r != 0 || l->sync->kind != SYNC_ORDERED)
+		return r;
+	if (!out->is_consistent)
 		contract_broken(l, "ex_audit() returned a total not marked "
 		    "consistent (out->is_consistent): the ordered audit must "
 		    "be a snapshot");
+	else if (l->quiet_locks - locks < l->naccounts)
+		contract_broken(l, "ex_audit() returned a total after taking "
+		    "%llu account locks for %u accounts: read every account "
+		    "under its lock (sync_read_account())",
+		    (unsigned long long)(l->quiet_locks - locks), l->naccounts);
 	return r;
 }
 

@@ -210,6 +210,7 @@ struct ledger {
 	 * the first rule of lab/exercise.h it broke ("" if none).
 	 */
 	unsigned held, held_max;
+	uint64_t quiet_locks;		/* audit locks taken (quiet, or reads) */
 	uint64_t order_seen;
 	char contract[160];
 	char name[LEDGER_NAME_MAX + 1];
