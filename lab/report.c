@@ -166,7 +166,7 @@ report_show(FILE *f, const struct ledger *l)
 	report_check(f, &c);
 	fprintf(f, "  repairs:   %" PRIu64 " (locks taken over from dead "
 	    "owners)\n", atomic_load(&h->repairs));
-	sem_getvalue((sem_t *)&h->sem, &sval);
+	sem_getvalue(&l->hdr->sem, &sval);	/* reads; POSIX says sem_t * */
 	holder = atomic_load(&h->sem_holder);
 	if (holder >= 0 && (uint32_t)holder < l->nslots)
 		fprintf(f, "  semaphore: value %d, held by slot %d (pid %d, "

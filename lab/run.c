@@ -18,7 +18,7 @@ static void
 arg_str(struct run_argv *a, const char *s)
 {
 	if (a->argc < RUN_ARGS - 1)
-		a->argv[a->argc++] = (char *)s;
+		a->argv[a->argc++] = lab_unconst(s);
 }
 
 static void
@@ -29,7 +29,7 @@ arg_num(struct run_argv *a, const char *opt, int64_t v)
 	if (k >= RUN_ARGS - 1)
 		return;
 	snprintf(a->num[k], RUN_ARG_LEN, "%" PRId64, v);
-	a->argv[a->argc] = (char *)opt;
+	a->argv[a->argc] = lab_unconst(opt);
 	a->argv[k] = a->num[k];
 	a->argc = k + 1;
 }

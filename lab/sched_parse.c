@@ -53,6 +53,9 @@ sched_step_name(unsigned step)
 }
 
 /* One error line at column col (1-based) of the current line. */
+static int lex_fail(struct lex *x, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 lex_fail(struct lex *x, const char *at, const char *fmt, ...)
 {

@@ -40,13 +40,14 @@ sched_futex_wait(_Atomic uint32_t *word, uint32_t old, unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
-	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, old, &ts, NULL, 0);
+	/* The kernel takes the word's address: no C qualifier reaches it. */
+	syscall(SYS_futex, (uintptr_t)word, FUTEX_WAIT, old, &ts, NULL, 0);
 }
 
 static void
 sched_futex_wake(_Atomic uint32_t *word)
 {
-	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, 1, NULL, NULL, 0);
+	syscall(SYS_futex, (uintptr_t)word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 void
@@ -414,7 +415,7 @@ sched_start(struct sched_ctx *c)
 		argv[k++] = "--json";
 		argv[k++] = "--scheduled";
 		argv[k++] = "--sync";
-		argv[k++] = (char *)ledger_sync_name(c->v);
+		argv[k++] = lab_unconst(ledger_sync_name(c->v));
 		argv[k++] = "--lock-timeout";
 		argv[k++] = tmo;
 		argv[k++] = "--script";

@@ -27,7 +27,7 @@
 static int
 start_sh(struct spawn_set *set, const char *script)
 {
-	char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
+	char *argv[] = { "/bin/sh", "-c", lab_unconst(script), NULL };
 
 	return spawn_start(set, argv);
 }
