@@ -369,8 +369,40 @@ ledger_ofd(const struct ledger *l, int i, short type)
 	return 0;
 }
 
-bool
-ledger_slot_alive(const struct ledger *l, int i)
+/*
+ * Is pid exiting (PF_EXITING, in the flags field of /proc/PID/stat), or
+ * gone?  The kernel sets PF_EXITING first thing in do_exit(), before it
+ * hands the process's robust mutexes to their next lockers (exit_mm); the
+ * process's files, and so its OFD locks, go only at the end (exit_files),
+ * after its memory is torn down: a second or more for a large address
+ * space.
+ */
+static bool
+ledger_pid_exiting(int32_t pid)
+{
+	char path[64], buf[512], *p;
+	unsigned flags;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return errno == ENOENT;	/* gone (and reaped) since */
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* state ppid pgrp session tty_nr tpgid flags, after the last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) != 1)
+		return false;
+	return (flags & LEDGER_PF_EXITING) != 0;
+}
+
+/* Is slot i's OFD lock held by someone (true if we cannot tell)? */
+static bool
+ledger_ofd_held(const struct ledger *l, int i)
 {
 	struct flock fl = {
 		.l_type = F_WRLCK,
@@ -379,14 +411,26 @@ ledger_slot_alive(const struct ledger *l, int i)
 		.l_len = 1,
 	};
 
+	if (fcntl(l->fd, F_OFD_GETLK, &fl) == -1)
+		return true;	/* cannot tell: assume alive, never reap */
+	return fl.l_type != F_UNLCK;
+}
+
+bool
+ledger_slot_alive(const struct ledger *l, int i)
+{
 	if (i < 0 || (uint32_t)i >= l->nslots)
 		return false;
 	/* Our own lock never conflicts with our own query. */
 	if (i == l->slot)
 		return true;
-	if (fcntl(l->fd, F_OFD_GETLK, &fl) == -1)
-		return true;	/* cannot tell: assume alive, never reap */
-	return fl.l_type != F_UNLCK;
+	if (!ledger_ofd_held(l, i))
+		return false;
+	/* Held, maybe by a process that is already dying ... */
+	if (ledger_pid_exiting(atomic_load(&l->slots[i].pid)))
+		return false;
+	/* ... or that was gone by the time we looked, its pid reused. */
+	return ledger_ofd_held(l, i);
 }
 
 int

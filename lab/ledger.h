@@ -34,6 +34,7 @@
 #define LEDGER_BALANCE_MAX	(1LL << 62)	/* one account, and the total */
 #define LEDGER_NONE		(-1)	/* no account held / waited for */
 #define LEDGER_WAIT_SEM		(-2)	/* waits for the global semaphore */
+#define LEDGER_PF_EXITING	0x00000004u	/* the kernel's: dying */
 
 enum sync_kind {
 	SYNC_NONE = 0,
@@ -321,7 +322,12 @@ ledger_window(const struct ledger *l)
 		nanosleep(&ts, NULL);
 }
 
-/* Is the process owning slot i alive (its OFD lock held)? */
+/*
+ * Is the process owning slot i alive: its OFD lock held, and the process
+ * named in the slot not exiting (PF_EXITING: it may hold its files, and so
+ * the lock, for a second after the kernel has handed its robust mutexes
+ * over)?
+ */
 bool ledger_slot_alive(const struct ledger *l, int i);
 
 /* Slot holding account a's lock, or -1.  Reads are checked, may race. */

@@ -10,36 +10,10 @@
  * is freed.  Every index read from the dead slot is checked: it is shared
  * memory, anything may be there.
  */
-#include <time.h>
-
 #include "bank.h"
 #include "exercise.h"
 #include "lab.h"
 #include "sync_impl.h"
-
-#define REPAIR_GONE_WAIT_MS	200
-
-/*
- * Has slot i's owner gone?  The kernel hands a dead owner's robust mutexes
- * to the next locker while the process is still exiting (exit_mm), before
- * it closes the process's files (exit_files): the OFD lock that proves a
- * slot's owner alive can outlive it by a moment.  So wait a little for it
- * to go; a slot still alive after that is a live process's, and a live
- * process that lists a lock we hold has forged its slot.
- */
-static bool
-repair_owner_gone(const struct ledger *l, int i)
-{
-	struct timespec ms = { 0, 1000000 };
-	int waited;
-
-	for (waited = 0; waited < REPAIR_GONE_WAIT_MS; waited++) {
-		if (!ledger_slot_alive(l, i))
-			return true;
-		nanosleep(&ms, NULL);
-	}
-	return false;
-}
 
 static void
 repair_note(struct ledger *l, const struct ledger_slot *dead, uint32_t a,
@@ -105,7 +79,13 @@ repair_dead_owner(struct ledger *l, uint32_t a)
 		if (atomic_load(&s->holds[0]) != a &&
 		    atomic_load(&s->holds[1]) != a)
 			continue;
-		if (repair_owner_gone(l, (int)i))
+		/*
+		 * EOWNERDEAD is the kernel's word that the owner died; a
+		 * slot that lists our lock and is alive (its OFD lock held,
+		 * its process not exiting: ledger_slot_alive()) is a live
+		 * process's, which forged it, and is not repaired.
+		 */
+		if (!ledger_slot_alive(l, (int)i))
 			return (int)i;
 	}
 	return -1;

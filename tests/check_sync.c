@@ -560,6 +560,12 @@ killed_while_waited(enum sync_kind k, _Atomic int *flag, char *why,
 	    "(status %#x)", st);
 	tl_assert_lab_eq(wr.r1, 0);
 	tl_assert_lab_eq(wr.r0, 0);
+	/*
+	 * The waiter repaired while the holder was still exiting (its files,
+	 * and so its OFD lock, not yet closed): the slot could not be taken
+	 * for reaping then.  The holder is reaped now: a reaper frees it.
+	 */
+	ledger_reap_slot(&l, ds);
 	bank_check(&l, &bc);
 	snprintf(why, len, "waiter read %lld/%lld and made %llu repairs; "
 	    "balances now %lld/%lld, lost_cents %lld, dead slot %s",
@@ -665,6 +671,126 @@ START_TEST(test_robust_repair)
 	ck_assert_int_eq(tl_ld_i64(&l.acct[to].balance), 1070);
 	ck_assert_uint_eq(tl_ld_u64(&l.hdr->repairs), 2);
 	assert_check_ok(&l, "after further transfers");
+	ledger_detach(&l);
+}
+END_TEST
+
+/* The slow exit's child: say it has debited, then wait to be killed. */
+static int slow_exit_fd = -1;
+
+static void
+park_at_write_from(struct ledger *l, unsigned step, void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (step != BANK_STEP_WRITE_FROM)
+		return;
+	(void)!write(slow_exit_fd, "x", 1);
+	for (;;)
+		pause();
+}
+
+/*
+ * A worker whose exit takes long: 6 GiB of its own memory to tear down.
+ * The kernel hands its robust mutexes over (EOWNERDEAD) before it tears
+ * its memory down and well before it closes its files, so its slot's OFD
+ * lock still says "alive" when the next locker repairs: the repair must
+ * take the kernel's word (the process is exiting), not wait for the lock
+ * to go.  _i: 0 robust, 1 ordered.
+ */
+START_TEST(test_repair_slow_exit)
+{
+	enum sync_kind k = _i ? SYNC_ORDERED : SYNC_ROBUST;
+	char name[LEDGER_NAME_MAX + 1], ok;
+	size_t big = (size_t)6 << 30;
+	struct ledger l, c;
+	uint64_t t0, gone;
+	int fds[2], st;
+	int64_t b = -1;
+	pid_t pid;
+	void *m;
+
+	tl_ledger_new(name, sizeof(name), 4, 1000, k, &l);
+	tl_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((pid = tl_fork_joined(name, k, &c)) == 0) {
+		close(fds[0]);
+		m = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		    MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(4);
+		slow_exit_fd = fds[1];
+		c.step = park_at_write_from;
+		bank_transfer(&c, 0, 1, 500);
+		_exit(3);	/* not reached */
+	}
+	close(fds[1]);
+	ck_assert_msg(read(fds[0], &ok, 1) == 1, "the child did not start its "
+	    "transfer (6 GiB of memory refused?)");
+	close(fds[0]);
+	ledger_unlink(name);
+	t0 = lab_now_ms();
+	kill(pid, SIGKILL);
+	tl_assert_lab_eq(bank_balance(&l, 0, &b), 0);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	gone = lab_now_ms() - t0;
+	tl_note("# slow exit (%s): the owner was gone %llu ms after the kill\n",
+	    ledger_sync_name(k), (unsigned long long)gone);
+	ck_assert_msg(b == 1000, "#0 holds %lld after the repair, not 1000: "
+	    "the owner, still exiting, was taken for alive",
+	    (long long)b);
+	tl_assert_lab_eq(bank_balance(&l, 1, &b), 0);
+	ck_assert_int_eq(b, 1000);
+	assert_check_ok(&l, "after the slow exit's repair");
+	ledger_detach(&l);
+}
+END_TEST
+
+/*
+ * A live process that lists a lock it does not hold (a forged slot, with
+ * a BEGUN journal) is never "repaired", even when the lock's real owner,
+ * which listed nothing, died holding it.  _i: 0 robust, 1 ordered.
+ */
+START_TEST(test_repair_spares_live_forger)
+{
+	enum sync_kind k = _i ? SYNC_ORDERED : SYNC_ROBUST;
+	char name[LEDGER_NAME_MAX + 1], ok;
+	struct ledger l, c;
+	struct ledger_slot *fs;
+	int fds[2], st, forger_slot;
+	int64_t b;
+	pid_t forger, owner;
+
+	tl_ledger_new(name, sizeof(name), 4, 1000, k, &l);
+	tl_assert_lab_eq(ledger_join(&l), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((forger = tl_fork_joined(name, k, &c)) == 0) {
+		fs = &c.slots[c.slot];
+		fs->journal.op = LEDGER_OP_DEPOSIT;
+		fs->journal.n = 1;
+		fs->journal.acct[0] = 0;
+		fs->journal.before[0] = 7;
+		atomic_store(&fs->journal.state, LEDGER_J_BEGUN);
+		atomic_store(&fs->holds[0], 0);
+		(void)!write(fds[1], "x", 1);
+		for (;;)
+			pause();
+	}
+	ck_assert_int_eq(read(fds[0], &ok, 1), 1);
+	if ((owner = tl_fork_joined(name, k, &c)) == 0)
+		_exit(sync_lock_quiet(&c, 0) == 0 ? 0 : 3);	/* dies holding */
+	ck_assert_int_eq(tl_wait_exit(owner), 0);
+	forger_slot = tl_slot_of_pid(&l, forger);
+	tl_assert_lab_eq(bank_balance(&l, 0, &b), 0);
+	kill(forger, SIGKILL);
+	while (waitpid(forger, &st, 0) == -1 && errno == EINTR)
+		;
+	ledger_unlink(name);
+	ck_assert_int_eq(b, 1000);
+	ck_assert_uint_eq(tl_ld_u64(&l.hdr->repairs), 0);
+	ck_assert_int_ge(forger_slot, 0);
+	ck_assert_int_eq(tl_ld_i64(&l.slots[forger_slot].holds[0]), 0);
 	ledger_detach(&l);
 }
 END_TEST
@@ -1308,6 +1434,8 @@ sync_suite(void)
 	tcase_add_loop_test(tc, test_robust_repair_by_transfer, 0, 2);
 	tcase_add_loop_test(tc, test_repair_holder_killed_while_waited, 0,
 	    2);
+	tcase_add_loop_test(tc, test_repair_slow_exit, 0, 2);
+	tcase_add_loop_test(tc, test_repair_spares_live_forger, 0, 2);
 
 	tc = tl_tcase(s, "holder_death", 30);
 	tcase_add_test(tc, test_semaphore_holder_dies);
