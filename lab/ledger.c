@@ -369,35 +369,48 @@ ledger_ofd(const struct ledger *l, int i, short type)
 	return 0;
 }
 
-/*
- * Is pid exiting (PF_EXITING, in the flags field of /proc/PID/stat), or
- * gone?  The kernel sets PF_EXITING first thing in do_exit(), before it
- * hands the process's robust mutexes to their next lockers (exit_mm); the
- * process's files, and so its OFD locks, go only at the end (exit_files),
- * after its memory is torn down: a second or more for a large address
- * space.
- */
-static bool
-ledger_pid_exiting(int32_t pid)
+int
+ledger_pid_stat(int32_t pid, char *state, unsigned *flags)
 {
 	char path[64], buf[512], *p;
-	unsigned flags;
 	FILE *f;
 	size_t n;
 
 	if (pid <= 0)
-		return false;
+		return -EINVAL;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
-		return errno == ENOENT;	/* gone (and reaped) since */
+		return -errno;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* state ppid pgrp session tty_nr tpgid flags, after the last ')'. */
+	/*
+	 * state ppid pgrp session tty_nr tpgid flags, after the last ')':
+	 * the command may contain one.
+	 */
 	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) != 1)
-		return false;
-	return (flags & LEDGER_PF_EXITING) != 0;
+	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u", state, flags) != 2)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Is pid exiting, or gone?  The kernel sets PF_EXITING first thing in
+ * do_exit(), before it hands the process's robust mutexes to their next
+ * lockers (exit_mm); the process's files, and so its OFD locks, go only at
+ * the end (exit_files), after its memory is torn down: a second or more
+ * for a large address space.
+ */
+static bool
+ledger_pid_exiting(int32_t pid)
+{
+	unsigned flags;
+	char state;
+	int r;
+
+	if ((r = ledger_pid_stat(pid, &state, &flags)) == -ENOENT)
+		return true;	/* gone (and reaped) since */
+	return r == 0 && (flags & LEDGER_PF_EXITING) != 0;
 }
 
 /* Is slot i's OFD lock held by someone (true if we cannot tell)? */

@@ -323,6 +323,12 @@ ledger_window(const struct ledger *l)
 }
 
 /*
+ * The state letter and the flags (PF_*) of process pid, from
+ * /proc/PID/stat: 0, -ENOENT if there is no such process, or -errno.
+ */
+int ledger_pid_stat(int32_t pid, char *state, unsigned *flags);
+
+/*
  * Is the process owning slot i alive: its OFD lock held, and the process
  * named in the slot not exiting (PF_EXITING: it may hold its files, and so
  * the lock, for a second after the kernel has handed its robust mutexes

@@ -133,22 +133,11 @@ sync_find_cycle(const struct ledger *l, int start, int *slots, int max)
 bool
 sync_pid_stopped(int32_t pid)
 {
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
+	unsigned flags;
+	char state;
 
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The state follows the last ')': the command may contain one. */
-	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
-		return false;
-	return p[2] == 'T' || p[2] == 't';
+	return ledger_pid_stat(pid, &state, &flags) == 0 &&
+	    (state == 'T' || state == 't');
 }
 
 /* Why a wait for a lock held by slot holder (or -1) went on too long. */
