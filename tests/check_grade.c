@@ -238,53 +238,48 @@ START_TEST(solutions_and_stubs)
 }
 END_TEST
 
-START_TEST(mutants_lose_points)
+/*
+ * Grade every patch in tests/DIR, each on its exercise: a mutant must lose
+ * points there, an alternative keep every one.
+ */
+static void
+grade_patches(const char *dir, bool is_right)
 {
 	struct job *j = calloc(PATCHES_MAX, sizeof(*j));
-	char missed[4096] = "";
+	char wrong[4096] = "";
 	int n, i;
 
 	ck_assert_ptr_nonnull(j);
-	n = patches("mutants", j, PATCHES_MAX);
-	ck_assert_int_ge(n, 30);
-	run_all(j, n, PARALLEL_WRONG, "");
+	n = patches(dir, j, PATCHES_MAX);
+	ck_assert_int_ge(n, is_right ? 4 : 30);
+	run_all(j, n, is_right ? PARALLEL_RIGHT : PARALLEL_WRONG,
+	    is_right ? "-P 2" : "");
 	for (i = 0; i < n; i++) {
-		printf("mutant %-28s exercise %d: %2d/%-2d failed: %s\n",
+		printf("%s %-28s exercise %d: %2d/%-2d failed: %s\n", dir,
 		    j[i].name, j[i].ex, j[i].score, j[i].max, j[i].failed);
-		if (j[i].max != total(j[i].ex) || j[i].score >= j[i].max)
-			snprintf(missed + strlen(missed), sizeof(missed) -
-			    strlen(missed), " %s (%d/%d)", j[i].name,
-			    j[i].score, j[i].max);
+		if (j[i].max != total(j[i].ex) || (is_right ?
+		    j[i].score != j[i].max : j[i].score >= j[i].max))
+			snprintf(wrong + strlen(wrong), sizeof(wrong) -
+			    strlen(wrong), " %s (%d/%d%s%s)", j[i].name,
+			    j[i].score, j[i].max, is_right ? ": " : "",
+			    is_right ? j[i].why : "");
 		job_free(&j[i]);
 	}
 	free(j);
-	ck_assert_msg(missed[0] == '\0', "mutants the graders miss:%s",
-	    missed);
+	ck_assert_msg(wrong[0] == '\0', "%s:%s", is_right ? "correct "
+	    "alternatives that lose points" : "mutants the graders miss",
+	    wrong);
+}
+
+START_TEST(mutants_lose_points)
+{
+	grade_patches("mutants", false);
 }
 END_TEST
 
 START_TEST(alternatives_keep_points)
 {
-	struct job *j = calloc(PATCHES_MAX, sizeof(*j));
-	char lost[4096] = "";
-	int n, i;
-
-	ck_assert_ptr_nonnull(j);
-	n = patches("alternatives", j, PATCHES_MAX);
-	ck_assert_int_ge(n, 4);
-	run_all(j, n, PARALLEL_RIGHT, "-P 2");
-	for (i = 0; i < n; i++) {
-		printf("alternative %-24s exercise %d: %2d/%-2d\n", j[i].name,
-		    j[i].ex, j[i].score, j[i].max);
-		if (j[i].score != total(j[i].ex) || j[i].max != total(j[i].ex))
-			snprintf(lost + strlen(lost), sizeof(lost) -
-			    strlen(lost), " %s (%d/%d: %s: %s)", j[i].name,
-			    j[i].score, j[i].max, j[i].failed, j[i].why);
-		job_free(&j[i]);
-	}
-	free(j);
-	ck_assert_msg(lost[0] == '\0', "correct alternatives that lose "
-	    "points:%s", lost);
+	grade_patches("alternatives", true);
 }
 END_TEST
 

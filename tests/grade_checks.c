@@ -96,11 +96,7 @@ END_TEST
 
 START_TEST(sem_explore)
 {
-	struct grade_sched *g = grade_lesson("race");
-
-	grade_explore(g, SYNC_SEMAPHORE, SCHED_REPLAY, 0,
-	    "race.sched under semaphore");
-	free(g);
+	grade_lesson_explore("race", SYNC_SEMAPHORE);
 }
 END_TEST
 
@@ -225,21 +221,13 @@ END_TEST
 
 START_TEST(ord_abba)
 {
-	struct grade_sched *g = grade_lesson("deadlock");
-
-	grade_sched_check(g, SYNC_ORDERED, NULL, "deadlock.sched under "
-	    "ordered");
-	free(g);
+	grade_lesson_check("deadlock", SYNC_ORDERED);
 }
 END_TEST
 
 START_TEST(ord_explore)
 {
-	struct grade_sched *g = grade_lesson("deadlock");
-
-	grade_explore(g, SYNC_ORDERED, SCHED_REPLAY, 0, "deadlock.sched under "
-	    "ordered");
-	free(g);
+	grade_lesson_explore("deadlock", SYNC_ORDERED);
 }
 END_TEST
 
@@ -603,20 +591,13 @@ END_TEST
 
 START_TEST(aud_torn_schedule)
 {
-	struct grade_sched *g = grade_lesson("stale");
-
-	grade_sched_check(g, SYNC_ORDERED, NULL, "stale.sched under ordered");
-	free(g);
+	grade_lesson_check("stale", SYNC_ORDERED);
 }
 END_TEST
 
 START_TEST(aud_explore)
 {
-	struct grade_sched *g = grade_lesson("stale");
-
-	grade_explore(g, SYNC_ORDERED, SCHED_REPLAY, 0, "stale.sched under "
-	    "ordered");
-	free(g);
+	grade_lesson_explore("stale", SYNC_ORDERED);
 }
 END_TEST
 

@@ -212,6 +212,30 @@ grade_explore(const struct grade_sched *g, enum sync_kind v,
 }
 
 void
+grade_lesson_check(const char *name, enum sync_kind v)
+{
+	struct grade_sched *g = grade_lesson(name);
+	char what[96];
+
+	snprintf(what, sizeof(what), "%s.sched under %s", name,
+	    ledger_sync_name(v));
+	grade_sched_check(g, v, NULL, what);
+	free(g);
+}
+
+void
+grade_lesson_explore(const char *name, enum sync_kind v)
+{
+	struct grade_sched *g = grade_lesson(name);
+	char what[96];
+
+	snprintf(what, sizeof(what), "%s.sched under %s", name,
+	    ledger_sync_name(v));
+	grade_explore(g, v, SCHED_REPLAY, 0, what);
+	free(g);
+}
+
+void
 grade_stress(enum sync_kind v, uint32_t accounts, struct worker_config *each,
     unsigned procs, struct run_result *res)
 {

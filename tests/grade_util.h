@@ -38,6 +38,10 @@ void grade_sched_check(const struct grade_sched *g, enum sync_kind v,
 void grade_explore(const struct grade_sched *g, enum sync_kind v,
     enum sched_policy policy, unsigned runs, const char *what);
 
+/* A lesson's file, its first permutation, or all its interleavings. */
+void grade_lesson_check(const char *name, enum sync_kind v);
+void grade_lesson_explore(const char *name, enum sync_kind v);
+
 /* A bounded stress run of procs workers on a fresh ledger. */
 void grade_stress(enum sync_kind v, uint32_t accounts,
     struct worker_config *each, unsigned procs, struct run_result *res);
