@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,13 +76,22 @@ spawn_cat(char *buf, size_t len, size_t *at, const char *s)
  * interleaved with other children's.
  */
 static _Noreturn void
-spawn_child_exec(char *const argv[], int in, int out, const sigset_t *mask)
+spawn_child_exec(char *const argv[], int in, int out, const sigset_t *mask,
+    pid_t parent)
 {
 	struct sigaction sa;
 	char msg[PATH_MAX + 128];
 	const char *why;
 	size_t at = 0;
 	int e, sig;
+
+	/*
+	 * A worker ends with whoever started it: a lesson, a schedule, a
+	 * storm or a grader SIGKILLed leaves no process running on.  (Kept
+	 * across exec; if the parent is gone already, so are we.)
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(127);
 
 	/*
 	 * Signals are blocked since before fork().  A handler of the
@@ -156,7 +166,7 @@ spawn_start(struct spawn_set *set, char *const argv[])
 	sigset_t all, old;
 	int p[2] = { -1, -1 }, null = -1, r, fl, e;
 	char *out;
-	pid_t pid;
+	pid_t pid, self;
 
 	if (argv == NULL || argv[0] == NULL)
 		return -EINVAL;
@@ -187,8 +197,9 @@ spawn_start(struct spawn_set *set, char *const argv[])
 	fflush(NULL);
 	sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
+	self = getpid();
 	if ((pid = fork()) == 0)
-		spawn_child_exec(argv, null, p[1], &old);
+		spawn_child_exec(argv, null, p[1], &old, self);
 	e = errno;
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {

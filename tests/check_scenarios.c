@@ -883,6 +883,48 @@ START_TEST(test_interrupt)
 }
 END_TEST
 
+/*
+ * SIGKILL, which no program can catch: its workers end with it (they die
+ * with their parent, PR_SET_PDEATHSIG) instead of running on unowned.
+ * The ledger's name it cannot remove; the test does.
+ */
+START_TEST(test_killed)
+{
+	pid_t workers[8], kids[8];
+	char shm[128];
+	double t_kill;
+	struct run r;
+	int nw = 0, k = 0, i;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+	lesson_start(&r, NULL, "race", "--sync ordered --ops 100000000");
+	ledger_file(shm, sizeof(shm), "race", r.pid);
+	while (lab_now_s() - r.t0 < 3.0 &&
+	    (nw = children_of(r.pid, workers, 8)) < 2)
+		tl_sleep_ms(10);
+	ck_assert_int_eq(kill(r.pid, SIGKILL), 0);
+	spawn_wait(&r.set, 5000, NULL, NULL);
+	spawn_free(&r.set);
+	unlink(r.err_path);
+	/* Its workers become ours (we are the subreaper): reap them. */
+	for (t_kill = lab_now_s(); lab_now_s() - t_kill < 3.0;
+	    tl_sleep_ms(10)) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if ((k = children_of(getpid(), kids, 8)) == 0)
+			break;
+	}
+	for (i = 0; i < k; i++)
+		kill(kids[i], SIGKILL);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	unlink(shm);
+	ck_assert_msg(nw >= 2, "banklab-race started %d workers in 3 s", nw);
+	ck_assert_msg(k == 0, "%d worker(s) still running 3 s after their "
+	    "lesson was SIGKILLed", k);
+}
+END_TEST
+
 /* ------------------------------------------------------------ leftovers */
 
 /* Ledgers of the programs this runner started that are still there. */
@@ -974,6 +1016,7 @@ scenarios_suite(void)
 	tc = tcase_create("interrupt");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_interrupt, 0, N(intr));
+	tcase_add_test(tc, test_killed);
 	suite_add_tcase(s, tc);
 
 	/* Last: what every test above left in /dev/shm. */
