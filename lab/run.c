@@ -111,6 +111,8 @@ run_tick(struct spawn_set *set, void *arg)
 			atomic_store_explicit(&t->l->hdr->start_gate, t->gate,
 			    memory_order_release);
 			t->is_open = true;
+			if (t->c->is_private)
+				ledger_unlink(t->l->name);
 		}
 		return 0;
 	}

@@ -31,6 +31,12 @@ struct run_config {
 	/* Called while workers run; non-zero ends the run (they are killed). */
 	int (*watch)(struct ledger *, struct spawn_set *, void *);
 	void *watch_arg;
+	/*
+	 * The ledger is the caller's own (a lesson's): its name goes once
+	 * every worker has attached (the mappings live on), so that a caller
+	 * SIGKILLed leaves nothing in /dev/shm.
+	 */
+	bool is_private;
 };
 
 struct run_worker {

@@ -563,6 +563,7 @@ scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 	rc.timeout_ms = o->timeout_ms;
 	rc.watch = scenario_tick;
 	rc.watch_arg = &watch;
+	rc.is_private = true;
 	err = run_workers(&l, &rc, &run);
 	if (err == 0) {
 		scenario_collect(&run, r);

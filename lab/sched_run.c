@@ -682,6 +682,8 @@ sched_run(const struct sched_spec *s, enum sync_kind v,
 	/* The name is only for the workers to attach by: gone when we are. */
 	/* Time the steps alone: starting processes is not scheduling. */
 	if ((rc = sched_start(c)) == 0) {
+		/* Every worker has attached: the name has served. */
+		ledger_unlink(c->name);
 		t0 = lab_now_s();
 		rc = sched_steps(c, perm, ch);
 		r->elapsed_s = lab_now_s() - t0;
