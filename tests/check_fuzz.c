@@ -327,7 +327,7 @@ START_TEST(libfuzzer)
 {
 	const struct target *t = &targets[_i];
 	unsigned long secs = env_ulong("CHECK_FUZZ_SECONDS", 10);
-	char bin[4096], work[4200], seeds[4096], arg_time[64], arg_art[4300],
+	char bin[4096], work[4200], seed_dir[4096], arg_time[64], arg_art[4300],
 	    log[4300], line[512], done[512], cmd[8800];
 	unsigned long waited;
 	int status, fd;
@@ -337,7 +337,7 @@ START_TEST(libfuzzer)
 	snprintf(bin, sizeof(bin), "%s/fuzz-%s", FUZZ_BIN_DIR, t->name);
 	snprintf(work, sizeof(work), "%s/check-%s.work", FUZZ_BIN_DIR,
 	    t->name);
-	corpus_dir(t->name, seeds, sizeof(seeds));
+	corpus_dir(t->name, seed_dir, sizeof(seed_dir));
 	snprintf(arg_time, sizeof(arg_time), "-max_total_time=%lu", secs);
 	snprintf(arg_art, sizeof(arg_art), "-artifact_prefix=%s/", work);
 	snprintf(log, sizeof(log), "%s/log", work);
@@ -356,7 +356,7 @@ START_TEST(libfuzzer)
 		dup2(fd, 1);
 		dup2(fd, 2);
 		execl(bin, bin, arg_time, arg_art, "-timeout=10",
-		    "-print_final_stats=1", cmd, seeds, (char *)NULL);
+		    "-print_final_stats=1", cmd, seed_dir, (char *)NULL);
 		_exit(127);
 	}
 	/* libFuzzer stops itself; a hang is caught here, not by Check. */
