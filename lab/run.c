@@ -144,7 +144,12 @@ run_workers(struct ledger *l, const struct run_config *c,
 		return -ENOMEM;
 	}
 	r->n = c->procs;
-	spawn_worker_path(prog, sizeof(prog));
+	if ((rc = spawn_worker_path(prog, sizeof(prog))) < 0) {
+		free(av);
+		free(r->w);
+		r->w = NULL;
+		return rc;
+	}
 	spawn_init(&set);
 	tick.gate = atomic_fetch_add(&l->hdr->next_gate, 1) + 1;
 	tick.start_ms = sync_now_ms();

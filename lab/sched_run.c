@@ -403,7 +403,9 @@ sched_start(struct sched_ctx *c)
 	bool blocked[SCHED_PROCS_MAX];
 	int i, k, slot, rc;
 
-	spawn_worker_path(prog, sizeof(prog));
+	if ((rc = spawn_worker_path(prog, sizeof(prog))) < 0)
+		return sched_fail(c, rc, "cannot find the worker program",
+		    lab_strerror(rc));
 	snprintf(tmo, sizeof(tmo), "%d", 3000);
 	for (i = 0; i < c->n; i++) {
 		sched_format_ops(c->s->proc[i].op, c->s->proc[i].nops, script,

@@ -526,7 +526,7 @@ spawn_try_dir(const char *dir, size_t dirlen, char *buf, size_t len)
 	return access(buf, X_OK) == 0 ? buf : NULL;
 }
 
-const char *
+int
 spawn_worker_path(char *buf, size_t len)
 {
 	char self[PATH_MAX];
@@ -534,17 +534,17 @@ spawn_worker_path(char *buf, size_t len)
 	ssize_t n;
 
 	if ((env = getenv("BANKLAB_WORKER")) != NULL && env[0] != '\0') {
-		/* A value too long for buf is still the one asked for. */
+		/* Never a path cut short, nor a buffer left as it was. */
 		if (strlen(env) >= len)
-			return env;
+			return -ENAMETOOLONG;
 		memcpy(buf, env, strlen(env) + 1);
-		return buf;
+		return 0;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self));
 	if (n > 0 && (size_t)n < sizeof(self) &&
 	    (p = memrchr(self, '/', (size_t)n)) != NULL &&
 	    spawn_try_dir(self, (size_t)(p - self), buf, len) != NULL)
-		return buf;
+		return 0;
 	/*
 	 * spawn_start() uses execv(), which does not search PATH: look here,
 	 * so "banklab on PATH" means what it says.
@@ -556,16 +556,15 @@ spawn_worker_path(char *buf, size_t len)
 			end = p + strlen(p);
 		/* An empty element means the current directory. */
 		if (end == p && spawn_try_dir(".", 1, buf, len) != NULL)
-			return buf;
+			return 0;
 		if (end > p &&
 		    spawn_try_dir(p, (size_t)(end - p), buf, len) != NULL)
-			return buf;
+			return 0;
 		if (*end == '\0')
 			break;
 	}
-	if (len > strlen("banklab")) {
-		memcpy(buf, "banklab", sizeof("banklab"));
-		return buf;
-	}
-	return "banklab";
+	if (len <= strlen("banklab"))
+		return -ENAMETOOLONG;
+	memcpy(buf, "banklab", sizeof("banklab"));
+	return 0;
 }

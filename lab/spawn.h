@@ -68,9 +68,10 @@ const char *spawn_describe(const struct spawn_child *c, char *buf,
     size_t len);
 
 /*
- * Path of the `banklab` program workers run: $BANKLAB_WORKER, else
- * `banklab` beside this program (/proc/self/exe), else "banklab" on PATH.
+ * Path of the `banklab` program workers run, into buf: $BANKLAB_WORKER,
+ * else `banklab` beside this program (/proc/self/exe), else "banklab" on
+ * PATH.  0, or -ENAMETOOLONG (buf is then not a path to use).
  */
-const char *spawn_worker_path(char *buf, size_t len);
+int spawn_worker_path(char *buf, size_t len);
 
 #endif

@@ -318,7 +318,6 @@ storm_setup(struct storm *st, const struct storm_config *c,
 	st->diehard = st->w;
 	st->diehard.die_step = BANK_STEP_REPAIR;
 	st->diehard.die_after = 0;
-	spawn_worker_path(st->prog, sizeof(st->prog));
 }
 
 /* The storm proper, on the created ledger l. */
@@ -413,7 +412,8 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 		goto unlink;
 	}
 	storm_setup(&st, c, r, &l);
-	rc = storm_workers(&st);
+	if ((rc = spawn_worker_path(st.prog, sizeof(st.prog))) == 0)
+		rc = storm_workers(&st);
 	if (!c->is_repair_only)
 		r->has_audit = storm_auditor_finish(auditor, stop, out,
 		    &r->audit);

@@ -765,11 +765,12 @@ START_TEST(test_worker_path_env)
 	char buf[4096], tiny[4];
 
 	ck_assert_int_eq(setenv("BANKLAB_WORKER", "/opt/x/banklab", 1), 0);
-	ck_assert_str_eq(spawn_worker_path(buf, sizeof(buf)),
-	    "/opt/x/banklab");
-	/* Too long for buf: still the value asked for, not a cut one. */
-	ck_assert_str_eq(spawn_worker_path(tiny, sizeof(tiny)),
-	    "/opt/x/banklab");
+	ck_assert_int_eq(spawn_worker_path(buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "/opt/x/banklab");
+	/* Too long for buf: refused, never a cut or an unfilled path. */
+	memcpy(tiny, "abc", 4);
+	tl_assert_lab_eq(spawn_worker_path(tiny, sizeof(tiny)),
+	    -ENAMETOOLONG);
 }
 END_TEST
 
@@ -800,14 +801,18 @@ START_TEST(test_worker_path_search)
 	snprintf(want, sizeof(want), "/nonexistent:%s", dir);
 	ck_assert_int_eq(setenv("PATH", want, 1), 0);
 	/* Not executable: skipped. */
-	ck_assert_str_eq(spawn_worker_path(buf, sizeof(buf)), "banklab");
+	ck_assert_int_eq(spawn_worker_path(buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "banklab");
 	ck_assert_int_eq(chmod(prog, 0755), 0);
-	ck_assert_str_eq(spawn_worker_path(buf, sizeof(buf)), prog);
+	ck_assert_int_eq(spawn_worker_path(buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, prog);
 	unsetenv("BANKLAB_WORKER");
-	ck_assert_str_eq(spawn_worker_path(buf, sizeof(buf)), prog);
+	ck_assert_int_eq(spawn_worker_path(buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, prog);
 	unlink(prog);
 	rmdir(dir);
-	ck_assert_str_eq(spawn_worker_path(buf, sizeof(buf)), "banklab");
+	ck_assert_int_eq(spawn_worker_path(buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "banklab");
 }
 END_TEST
 
