@@ -24,8 +24,10 @@ sync_get(enum sync_kind k)
 	case SYNC_ORDERED:
 		return &sync_ordered_ops;
 	case SYNC_NONE:
-	default:
 		return &sync_none_ops;
+	default:
+		/* A damaged or future value must not run without locks. */
+		return NULL;
 	}
 }
 

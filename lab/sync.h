@@ -45,7 +45,11 @@ struct sync_ops {
 	int (*audit)(struct ledger *, struct sync_audit *);
 };
 
-/* The table of variant k (never NULL for k < SYNC_COUNT). */
+/*
+ * The table of variant k; NULL for a value that names no variant (callers
+ * pass validated values: a header's is checked at attach, an option's when
+ * parsed), never `none` in its place.
+ */
 const struct sync_ops *sync_get(enum sync_kind k);
 
 /* Initialize account and header lock storage at create time. */

@@ -294,6 +294,20 @@ assert_check_ok(const struct ledger *l, const char *what)
 #define STRESS_OPS	100000
 #define STRESS_ACCTS	16
 
+/* Every variant has its table; a value that names none has none. */
+START_TEST(test_sync_get)
+{
+	enum sync_kind k;
+
+	for (k = SYNC_NONE; k < SYNC_COUNT; k++) {
+		ck_assert_ptr_nonnull(sync_get(k));
+		ck_assert_int_eq(sync_get(k)->kind, k);
+	}
+	ck_assert_ptr_null(sync_get(SYNC_COUNT));
+	ck_assert_ptr_null(sync_get((enum sync_kind)77));
+}
+END_TEST
+
 START_TEST(test_stress_total_kept)
 {
 	enum sync_kind k = (enum sync_kind)_i;
@@ -1421,6 +1435,9 @@ sync_suite(void)
 {
 	Suite *s = suite_create("sync");
 	TCase *tc;
+
+	tc = tl_tcase(s, "table", 5);
+	tcase_add_test(tc, test_sync_get);
 
 	tc = tl_tcase(s, "total_kept", 60);
 	tcase_add_loop_test(tc, test_stress_total_kept, SYNC_SEMAPHORE,
