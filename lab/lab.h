@@ -47,7 +47,8 @@ enum lab_exit {
 	LAB_EXIT_OK = 0,	/* clean, or the lesson shown as promised */
 	LAB_EXIT_ANOMALY = 1,	/* an anomaly was found */
 	LAB_EXIT_USAGE = 2,	/* bad usage */
-	LAB_EXIT_SYSTEM = 3	/* system failure */
+	LAB_EXIT_SYSTEM = 3,	/* system failure */
+	LAB_EXIT_INTERRUPTED = 130	/* SIGINT or SIGTERM: 128 + SIGINT */
 };
 
 /* Map a library return code to the exit code a program should use. */

@@ -176,7 +176,7 @@ ledger_fill(struct ledger *l, void *base, size_t size, int fd,
 	l->fd = fd;
 	l->slot = -1;
 	l->sync = sync_get(l->created_sync);
-	l->lock_timeout_ms = 5000;
+	l->lock_timeout_ms = LEDGER_LOCK_TIMEOUT_MS;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 }
 

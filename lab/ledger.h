@@ -34,6 +34,7 @@
 #define LEDGER_BALANCE_MAX	(1LL << 62)	/* one account, and the total */
 #define LEDGER_NONE		(-1)	/* no account held / waited for */
 #define LEDGER_WAIT_SEM		(-2)	/* waits for the global semaphore */
+#define LEDGER_LOCK_TIMEOUT_MS	5000	/* a lock wait's default limit */
 #define LEDGER_PF_EXITING	0x00000004u	/* the kernel's: dying */
 
 enum sync_kind {

@@ -79,7 +79,7 @@ run_config_default(struct run_config *c)
 	c->procs = 2;
 	worker_config_default(&c->w);
 	c->sync = SYNC_NONE;
-	c->lock_timeout_ms = 5000;
+	c->lock_timeout_ms = LEDGER_LOCK_TIMEOUT_MS;
 	c->timeout_ms = 60000;
 }
 

@@ -559,7 +559,8 @@ scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 	rc.each = each;
 	rc.sync = o->sync;
 	rc.window = o->window;
-	rc.lock_timeout_ms = o->kind == SCENARIO_CRASH ? 2000 : 5000;
+	rc.lock_timeout_ms = o->kind == SCENARIO_CRASH ? 2000 :
+	    LEDGER_LOCK_TIMEOUT_MS;
 	rc.timeout_ms = o->timeout_ms;
 	rc.watch = scenario_tick;
 	rc.watch_arg = &watch;
@@ -969,6 +970,6 @@ scenario_main(enum scenario_kind k, int argc, char **argv)
 		scenario_report(stdout, &o, &r);
 	}
 	if (r.interrupted)
-		return 130;
+		return LAB_EXIT_INTERRUPTED;
 	return r.anomaly ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;
 }

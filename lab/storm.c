@@ -33,7 +33,7 @@
 #include "sync.h"
 #include "worker.h"
 
-#define STORM_LOCK_TIMEOUT_MS	5000
+#define STORM_LOCK_TIMEOUT_MS	LEDGER_LOCK_TIMEOUT_MS
 #define STORM_AUDITOR_WAIT_MS	(2 * STORM_LOCK_TIMEOUT_MS)
 
 void

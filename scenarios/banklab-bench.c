@@ -271,7 +271,7 @@ main(int argc, char **argv)
 	} else {
 		bench_print(stdout, &o.c, &r);
 	}
-	rc = r.interrupted ? 130 : bench_has_anomaly(&r) ?
+	rc = r.interrupted ? LAB_EXIT_INTERRUPTED : bench_has_anomaly(&r) ?
 	    LAB_EXIT_ANOMALY : LAB_EXIT_OK;
 	bench_result_free(&r);
 	return rc;

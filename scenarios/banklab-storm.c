@@ -192,6 +192,6 @@ main(int argc, char **argv)
 		storm_print(stdout, &o.c, &r);
 	}
 	if (r.interrupted)
-		return 130;
+		return LAB_EXIT_INTERRUPTED;
 	return r.is_ok ? LAB_EXIT_OK : LAB_EXIT_ANOMALY;
 }

@@ -563,7 +563,7 @@ cli_defaults(struct cli *c)
 	c->balance = 10000;
 	c->ops = 10000;
 	c->procs = 2;
-	c->lock_timeout = 5000;
+	c->lock_timeout = LEDGER_LOCK_TIMEOUT_MS;
 	c->max_amount = 100;
 	c->from = -1;
 	c->to = -1;
