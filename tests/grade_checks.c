@@ -24,12 +24,17 @@
 #include "lab.h"
 #include "storm.h"
 
-/* A fresh ledger of this grading (its tag lets the grader sweep it). */
+/*
+ * A fresh ledger of this grading: its tag lets the grader sweep it, and
+ * the check process's pid keeps it apart from the checks of the other
+ * exercises, which run at the same time.
+ */
 static void
 fresh(const char *suffix, const struct ledger_config *cfg, struct ledger *l,
     char *name, size_t len)
 {
-	snprintf(name, len, "grade-%s-%s", getenv("BANKLAB_RUN_TAG"), suffix);
+	snprintf(name, len, "grade-%s-%d%s", getenv("BANKLAB_RUN_TAG"),
+	    (int)getpid(), suffix);
 	ledger_unlink(name);
 	ck_assert_int_eq(ledger_create(name, cfg, l), 0);
 }
