@@ -798,6 +798,7 @@ bench_cell_run(struct bench_ctx *x, struct bench_cell *cell)
 		.balance = bench_balance(cell->accounts),
 		.sync = bench_is_variant(cell->kind) ?
 		    (enum sync_kind)cell->kind : SYNC_NONE,
+		.is_private = true,
 	};
 	struct bench_sample s;
 	struct ledger l;

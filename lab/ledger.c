@@ -144,7 +144,8 @@ ledger_validate(const struct ledger_header *h, size_t size)
 	if (h->layout != ledger_layout())
 		return -LAB_ELAYOUT;
 	if (h->naccounts == 0 || h->naccounts > LEDGER_ACCOUNTS_MAX ||
-	    h->nslots != LEDGER_SLOTS || h->sync >= SYNC_COUNT)
+	    h->nslots != LEDGER_SLOTS || h->sync >= SYNC_COUNT ||
+	    (h->flags & ~LEDGER_F_PRIVATE) != 0)
 		return -LAB_ECORRUPT;
 	ledger_offsets(h->naccounts, &accounts, &slots, &want);
 	if (h->size != size || want != size)
@@ -260,6 +261,7 @@ ledger_create(const char *name, const struct ledger_config *cfg,
 	h->accounts_off = accounts;
 	h->slots_off = slots;
 	h->creator = getpid();
+	h->flags = cfg->is_private ? LEDGER_F_PRIVATE : 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	h->created_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	atomic_init(&h->sem_holder, -1);
@@ -411,6 +413,15 @@ ledger_pid_exiting(int32_t pid)
 	if ((r = ledger_pid_stat(pid, &state, &flags)) == -ENOENT)
 		return true;	/* gone (and reaped) since */
 	return r == 0 && (flags & LEDGER_PF_EXITING) != 0;
+}
+
+bool
+ledger_is_stale(const struct ledger *l)
+{
+	if ((l->hdr->flags & LEDGER_F_PRIVATE) == 0)
+		return false;
+	/* Its creator gone, or dying: nobody will remove the name now. */
+	return ledger_pid_exiting(l->hdr->creator);
 }
 
 /* Is slot i's OFD lock held by someone (true if we cannot tell)? */

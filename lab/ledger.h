@@ -35,6 +35,7 @@
 #define LEDGER_NONE		(-1)	/* no account held / waited for */
 #define LEDGER_WAIT_SEM		(-2)	/* waits for the global semaphore */
 #define LEDGER_LOCK_TIMEOUT_MS	5000	/* a lock wait's default limit */
+#define LEDGER_F_PRIVATE	1u	/* a program's own (header flags) */
 #define LEDGER_PF_EXITING	0x00000004u	/* the kernel's: dying */
 
 enum sync_kind {
@@ -166,7 +167,7 @@ struct ledger_header {
 	uint32_t naccounts;
 	uint32_t nslots;
 	uint32_t sync;			/* variant it was created for */
-	uint32_t pad0;
+	uint32_t flags;			/* LEDGER_F_* */
 	uint64_t generation;		/* random: tells a re-created ledger */
 	int64_t initial_total;		/* cents at create */
 	uint64_t accounts_off;		/* from the start of the object */
@@ -224,6 +225,11 @@ struct ledger_config {
 	int64_t balance;		/* each account's opening cents */
 	enum sync_kind sync;
 	const int64_t *balances;	/* or naccounts of them (may be NULL) */
+	/*
+	 * A program's own ledger (a lesson's, a schedule's, the storm's), not
+	 * the user's: once its creator is dead it is stale (ledger_is_stale()).
+	 */
+	bool is_private;
 };
 
 /* 0 if name is 1-64 of [A-Za-z0-9_-], else -LAB_ENAME. */
@@ -328,6 +334,13 @@ ledger_window(const struct ledger *l)
  * /proc/PID/stat: 0, -ENOENT if there is no such process, or -errno.
  */
 int ledger_pid_stat(int32_t pid, char *state, unsigned *flags);
+
+/*
+ * Is this a private ledger whose creator is dead (a program SIGKILLed
+ * before it could remove its name)?  A ledger made by `banklab create` is
+ * the user's and never stale.
+ */
+bool ledger_is_stale(const struct ledger *l);
 
 /*
  * Is the process owning slot i alive: its OFD lock held, and the process

@@ -522,7 +522,7 @@ int
 scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 {
 	struct ledger_config cfg = { .naccounts = o->accounts,
-	    .balance = SCENARIO_BALANCE, .sync = o->sync };
+	    .balance = SCENARIO_BALANCE, .sync = o->sync, .is_private = true };
 	struct scenario_watch watch;
 	struct worker_config *each;
 	struct run_config rc;

@@ -657,7 +657,7 @@ sched_run(const struct sched_spec *s, enum sync_kind v,
     struct sched_result *r)
 {
 	struct ledger_config cfg = { .naccounts = s->accounts, .sync = v,
-	    .balances = s->balance };
+	    .balances = s->balance, .is_private = true };
 	struct sched_ctx *c;
 	struct timespec ts;
 	double t0;

@@ -399,6 +399,7 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	cfg.naccounts = c->accounts;
 	cfg.balance = c->balance;
 	cfg.sync = c->sync;
+	cfg.is_private = true;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);

@@ -53,6 +53,7 @@ enum opt {
 	O_GATE_COUNT = 1 << 22,
 	O_SCRIPT = 1 << 23,
 	O_SCHEDULED = 1 << 24,
+	O_STALE = 1 << 25,
 };
 
 /* Everything the command line said, checked. */
@@ -107,6 +108,7 @@ static const struct option long_opts[] = {
 	{ "gate-count", required_argument, NULL, 'C' },
 	{ "script", required_argument, NULL, 'X' },
 	{ "scheduled", no_argument, NULL, 'Y' },
+	{ "stale", no_argument, NULL, 'Z' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -125,8 +127,10 @@ usage(FILE *f)
 "  run NAME --procs P [worker options] [--timeout MS]\n"
 "  audit NAME [--sync V]     sum all balances, compare with the books\n"
 "  show NAME                 header, balances, processes, half-done work\n"
-"  list                      ledgers present\n"
+"  list                      ledgers present; a program's own is marked\n"
+"                            private, or stale once the program is gone\n"
 "  destroy NAME              remove the name\n"
+"  destroy --stale           remove every stale ledger, and only those\n"
 "\n"
 "options:\n"
 "  --accounts N      accounts (1..10000000, default 16)\n"
@@ -434,9 +438,30 @@ print_name(const char *name, void *arg)
 		printf("%-24s (cannot attach: %s)\n", name, lab_strerror(r));
 		return;
 	}
-	printf("%-24s %8" PRIu32 " accounts  %-9s %zu bytes\n", name,
-	    l.naccounts, ledger_sync_name(l.created_sync), l.size);
+	printf("%-24s %8" PRIu32 " accounts  %-9s %zu bytes%s\n", name,
+	    l.naccounts, ledger_sync_name(l.created_sync), l.size,
+	    ledger_is_stale(&l) ? "  stale (its program is gone: banklab "
+	    "destroy --stale)" : (l.hdr->flags & LEDGER_F_PRIVATE) ?
+	    "  private (a running program's)" : "");
 	ledger_detach(&l);
+}
+
+/* destroy --stale: every stale ledger, and only those. */
+static void
+destroy_stale(const char *name, void *arg)
+{
+	unsigned *n = arg;
+	struct ledger l;
+	bool is_stale;
+
+	if (ledger_attach(name, &l) < 0)
+		return;		/* not ours to judge: left alone */
+	is_stale = ledger_is_stale(&l);
+	ledger_detach(&l);
+	if (is_stale && ledger_unlink(name) == 0) {
+		printf("destroyed %s%s (stale)\n", LEDGER_PREFIX, name);
+		(*n)++;
+	}
 }
 
 static int
@@ -452,8 +477,16 @@ cmd_list(struct cli *c)
 static int
 cmd_destroy(struct cli *c)
 {
+	unsigned n = 0;
 	int r;
 
+	if (c->given & O_STALE) {
+		if ((r = ledger_list(destroy_stale, &n)) < 0)
+			return fail(c, r);
+		if (n == 0)
+			printf("no stale ledger\n");
+		return LAB_EXIT_OK;
+	}
 	if ((r = ledger_unlink(c->name)) < 0)
 		return fail(c, r);
 	printf("destroyed %s%s\n", LEDGER_PREFIX, c->name);
@@ -472,7 +505,7 @@ static const struct command commands[] = {
 	    "audit NAME [--sync V]" },
 	{ "show", cmd_show, 0, true, "show NAME" },
 	{ "list", cmd_list, 0, false, "list" },
-	{ "destroy", cmd_destroy, 0, true, "destroy NAME" },
+	{ "destroy", cmd_destroy, O_STALE, true, "destroy NAME | destroy --stale" },
 };
 
 static const struct command *
@@ -536,7 +569,7 @@ take_number(struct cli *c, int ch, const char *arg)
 static unsigned
 opt_bit(int ch)
 {
-	const char *chars = "absnmSpGwLMFTDAjtEhVUHCXY";
+	const char *chars = "absnmSpGwLMFTDAjtEhVUHCXYZ";
 	const char *p = strchr(chars, ch);
 
 	return p != NULL && ch != 0 ? 1u << (p - chars) : 0;
@@ -642,10 +675,12 @@ main(int argc, char **argv)
 				return LAB_EXIT_USAGE;
 			}
 		} else if (ch != 'j' && ch != 'E' && ch != 'H' && ch != 'Y' &&
+		    ch != 'Z' &&
 		    take_number(&c, ch, optarg) < 0)
 			return LAB_EXIT_USAGE;
 	}
-	if (cmd->needs_name) {
+	/* destroy --stale names no ledger: it finds them. */
+	if (cmd->needs_name && !(c.given & O_STALE)) {
 		if (optind >= argc) {
 			fprintf(stderr, "%s %s: needs a ledger NAME\n", PROG,
 			    c.cmd);

@@ -411,6 +411,63 @@ START_TEST(test_hostile_segment)
 }
 END_TEST
 
+/*
+ * A program's own ledger is private; once its creator is dead it is
+ * stale, and `destroy --stale` removes it and only it: never the user's
+ * (banklab create), never a living program's.
+ */
+START_TEST(test_stale)
+{
+	struct ledger_config cfg = { .naccounts = 2, .balance = 100,
+	    .sync = SYNC_ORDERED, .is_private = true };
+	char mine[64], live[64], dead[64], args[256];
+	struct ledger l, d, m;
+	struct cli_out o;
+	pid_t pid;
+
+	unique(mine, sizeof(mine), "mine");
+	unique(live, sizeof(live), "live");
+	unique(dead, sizeof(dead), "dead");
+	snprintf(args, sizeof(args), "create %s --accounts 2", mine);
+	cli(&o, NULL, args);
+	ck_assert_msg(o.code == 0, "%s", o.text);
+	free(o.text);
+	tl_assert_lab_eq(ledger_create(live, &cfg, &l), 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0)	/* makes one and dies, name and all */
+		_exit(ledger_create(dead, &cfg, &d) == 0 ? 0 : 3);
+	ck_assert_int_eq(tl_wait_exit(pid), 0);
+
+	cli(&o, NULL, "list");
+	ck_assert_int_eq(o.code, 0);
+	ck_assert_msg(strstr(strstr(o.text, dead), "stale") != NULL &&
+	    strstr(strstr(o.text, live), "private") != NULL, "%s", o.text);
+	free(o.text);
+	cli(&o, NULL, "destroy --stale");
+	ck_assert_msg(o.code == 0 && strstr(o.text, dead) != NULL &&
+	    strstr(o.text, live) == NULL && strstr(o.text, mine) == NULL,
+	    "%s", o.text);
+	free(o.text);
+	ck_assert_int_eq(ledger_attach(dead, &d), -ENOENT);
+	tl_assert_lab_eq(ledger_attach(mine, &m), 0);
+	ledger_detach(&m);
+	cli(&o, NULL, "destroy --stale x");
+	ck_assert_int_eq(o.code, 2);
+	free(o.text);
+
+	/* A flag this build does not know: the segment is refused. */
+	l.hdr->flags = 2;
+	snprintf(args, sizeof(args), "show %s", live);
+	cli(&o, NULL, args);
+	ck_assert_msg(o.code == 3 && tl_count_lines(o.text) == 1, "%s",
+	    o.text);
+	free(o.text);
+	ledger_detach(&l);
+	ledger_unlink(live);
+	ledger_unlink(mine);
+}
+END_TEST
+
 START_TEST(test_sync_env)
 {
 	struct cli_out o;
@@ -453,6 +510,7 @@ cli_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_share_by_name);
 	tcase_add_test(tc, test_sync_env);
+	tcase_add_test(tc, test_stale);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile_segment");
