@@ -24,6 +24,10 @@ sem_lock(struct ledger *l)
 static void
 sem_unlock(struct ledger *l)
 {
+	if (!contract_on) {
+		ex_sem_unlock(l);
+		return;
+	}
 	contract_sem_unlocking = l;
 	ex_sem_unlock(l);
 	contract_sem_unlocking = NULL;
