@@ -260,6 +260,9 @@ int ledger_join(struct ledger *l);
 /* Release our slot (its counters stay), unmap, close. */
 void ledger_detach(struct ledger *l);
 
+/* Give our slot up, if we have one (ledger_detach() does it first). */
+void ledger_leave(struct ledger *l);
+
 /* Remove the name; attached processes keep their mappings. */
 int ledger_unlink(const char *name);
 
