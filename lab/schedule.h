@@ -258,6 +258,12 @@ struct json_object *sched_result_json(const struct sched_spec *s,
 void sched_worker_hook(struct ledger *l, unsigned step, void *arg);
 void sched_worker_park(struct ledger *l, unsigned step);
 
+/* Both sides spin this many times before they yield or sleep. */
+#define SCHED_SPINS		2000
+
+/* Scheduler side: wake a worker parked on its sched_go word. */
+void sched_futex_wake(_Atomic uint32_t *word);
+
 /* Name of a step or pseudo-step ("read_from", "KILL", "start", "end"). */
 const char *sched_step_name(unsigned step);
 
