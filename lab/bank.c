@@ -142,8 +142,7 @@ static void
 bank_unlock_pair(struct ledger *l, uint32_t from, uint32_t to)
 {
 	l->sync->unlock_pair(l, from, to);
-	if (l->sync->kind >= SYNC_ROBUST)
-		contract_pair_unlocked(l, from, to);
+	contract_pair_unlocked(l, from, to);
 }
 
 /* A refusal: count it, change nothing else, release the locks. */
@@ -227,8 +226,7 @@ bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 		return -LAB_ESAME;
 	ledger_step(l, BANK_STEP_LOCK, from, 0);
 	r = l->sync->lock_pair(l, from, to);
-	if (l->sync->kind >= SYNC_ROBUST)
-		contract_pair_locked(l, from, to, r);
+	contract_pair_locked(l, from, to, r);
 	if (r < 0)
 		return r;
 	bank_read(l, from, &rd[0]);

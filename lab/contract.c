@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "contract.h"
+#include "sync.h"
 
 /* Weak: the graders' builds define it true (tests/grade_wrap.c). */
 __attribute__((weak)) const bool contract_on = false;
@@ -57,6 +58,8 @@ contract_pair_locked_(struct ledger *l, uint32_t from, uint32_t to, int rc)
 {
 	int64_t h0 = hold(l, 0), h1 = hold(l, 1);
 
+	if (l->sync->kind < SYNC_ROBUST)
+		return;		/* one semaphore, or none: no holds to check */
 	if (rc < 0) {
 		if (h0 != LEDGER_NONE || h1 != LEDGER_NONE)
 			contract_broken(l, "ex_lock_pair(#%u, #%u) failed but "
@@ -79,6 +82,8 @@ contract_pair_locked_(struct ledger *l, uint32_t from, uint32_t to, int rc)
 void
 contract_pair_unlocked_(struct ledger *l, uint32_t from, uint32_t to)
 {
+	if (l->sync->kind < SYNC_ROBUST)
+		return;
 	if (hold(l, 0) != LEDGER_NONE || hold(l, 1) != LEDGER_NONE)
 		contract_broken(l, "ex_unlock_pair(#%u, #%u) left #%lld "
 		    "locked", from, to, (long long)(hold(l, 0) != LEDGER_NONE ?
