@@ -16,9 +16,9 @@
 #include "ledger.h"
 #include "sync.h"	/* the variant a joining process publishes */
 
-/* Take (F_WRLCK) or drop (F_UNLCK) our OFD lock on byte i, no waiting. */
-static int
-ledger_ofd(const struct ledger *l, int i, short type)
+/* The OFD lock of slot i: one byte, at offset i of the object. */
+static struct flock
+ledger_ofd_byte(int i, short type)
 {
 	struct flock fl = {
 		.l_type = type,
@@ -26,6 +26,15 @@ ledger_ofd(const struct ledger *l, int i, short type)
 		.l_start = i,
 		.l_len = 1,
 	};
+
+	return fl;
+}
+
+/* Take (F_WRLCK) or drop (F_UNLCK) our OFD lock on byte i, no waiting. */
+static int
+ledger_ofd(const struct ledger *l, int i, short type)
+{
+	struct flock fl = ledger_ofd_byte(i, type);
 
 	if (fcntl(l->fd, F_OFD_SETLK, &fl) == -1)
 		return -errno;
@@ -89,12 +98,7 @@ ledger_is_stale(const struct ledger *l)
 static bool
 ledger_ofd_held(const struct ledger *l, int i)
 {
-	struct flock fl = {
-		.l_type = F_WRLCK,
-		.l_whence = SEEK_SET,
-		.l_start = i,
-		.l_len = 1,
-	};
+	struct flock fl = ledger_ofd_byte(i, F_WRLCK);
 
 	if (fcntl(l->fd, F_OFD_GETLK, &fl) == -1)
 		return true;	/* cannot tell: assume alive, never reap */
