@@ -212,28 +212,32 @@ grade_explore(const struct grade_sched *g, enum sync_kind v,
 	    "run could not finish)" : "", b.first, b.why);
 }
 
-void
-grade_lesson_check(const char *name, enum sync_kind v)
+/* A lesson's schedule under v: its first permutation, or every run. */
+static void
+lesson_run(const char *name, enum sync_kind v, bool is_explore)
 {
 	struct grade_sched *g = grade_lesson(name);
 	char what[96];
 
 	snprintf(what, sizeof(what), "%s.sched under %s", name,
 	    ledger_sync_name(v));
-	grade_sched_check(g, v, NULL, what);
+	if (is_explore)
+		grade_explore(g, v, SCHED_REPLAY, 0, what);
+	else
+		grade_sched_check(g, v, NULL, what);
 	free(g);
+}
+
+void
+grade_lesson_check(const char *name, enum sync_kind v)
+{
+	lesson_run(name, v, false);
 }
 
 void
 grade_lesson_explore(const char *name, enum sync_kind v)
 {
-	struct grade_sched *g = grade_lesson(name);
-	char what[96];
-
-	snprintf(what, sizeof(what), "%s.sched under %s", name,
-	    ledger_sync_name(v));
-	grade_explore(g, v, SCHED_REPLAY, 0, what);
-	free(g);
+	lesson_run(name, v, true);
 }
 
 void
