@@ -15,39 +15,7 @@
 #include "bank.h"
 #include "contract.h"
 #include "lab.h"
-
-static const char *const bank_step_names[BANK_STEP_COUNT] = {
-	[BANK_STEP_LOCK] = "lock",
-	[BANK_STEP_FIRST_LOCK] = "first_lock",
-	[BANK_STEP_READ_FROM] = "read_from",
-	[BANK_STEP_READ_TO] = "read_to",
-	[BANK_STEP_WRITE_FROM] = "write_from",
-	[BANK_STEP_WRITE_TO] = "write_to",
-	[BANK_STEP_UNLOCK] = "unlock",
-	[BANK_STEP_AUDIT_READ] = "audit_read",
-	[BANK_STEP_REPAIR] = "repair",
-	[BANK_STEP_UNLOCK_SECOND] = "unlock_second",
-	[BANK_STEP_AUDIT_LOCK] = "audit_lock",
-};
-
-const char *
-bank_step_name(unsigned step)
-{
-	if (step == 0 || step >= BANK_STEP_COUNT)
-		return NULL;
-	return bank_step_names[step];
-}
-
-int
-bank_step_parse(const char *s)
-{
-	unsigned i;
-
-	for (i = 1; i < BANK_STEP_COUNT; i++)
-		if (strcmp(s, bank_step_names[i]) == 0)
-			return (int)i;
-	return -1;
-}
+#include "step.h"
 
 struct bank_read {
 	int64_t balance;
@@ -155,7 +123,7 @@ bank_refuse(struct ledger *l, uint32_t a, uint32_t b, bool pair, int code)
 		bank_unlock_pair(l, a, b);
 	else
 		l->sync->unlock_one(l, a);
-	ledger_step(l, BANK_STEP_UNLOCK, a, 0);
+	step_point(l, STEP_UNLOCK, a, 0);
 	return code;
 }
 
@@ -167,21 +135,21 @@ bank_deposit(struct ledger *l, uint32_t a, int64_t cents)
 
 	if ((r = bank_check_args(l, a, cents)) < 0)
 		return r;
-	ledger_step(l, BANK_STEP_LOCK, a, 0);
+	step_point(l, STEP_LOCK, a, 0);
 	if ((r = l->sync->lock_one(l, a)) < 0)
 		return r;
 	bank_read(l, a, &rd);
-	ledger_step(l, BANK_STEP_READ_TO, a, rd.balance);
+	step_point(l, STEP_READ_TO, a, rd.balance);
 	if (rd.balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, a, a, false, -LAB_EAMOUNT);
 	bank_journal(l, LEDGER_OP_DEPOSIT, cents, 1, &a, &rd);
-	ledger_window(l);
+	step_window(l);
 	bank_write(l, a, &rd, rd.balance + cents);
 	l->slots[l->slot].counters.deposited += cents;
-	ledger_step(l, BANK_STEP_WRITE_TO, a, rd.balance + cents);
+	step_point(l, STEP_WRITE_TO, a, rd.balance + cents);
 	bank_done(l);
 	l->sync->unlock_one(l, a);
-	ledger_step(l, BANK_STEP_UNLOCK, a, 0);
+	step_point(l, STEP_UNLOCK, a, 0);
 	return 0;
 }
 
@@ -193,21 +161,21 @@ bank_withdraw(struct ledger *l, uint32_t a, int64_t cents)
 
 	if ((r = bank_check_args(l, a, cents)) < 0)
 		return r;
-	ledger_step(l, BANK_STEP_LOCK, a, 0);
+	step_point(l, STEP_LOCK, a, 0);
 	if ((r = l->sync->lock_one(l, a)) < 0)
 		return r;
 	bank_read(l, a, &rd);
-	ledger_step(l, BANK_STEP_READ_FROM, a, rd.balance);
+	step_point(l, STEP_READ_FROM, a, rd.balance);
 	if (rd.balance < cents)
 		return bank_refuse(l, a, a, false, -LAB_EFUNDS);
 	bank_journal(l, LEDGER_OP_WITHDRAW, cents, 1, &a, &rd);
-	ledger_window(l);
+	step_window(l);
 	bank_write(l, a, &rd, rd.balance - cents);
 	l->slots[l->slot].counters.withdrawn += cents;
-	ledger_step(l, BANK_STEP_WRITE_FROM, a, rd.balance - cents);
+	step_point(l, STEP_WRITE_FROM, a, rd.balance - cents);
 	bank_done(l);
 	l->sync->unlock_one(l, a);
-	ledger_step(l, BANK_STEP_UNLOCK, a, 0);
+	step_point(l, STEP_UNLOCK, a, 0);
 	return 0;
 }
 
@@ -224,30 +192,30 @@ bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 		return -LAB_EACCOUNT;
 	if (from == to)
 		return -LAB_ESAME;
-	ledger_step(l, BANK_STEP_LOCK, from, 0);
+	step_point(l, STEP_LOCK, from, 0);
 	r = l->sync->lock_pair(l, from, to);
 	contract_pair_locked(l, from, to, r);
 	if (r < 0)
 		return r;
 	bank_read(l, from, &rd[0]);
-	ledger_step(l, BANK_STEP_READ_FROM, from, rd[0].balance);
+	step_point(l, STEP_READ_FROM, from, rd[0].balance);
 	if (rd[0].balance < cents)
 		return bank_refuse(l, from, to, true, -LAB_EFUNDS);
 	bank_read(l, to, &rd[1]);
-	ledger_step(l, BANK_STEP_READ_TO, to, rd[1].balance);
+	step_point(l, STEP_READ_TO, to, rd[1].balance);
 	if (rd[1].balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, from, to, true, -LAB_EAMOUNT);
 	bank_journal(l, LEDGER_OP_TRANSFER, cents, 2, acct, rd);
-	ledger_window(l);
+	step_window(l);
 	bank_write(l, from, &rd[0], rd[0].balance - cents);
-	ledger_step(l, BANK_STEP_WRITE_FROM, from, rd[0].balance - cents);
-	ledger_window(l);	/* debited, not yet credited */
+	step_point(l, STEP_WRITE_FROM, from, rd[0].balance - cents);
+	step_window(l);	/* debited, not yet credited */
 	bank_write(l, to, &rd[1], rd[1].balance + cents);
-	ledger_step(l, BANK_STEP_WRITE_TO, to, rd[1].balance + cents);
+	step_point(l, STEP_WRITE_TO, to, rd[1].balance + cents);
 	l->slots[l->slot].counters.moved += cents;
 	bank_done(l);
 	bank_unlock_pair(l, from, to);
-	ledger_step(l, BANK_STEP_UNLOCK, from, 0);
+	step_point(l, STEP_UNLOCK, from, 0);
 	return 0;
 }
 

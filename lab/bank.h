@@ -17,36 +17,6 @@
 #include "ledger.h"
 #include "sync.h"
 
-/*
- * Step points inside the operations, in the order a transfer passes them.
- * A step point is reached after the action it names.
- */
-enum bank_step {
-	BANK_STEP_LOCK = 1,	/* about to lock (a wait may follow) */
-	BANK_STEP_FIRST_LOCK,	/* holds the first of two locks (robust,
-				 * ordered): where opposite transfers meet */
-	BANK_STEP_READ_FROM,	/* has read the source balance */
-	BANK_STEP_READ_TO,	/* has read the destination balance */
-	BANK_STEP_WRITE_FROM,	/* has written the source (debit) */
-	BANK_STEP_WRITE_TO,	/* has written the destination (credit) */
-	BANK_STEP_UNLOCK,	/* has released its locks */
-	BANK_STEP_AUDIT_READ,	/* an audit has read one account */
-	BANK_STEP_REPAIR,	/* a locker that found the owner dead has
-				 * restored the account, and not yet marked
-				 * the lock consistent: a kill here dies in
-				 * the middle of a repair */
-	BANK_STEP_UNLOCK_SECOND,/* a transfer has released its second lock,
-				 * not yet its first (a minor step: see
-				 * ledger_step_minor()) */
-	BANK_STEP_AUDIT_LOCK,	/* an audit holds one account's lock
-				 * (sync_lock_quiet()) */
-	BANK_STEP_COUNT
-};
-
-/* Name of a step ("read_from"), NULL if none; and its parse. */
-const char *bank_step_name(unsigned step);
-int bank_step_parse(const char *s);
-
 int bank_deposit(struct ledger *l, uint32_t a, int64_t cents);
 int bank_withdraw(struct ledger *l, uint32_t a, int64_t cents);
 int bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents);

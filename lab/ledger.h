@@ -199,7 +199,7 @@ struct ledger {
 	int32_t blocker_pid;		/* who we last waited on in vain */
 	const struct sync_ops *sync;	/* variant this process uses */
 	unsigned lock_timeout_ms;	/* give up a lock wait after this */
-	unsigned window;		/* microseconds of ledger_window() */
+	unsigned window;		/* microseconds of step_window() */
 	/* Step hook for schedules and kill points; NULL costs one branch. */
 	void (*step)(struct ledger *, unsigned step, void *arg);
 	void *step_arg;
@@ -282,54 +282,6 @@ static inline bool
 ledger_index_ok(const struct ledger *l, int64_t idx)
 {
 	return idx >= 0 && (uint64_t)idx < l->naccounts;
-}
-
-/*
- * A step point (enum bank_step): schedules park here, kill tests die here.
- * acct and value say what the step touched (-1 and 0 when nothing).
- */
-static inline void
-ledger_step(struct ledger *l, unsigned step, int64_t acct, int64_t value)
-{
-	if (l->step != NULL) {
-		l->step_acct = acct;
-		l->step_value = value;
-		l->step(l, step, l->step_arg);
-	}
-}
-
-/*
- * A minor step point: only a process told to stop exactly there stops (a
- * schedule entry that names it, or a kill point); bare schedule entries
- * and exploration run through it, so adding one changes no interleaving
- * count.  One branch when nothing is armed.
- */
-static inline void
-ledger_step_minor(struct ledger *l, unsigned step, int64_t acct,
-    int64_t value)
-{
-	if (l->step != NULL && (l->step_minor == step || (l->slot >= 0 &&
-	    atomic_load_explicit(&l->slots[l->slot].sched_target,
-	    memory_order_relaxed) == step)))
-		ledger_step(l, step, acct, value);
-}
-
-/*
- * The lesson's window: a pause of l->window microseconds where another
- * process's step makes the anomaly (between reading and writing a balance,
- * between a transfer's two locks, between its debit and its credit,
- * between two reads of an audit).  A
- * sleep, not a spin or a yield: the others run even when all share one
- * CPU, and a sleeper woken is scheduled ahead of busy processes.  (Linux
- * rounds a short sleep up to its timer slack, about 50 us.)
- */
-static inline void
-ledger_window(const struct ledger *l)
-{
-	struct timespec ts = { 0, (long)l->window * 1000 };
-
-	if (l->window != 0)
-		nanosleep(&ts, NULL);
 }
 
 /*

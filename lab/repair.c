@@ -10,9 +10,9 @@
  * is freed.  Every index read from the dead slot is checked: it is shared
  * memory, anything may be there.
  */
-#include "bank.h"
 #include "exercise.h"
 #include "lab.h"
+#include "step.h"
 #include "sync_impl.h"
 
 static void
@@ -54,7 +54,7 @@ repair_done(struct ledger *l, int i, uint32_t a, int64_t found,
 	 * next locker EOWNERDEAD and the same journal, so it repairs again
 	 * (a restore is idempotent).  Schedules and kill storms die here.
 	 */
-	ledger_step(l, BANK_STEP_REPAIR, a, restored);
+	step_point(l, STEP_REPAIR, a, restored);
 	repair_note(l, dead, a, found, restored);
 	for (h = 0; h < 2; h++) {
 		int64_t want = a;

@@ -25,7 +25,7 @@ struct run_config {
 	struct worker_config w;		/* worker i gets seed w.seed + i */
 	const struct worker_config *each; /* or one config per worker */
 	enum sync_kind sync;		/* variant the workers use */
-	unsigned window;		/* microseconds of ledger_window() */
+	unsigned window;		/* microseconds of step_window() */
 	unsigned lock_timeout_ms;	/* passed to the workers */
 	unsigned timeout_ms;		/* the whole run; then kill */
 	/* Called while workers run; non-zero ends the run (they are killed). */

@@ -19,6 +19,7 @@
 #include "parse.h"
 #include "report.h"
 #include "scenario.h"
+#include "step.h"
 #include "sync.h"
 
 #define SCENARIO_BALANCE	1000000	/* cents in each account: 10000.00 */
@@ -163,7 +164,7 @@ scenario_defaults(enum scenario_kind k, const char *prog,
 	o->ops = in->ops;
 	o->window = in->window;
 	o->timeout_ms = 10000;
-	o->die_step = BANK_STEP_WRITE_FROM;
+	o->die_step = STEP_WRITE_FROM;
 	o->die_after = 100;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	o->seed = ((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^
@@ -275,7 +276,7 @@ scenario_parse(enum scenario_kind k, int argc, char **argv,
 				return LAB_EXIT_USAGE;
 			}
 			if (ch == 'K') {
-				if ((step = bank_step_parse(optarg)) < 0) {
+				if ((step = step_parse(optarg)) < 0) {
 					fprintf(stderr, "%s: --kill-at: \"%s\" "
 					    "is not a step (lock, read_from, "
 					    "read_to, write_from, write_to, "
@@ -361,10 +362,10 @@ scenario_worker(const struct scenario_opts *o, unsigned i, uint64_t *rng,
 		w->stop_on_error = true;
 		if (o->kills > 0 && i < o->kills) {
 			/* The points every variant's transfer passes. */
-			static const unsigned points[] = { BANK_STEP_LOCK,
-			    BANK_STEP_READ_FROM, BANK_STEP_READ_TO,
-			    BANK_STEP_WRITE_FROM, BANK_STEP_WRITE_TO,
-			    BANK_STEP_UNLOCK };
+			static const unsigned points[] = { STEP_LOCK,
+			    STEP_READ_FROM, STEP_READ_TO,
+			    STEP_WRITE_FROM, STEP_WRITE_TO,
+			    STEP_UNLOCK };
 
 			w->die_step = points[lab_rand(rng) %
 			    (sizeof(points) / sizeof(points[0]))];

@@ -20,6 +20,7 @@
 
 #include "lab.h"
 #include "schedule.h"
+#include "step.h"
 
 #define SCHED_CHOICES_MAX	4096
 
@@ -119,7 +120,7 @@ sched_killable(const struct sched_spec *s, unsigned *kills)
 	*kills = 0;
 	for (p = 0; p < s->nperms; p++) {
 		for (k = 0, n = 0; k < s->perm[p].n; k++) {
-			if (s->perm[p].e[k].step != SCHED_KILL)
+			if (s->perm[p].e[k].step != STEP_KILL)
 				continue;
 			mask |= 1u << s->perm[p].e[k].proc;
 			n++;

@@ -14,6 +14,7 @@
 #include "lab.h"
 #include "parse.h"
 #include "schedule.h"
+#include "step.h"
 
 #define SCHED_FILE_MAX	(1 << 20)
 #define SCHED_TOKEN_MAX	64
@@ -30,25 +31,25 @@ struct lex {
 };
 
 static const char *const sched_op_names[] = {
-	[SCHED_OP_DEPOSIT] = "deposit",
-	[SCHED_OP_WITHDRAW] = "withdraw",
-	[SCHED_OP_TRANSFER] = "transfer",
-	[SCHED_OP_AUDIT] = "audit",
-	[SCHED_OP_BALANCE] = "balance",
+	[WORKER_OP_DEPOSIT] = "deposit",
+	[WORKER_OP_WITHDRAW] = "withdraw",
+	[WORKER_OP_TRANSFER] = "transfer",
+	[WORKER_OP_AUDIT] = "audit",
+	[WORKER_OP_BALANCE] = "balance",
 };
 
 const char *
 sched_step_name(unsigned step)
 {
 	switch (step) {
-	case SCHED_KILL:
+	case STEP_KILL:
 		return "KILL";
-	case SCHED_START:
+	case STEP_START:
 		return "start";
-	case SCHED_END:
+	case STEP_END:
 		return "end";
 	default:
-		return bank_step_name(step) ? bank_step_name(step) : "?";
+		return step_name(step) ? step_name(step) : "?";
 	}
 }
 
@@ -140,7 +141,7 @@ lex_number(struct lex *x, const char *what, int64_t min, int64_t max,
 }
 
 static int
-lex_op(struct lex *x, uint32_t naccounts, struct sched_op *op)
+lex_op(struct lex *x, uint32_t naccounts, struct worker_op *op)
 {
 	char tok[SCHED_TOKEN_MAX];
 	const char *at = lex_token(x, tok), *second;
@@ -151,26 +152,26 @@ lex_op(struct lex *x, uint32_t naccounts, struct sched_op *op)
 		return lex_fail(x, x->p, "expected an operation (deposit, "
 		    "withdraw, transfer, audit, balance), found the end of "
 		    "the line");
-	for (k = SCHED_OP_DEPOSIT; k <= SCHED_OP_BALANCE; k++)
+	for (k = WORKER_OP_DEPOSIT; k <= WORKER_OP_BALANCE; k++)
 		if (strcmp(tok, sched_op_names[k]) == 0)
 			break;
-	if (k > SCHED_OP_BALANCE)
+	if (k > WORKER_OP_BALANCE)
 		return lex_fail(x, at, "expected an operation (deposit, "
 		    "withdraw, transfer, audit, balance), found \"%s\"", tok);
 	memset(op, 0, sizeof(*op));
-	op->kind = (enum sched_op_kind)k;
-	if (k != SCHED_OP_AUDIT &&
+	op->kind = (enum worker_op_kind)k;
+	if (k != WORKER_OP_AUDIT &&
 	    (r = lex_number(x, "an account", 0, naccounts - 1, &a)) < 0)
 		return r;
 	lex_blank(x);
 	second = x->p;
-	if (k == SCHED_OP_TRANSFER &&
+	if (k == WORKER_OP_TRANSFER &&
 	    (r = lex_number(x, "an account", 0, naccounts - 1, &b)) < 0)
 		return r;
-	if (k == SCHED_OP_TRANSFER && a == b)
+	if (k == WORKER_OP_TRANSFER && a == b)
 		return lex_fail(x, second, "a transfer needs two different "
 		    "accounts");
-	if (k != SCHED_OP_AUDIT && k != SCHED_OP_BALANCE &&
+	if (k != WORKER_OP_AUDIT && k != WORKER_OP_BALANCE &&
 	    (r = lex_number(x, "an amount in cents", 1, LEDGER_AMOUNT_MAX,
 	    &c)) < 0)
 		return r;
@@ -182,7 +183,7 @@ lex_op(struct lex *x, uint32_t naccounts, struct sched_op *op)
 
 /* OP [; OP]... to the end of the line. */
 static int
-lex_ops(struct lex *x, uint32_t naccounts, struct sched_op *ops, int *nops)
+lex_ops(struct lex *x, uint32_t naccounts, struct worker_op *ops, int *nops)
 {
 	char tok[SCHED_TOKEN_MAX];
 	const char *at;
@@ -205,7 +206,7 @@ lex_ops(struct lex *x, uint32_t naccounts, struct sched_op *ops, int *nops)
 }
 
 int
-sched_parse_ops(const char *text, struct sched_op *ops, int *nops, char *err,
+sched_parse_ops(const char *text, struct worker_op *ops, int *nops, char *err,
     size_t errlen)
 {
 	struct lex x = { NULL, text, text, 1, err, errlen };
@@ -219,25 +220,25 @@ sched_parse_ops(const char *text, struct sched_op *ops, int *nops, char *err,
 }
 
 void
-sched_format_ops(const struct sched_op *ops, int nops, char *buf, size_t len)
+sched_format_ops(const struct worker_op *ops, int nops, char *buf, size_t len)
 {
 	size_t at = 0;
 	int i, n;
 
 	buf[0] = '\0';
 	for (i = 0; i < nops && at < len; i++) {
-		const struct sched_op *o = &ops[i];
+		const struct worker_op *o = &ops[i];
 		const char *sep = i ? "; " : "";
 
 		switch (o->kind) {
-		case SCHED_OP_TRANSFER:
+		case WORKER_OP_TRANSFER:
 			n = snprintf(buf + at, len - at, "%stransfer %u %u %lld",
 			    sep, o->a, o->b, (long long)o->amount);
 			break;
-		case SCHED_OP_AUDIT:
+		case WORKER_OP_AUDIT:
 			n = snprintf(buf + at, len - at, "%saudit", sep);
 			break;
-		case SCHED_OP_BALANCE:
+		case WORKER_OP_BALANCE:
 			n = snprintf(buf + at, len - at, "%sbalance %u", sep,
 			    o->a);
 			break;
@@ -284,8 +285,8 @@ lex_entries(struct lex *x, const struct sched_spec *s, struct sched_perm *p)
 		step = 0;
 		if (colon != NULL) {
 			if (strcmp(colon + 1, "KILL") == 0)
-				step = SCHED_KILL;
-			else if ((step = bank_step_parse(colon + 1)) < 0)
+				step = STEP_KILL;
+			else if ((step = step_parse(colon + 1)) < 0)
 				return lex_fail(x, at + (colon + 1 - tok),
 				    "expected a step (lock, first_lock, "
 				    "read_from, read_to, write_from, write_to, "

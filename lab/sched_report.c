@@ -10,6 +10,7 @@
 #include "lab.h"
 #include "report.h"
 #include "schedule.h"
+#include "step.h"
 
 #define SCHED_COL	28
 
@@ -40,16 +41,16 @@ sched_cell(const struct sched_event *e, char *buf, size_t len)
 		break;
 	}
 	switch (e->step) {
-	case BANK_STEP_READ_FROM:
-	case BANK_STEP_READ_TO:
-	case BANK_STEP_WRITE_FROM:
-	case BANK_STEP_WRITE_TO:
-	case BANK_STEP_AUDIT_READ:
+	case STEP_READ_FROM:
+	case STEP_READ_TO:
+	case STEP_WRITE_FROM:
+	case STEP_WRITE_TO:
+	case STEP_AUDIT_READ:
 		snprintf(buf, len, "%s #%" PRId64 " = %s",
 		    sched_step_name(e->step), e->acct,
 		    report_money(e->value, m, sizeof(m)));
 		return;
-	case BANK_STEP_UNLOCK:
+	case STEP_UNLOCK:
 		snprintf(buf, len, "unlock");
 		return;
 	default:

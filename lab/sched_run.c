@@ -22,6 +22,7 @@
 #include "lab.h"
 #include "schedule.h"
 #include "spawn.h"
+#include "step.h"
 #include "sync_impl.h"
 #include "worker.h"
 
@@ -146,7 +147,7 @@ parked_at(struct sched_ctx *c, int i)
 static bool
 is_finished(struct sched_ctx *c, int i)
 {
-	return c->p[i].is_dead || parked_at(c, i) == SCHED_END;
+	return c->p[i].is_dead || parked_at(c, i) == STEP_END;
 }
 
 /* The process holding what i waits for, or -1. */
@@ -230,7 +231,7 @@ sched_settle(struct sched_ctx *c, bool *blocked)
 		if (sync_now_ms() - start > SCHED_SETTLE_MS)
 			return sched_fail(c, -LAB_ETIMEDOUT, "a process",
 			    "did not reach a step point within 5 s");
-		if (++spins >= SCHED_SPINS) {
+		if (++spins >= STEP_SPINS) {
 			spins = 0;
 			sched_yield();
 		}
@@ -242,9 +243,9 @@ sched_settle(struct sched_ctx *c, bool *blocked)
 		uint32_t go;
 
 		if (p->is_dead) {
-			if (p->seen_step != SCHED_KILL && !p->was_killed)
+			if (p->seen_step != STEP_KILL && !p->was_killed)
 				sched_event(c, i, SCHED_EV_DIED, 0, -1, 0, 0);
-			p->seen_step = SCHED_KILL;
+			p->seen_step = STEP_KILL;
 			continue;
 		}
 		at = parked_at(c, i);
@@ -256,9 +257,9 @@ sched_settle(struct sched_ctx *c, bool *blocked)
 			p->seen_go = go;
 			p->was_waiting = false;
 			p->is_fresh = true;
-			if (at == SCHED_END)
+			if (at == STEP_END)
 				sched_event(c, i, SCHED_EV_DONE, at, -1, 0, 0);
-			else if (at != SCHED_START)
+			else if (at != STEP_START)
 				sched_event(c, i, SCHED_EV_STEP, at,
 				    atomic_load(&s->note_acct),
 				    atomic_load(&s->note_value), 0);
@@ -280,7 +281,7 @@ sched_release(struct sched_ctx *c, int i, unsigned target)
 	atomic_store(&s->sched_target, target);
 	atomic_store(&s->sched_parked, 0);
 	atomic_fetch_add_explicit(&s->sched_go, 1, memory_order_release);
-	sched_futex_wake(&s->sched_go);
+	step_wake(&s->sched_go);
 	c->r->steps++;
 }
 
@@ -330,8 +331,8 @@ sched_kill(struct sched_ctx *c, int i)
 		;
 	c->p[i].is_dead = true;
 	c->p[i].was_killed = true;
-	sched_event(c, i, SCHED_EV_KILLED, SCHED_KILL, -1, 0, 0);
-	c->p[i].seen_step = SCHED_KILL;
+	sched_event(c, i, SCHED_EV_KILLED, STEP_KILL, -1, 0, 0);
+	c->p[i].seen_step = STEP_KILL;
 }
 
 /* Start every process and wait until each is parked at its start. */
@@ -470,7 +471,7 @@ sched_kill_points(struct sched_ctx *c, const struct sched_chooser *ch,
 		    (ch->killable & 1u << i) == 0)
 			continue;
 		at = parked_at(c, i);
-		if (at != 0 && at != SCHED_START && at != SCHED_END)
+		if (at != 0 && at != STEP_START && at != STEP_END)
 			en[n++] = SCHED_PROCS_MAX + i;
 	}
 	return n;
@@ -491,9 +492,9 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 		i = e->proc;
 		if (i >= c->n || is_finished(c, i))
 			continue;
-		if (e->step == SCHED_KILL) {
+		if (e->step == STEP_KILL) {
 			sched_kill(c, i);
-			sched_taken(c, i, SCHED_KILL);
+			sched_taken(c, i, STEP_KILL);
 		} else if (blocked[i]) {
 			/* Still waiting: it heads for the new target. */
 			c->p[i].target = e->step;
@@ -522,7 +523,7 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 		n += sched_kill_points(c, ch, en + n);
 		if ((i = sched_choose(ch, en, n)) >= SCHED_PROCS_MAX) {
 			sched_kill(c, i - SCHED_PROCS_MAX);
-			sched_taken(c, i - SCHED_PROCS_MAX, SCHED_KILL);
+			sched_taken(c, i - SCHED_PROCS_MAX, STEP_KILL);
 			c->kills++;
 		} else {
 			sched_release(c, i, 0);
@@ -546,11 +547,11 @@ sched_finish(struct sched_ctx *c)
 	int k;
 
 	for (k = 0; k < c->n; k++)
-		if (!c->p[k].is_dead && parked_at(c, k) == SCHED_END)
+		if (!c->p[k].is_dead && parked_at(c, k) == STEP_END)
 			sched_release(c, k, 0);
 	if (r->deadlock || r->error[0] != '\0')
 		for (k = 0; k < c->n; k++)
-			if (!c->p[k].is_dead && parked_at(c, k) != SCHED_END)
+			if (!c->p[k].is_dead && parked_at(c, k) != STEP_END)
 				kill(c->p[k].pid, SIGKILL);
 	spawn_wait(&c->set, 5000, NULL, NULL);
 	for (i = 0; i < c->set.n; i++) {

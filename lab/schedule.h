@@ -33,40 +33,25 @@
 
 #include "bank.h"
 #include "ledger.h"
+#include "step.h"
 #include "sync.h"
+#include "worker.h"
 
 #define SCHED_PROCS_MAX		8
 #define SCHED_OPS_MAX		16
 #define SCHED_ENTRIES_MAX	512
 #define SCHED_PERMS_MAX		16
 #define SCHED_ACCOUNTS_MAX	64
-#define SCHED_KILL		100	/* the KILL pseudo-step */
-#define SCHED_START		101	/* parked before its first operation */
-#define SCHED_END		102	/* parked after its last operation */
-
-enum sched_op_kind {
-	SCHED_OP_DEPOSIT = 1,
-	SCHED_OP_WITHDRAW,
-	SCHED_OP_TRANSFER,
-	SCHED_OP_AUDIT,
-	SCHED_OP_BALANCE
-};
-
-struct sched_op {
-	enum sched_op_kind kind;
-	uint32_t a, b;
-	int64_t amount;
-};
 
 struct sched_proc {
 	char name[16];
-	struct sched_op op[SCHED_OPS_MAX];
+	struct worker_op op[SCHED_OPS_MAX];
 	int nops;
 };
 
 struct sched_entry {
 	int proc;		/* index into spec->proc */
-	unsigned step;		/* enum bank_step, SCHED_KILL, 0: next point */
+	unsigned step;		/* enum step_point, STEP_KILL, 0: next point */
 };
 
 struct sched_perm {
@@ -166,11 +151,11 @@ int sched_parse_perm(const char *line, const struct sched_spec *s,
     struct sched_perm *p, char *err, size_t errlen);
 
 /* Parse "deposit 0 100; transfer 0 1 50" into ops (max SCHED_OPS_MAX). */
-int sched_parse_ops(const char *text, struct sched_op *ops, int *nops,
+int sched_parse_ops(const char *text, struct worker_op *ops, int *nops,
     char *err, size_t errlen);
 
 /* The same ops as text sched_parse_ops() reads back. */
-void sched_format_ops(const struct sched_op *ops, int nops, char *buf,
+void sched_format_ops(const struct worker_op *ops, int nops, char *buf,
     size_t len);
 
 /* An entry list as one line ("p1:read_from p2 ..."). */
@@ -253,16 +238,6 @@ bool sched_verdict(const struct sched_result *r, char *buf, size_t len);
 struct json_object;
 struct json_object *sched_result_json(const struct sched_spec *s,
     enum sync_kind v, const struct sched_result *r);
-
-/* Worker side: park at step points as the scheduler says. */
-void sched_worker_hook(struct ledger *l, unsigned step, void *arg);
-void sched_worker_park(struct ledger *l, unsigned step);
-
-/* Both sides spin this many times before they yield or sleep. */
-#define SCHED_SPINS		2000
-
-/* Scheduler side: wake a worker parked on its sched_go word. */
-void sched_futex_wake(_Atomic uint32_t *word);
 
 /* Name of a step or pseudo-step ("read_from", "KILL", "start", "end"). */
 const char *sched_step_name(unsigned step);

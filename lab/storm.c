@@ -29,6 +29,7 @@
 #include "report.h"
 #include "run.h"
 #include "spawn.h"
+#include "step.h"
 #include "storm.h"
 #include "sync.h"
 #include "worker.h"
@@ -316,7 +317,7 @@ storm_setup(struct storm *st, const struct storm_config *c,
 		st->rc.window = 200;
 	}
 	st->diehard = st->w;
-	st->diehard.die_step = BANK_STEP_REPAIR;
+	st->diehard.die_step = STEP_REPAIR;
 	st->diehard.die_after = 0;
 }
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "bank.h"
 #include "lab.h"
+#include "step.h"
 #include "sync.h"
 #include "sync_impl.h"
 
@@ -79,8 +79,8 @@ sync_sum_plain(struct ledger *l)
 		    memory_order_relaxed);
 
 		sum += (uint64_t)b;
-		ledger_step(l, BANK_STEP_AUDIT_READ, i, b);
-		ledger_window(l);
+		step_point(l, STEP_AUDIT_READ, i, b);
+		step_window(l);
 	}
 	return sum;
 }

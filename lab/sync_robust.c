@@ -12,9 +12,9 @@
  */
 #include <errno.h>
 
-#include "bank.h"
 #include "contract.h"
 #include "lab.h"
+#include "step.h"
 #include "sync_impl.h"
 
 /*
@@ -100,8 +100,8 @@ sync_lock_first(struct ledger *l, uint32_t a)
 	if ((r = robust_lock(l, a, 0)) < 0)
 		return r;
 	/* Where two opposite transfers meet: a step point and the window. */
-	ledger_step(l, BANK_STEP_FIRST_LOCK, a, 0);
-	ledger_window(l);
+	step_point(l, STEP_FIRST_LOCK, a, 0);
+	step_window(l);
 	return 0;
 }
 
@@ -126,7 +126,7 @@ sync_unlock_second(struct ledger *l, uint32_t a)
 	robust_unlock(l, a, 1);
 	/* Between a transfer's two unlocks: a kill here dies holding only
 	 * the first lock, with its journal done. */
-	ledger_step_minor(l, BANK_STEP_UNLOCK_SECOND, a, 0);
+	step_point_minor(l, STEP_UNLOCK_SECOND, a, 0);
 }
 
 /* An audit's own lock: a step point, so no choice of helpers escapes the
@@ -138,7 +138,7 @@ sync_lock_quiet(struct ledger *l, uint32_t a)
 
 	if ((r = robust_lock(l, a, -1)) < 0)
 		return r;
-	ledger_step(l, BANK_STEP_AUDIT_LOCK, a,
+	step_point(l, STEP_AUDIT_LOCK, a,
 	    atomic_load_explicit(&l->acct[a].balance, memory_order_relaxed));
 	return 0;
 }
@@ -181,8 +181,8 @@ sync_read_account(struct ledger *l, uint32_t a, int64_t *bal, uint32_t *ver)
 	*bal = atomic_load_explicit(&l->acct[a].balance, memory_order_relaxed);
 	*ver = atomic_load_explicit(&l->acct[a].version, memory_order_relaxed);
 	robust_unlock(l, a, -1);
-	ledger_step(l, BANK_STEP_AUDIT_READ, a, *bal);
-	ledger_window(l);
+	step_point(l, STEP_AUDIT_READ, a, *bal);
+	step_window(l);
 	return 0;
 }
 

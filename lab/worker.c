@@ -13,6 +13,7 @@
 #include "bank.h"
 #include "lab.h"
 #include "schedule.h"
+#include "step.h"
 #include "sync_impl.h"
 #include "worker.h"
 
@@ -279,28 +280,28 @@ worker_run(struct ledger *l, const struct worker_config *c,
 }
 
 static int
-worker_script_op(struct ledger *l, const struct sched_op *o,
+worker_script_op(struct ledger *l, const struct worker_op *o,
     struct worker_result *r)
 {
 	int64_t cents;
 	int rc;
 
 	switch (o->kind) {
-	case SCHED_OP_DEPOSIT:
+	case WORKER_OP_DEPOSIT:
 		if ((rc = bank_deposit(l, o->a, o->amount)) == 0)
 			r->deposited += o->amount;
 		return rc;
-	case SCHED_OP_WITHDRAW:
+	case WORKER_OP_WITHDRAW:
 		if ((rc = bank_withdraw(l, o->a, o->amount)) == 0)
 			r->withdrawn += o->amount;
 		return rc;
-	case SCHED_OP_TRANSFER:
+	case WORKER_OP_TRANSFER:
 		if ((rc = bank_transfer(l, o->a, o->b, o->amount)) == 0)
 			r->moved += o->amount;
 		return rc;
-	case SCHED_OP_AUDIT:
+	case WORKER_OP_AUDIT:
 		return worker_audit(l, r);
-	case SCHED_OP_BALANCE:
+	case WORKER_OP_BALANCE:
 		return bank_balance(l, o->a, &cents);
 	default:
 		return -EINVAL;
@@ -308,7 +309,7 @@ worker_script_op(struct ledger *l, const struct sched_op *o,
 }
 
 int
-worker_run_script(struct ledger *l, const struct sched_op *ops, int nops,
+worker_run_script(struct ledger *l, const struct worker_op *ops, int nops,
     bool scheduled, struct worker_result *r)
 {
 	double start = lab_now_s();
@@ -317,14 +318,14 @@ worker_run_script(struct ledger *l, const struct sched_op *ops, int nops,
 	memset(r, 0, sizeof(*r));
 	r->pid = l->pid;
 	if (scheduled) {
-		l->step = sched_worker_hook;
-		sched_worker_park(l, SCHED_START);
+		step_hook_scheduled(l);
+		step_park(l, STEP_START);
 	}
 	for (i = 0; i < nops; i++)
 		worker_count(l, worker_script_op(l, &ops[i], r), r);
 	if (scheduled) {
-		sched_worker_park(l, SCHED_END);
-		l->step = NULL;
+		step_park(l, STEP_END);
+		step_unhook(l);
 	}
 	r->elapsed_s = lab_now_s() - start;
 	worker_copy_out(l, r);

@@ -36,7 +36,7 @@ struct worker_config {
 	uint64_t gate;		/* start gate to wait at, 0: start at once */
 	unsigned gate_count;	/* the last of this many to arrive opens it */
 	unsigned gate_timeout_ms;
-	unsigned die_step;	/* enum bank_step at which to SIGKILL self */
+	unsigned die_step;	/* enum step_point at which to SIGKILL self */
 	uint64_t die_after;	/* ... in operation number die_after (1-based;
 				 * 0: the first time it gets there) */
 	bool stop_on_error;	/* stop at the first lock error */
@@ -79,13 +79,26 @@ int worker_wait_gate(struct ledger *l, uint64_t g, unsigned count,
 int worker_run(struct ledger *l, const struct worker_config *c,
     struct worker_result *r);
 
-struct sched_op;
+/* One operation of a script (a schedule's process runs a list of them). */
+enum worker_op_kind {
+	WORKER_OP_DEPOSIT = 1,
+	WORKER_OP_WITHDRAW,
+	WORKER_OP_TRANSFER,
+	WORKER_OP_AUDIT,
+	WORKER_OP_BALANCE
+};
+
+struct worker_op {
+	enum worker_op_kind kind;
+	uint32_t a, b;
+	int64_t amount;
+};
 
 /*
  * Run a script of operations in order (schedules).  If scheduled, park at
  * the start, at every step point the scheduler asks for, and at the end.
  */
-int worker_run_script(struct ledger *l, const struct sched_op *ops, int nops,
+int worker_run_script(struct ledger *l, const struct worker_op *ops, int nops,
     bool scheduled, struct worker_result *r);
 
 /* One line of JSON (no newline) into a malloc'd string; NULL on ENOMEM. */

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "run.h"
 #include "schedule.h"
+#include "step.h"
 #include "worker.h"
 
 #define PROG "banklab"
@@ -66,7 +67,7 @@ struct cli {
 	int64_t timeout, until_ops, gate_count;
 	const char *sync_arg;
 	enum worker_mix mix;
-	struct sched_op script[SCHED_OPS_MAX];
+	struct worker_op script[SCHED_OPS_MAX];
 	int nscript;
 };
 
@@ -548,7 +549,7 @@ take_number(struct cli *c, int ch, const char *arg)
 		    offsetof(struct cli, from) },
 		{ 'T', "--to", 0, LEDGER_ACCOUNTS_MAX - 1,
 		    offsetof(struct cli, to) },
-		{ 'D', "--die-step", 1, BANK_STEP_COUNT - 1,
+		{ 'D', "--die-step", 1, STEP_COUNT - 1,
 		    offsetof(struct cli, die_step) },
 		{ 'A', "--die-after", 0, INT64_MAX,
 		    offsetof(struct cli, die_after) },

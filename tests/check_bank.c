@@ -17,6 +17,7 @@
 #include "bank.h"
 #include "lab.h"
 #include "ledger.h"
+#include "step.h"
 #include "sync.h"
 #include "testlib.h"
 
@@ -319,26 +320,26 @@ START_TEST(test_step_names)
 {
 	unsigned s;
 
-	for (s = 1; s < BANK_STEP_COUNT; s++) {
-		const char *n = bank_step_name(s);
+	for (s = 1; s < STEP_COUNT; s++) {
+		const char *n = step_name(s);
 
 		ck_assert_ptr_nonnull(n);
-		ck_assert_int_eq(bank_step_parse(n), (int)s);
+		ck_assert_int_eq(step_parse(n), (int)s);
 	}
-	ck_assert_ptr_null(bank_step_name(0));
-	ck_assert_ptr_null(bank_step_name(BANK_STEP_COUNT));
-	ck_assert_ptr_null(bank_step_name(UINT32_MAX));
-	ck_assert_str_eq(bank_step_name(BANK_STEP_LOCK), "lock");
-	ck_assert_str_eq(bank_step_name(BANK_STEP_READ_FROM), "read_from");
-	ck_assert_str_eq(bank_step_name(BANK_STEP_READ_TO), "read_to");
-	ck_assert_str_eq(bank_step_name(BANK_STEP_WRITE_FROM), "write_from");
-	ck_assert_str_eq(bank_step_name(BANK_STEP_WRITE_TO), "write_to");
-	ck_assert_str_eq(bank_step_name(BANK_STEP_UNLOCK), "unlock");
-	ck_assert_str_eq(bank_step_name(BANK_STEP_FIRST_LOCK), "first_lock");
-	ck_assert_str_eq(bank_step_name(BANK_STEP_AUDIT_READ), "audit_read");
-	ck_assert_int_eq(bank_step_parse("bogus"), -1);
-	ck_assert_int_eq(bank_step_parse(""), -1);
-	ck_assert_int_eq(bank_step_parse("LOCK"), -1);
+	ck_assert_ptr_null(step_name(0));
+	ck_assert_ptr_null(step_name(STEP_COUNT));
+	ck_assert_ptr_null(step_name(UINT32_MAX));
+	ck_assert_str_eq(step_name(STEP_LOCK), "lock");
+	ck_assert_str_eq(step_name(STEP_READ_FROM), "read_from");
+	ck_assert_str_eq(step_name(STEP_READ_TO), "read_to");
+	ck_assert_str_eq(step_name(STEP_WRITE_FROM), "write_from");
+	ck_assert_str_eq(step_name(STEP_WRITE_TO), "write_to");
+	ck_assert_str_eq(step_name(STEP_UNLOCK), "unlock");
+	ck_assert_str_eq(step_name(STEP_FIRST_LOCK), "first_lock");
+	ck_assert_str_eq(step_name(STEP_AUDIT_READ), "audit_read");
+	ck_assert_int_eq(step_parse("bogus"), -1);
+	ck_assert_int_eq(step_parse(""), -1);
+	ck_assert_int_eq(step_parse("LOCK"), -1);
 }
 END_TEST
 
@@ -355,7 +356,7 @@ record_step(struct ledger *l, unsigned step, void *arg)
 	struct steps *st = arg;
 
 	/* Only two-lock variants have it: the lists below leave it out. */
-	if (step == BANK_STEP_FIRST_LOCK) {
+	if (step == STEP_FIRST_LOCK) {
 		st->first_locks++;
 		return;
 	}
@@ -374,12 +375,12 @@ expect_steps(const struct steps *st, const unsigned *want, unsigned n)
 
 	for (i = 0; i < st->n && i < 16; i++) {
 		strcat(got, " ");
-		strcat(got, bank_step_name(st->step[i]) ?
-		    bank_step_name(st->step[i]) : "?");
+		strcat(got, step_name(st->step[i]) ?
+		    step_name(st->step[i]) : "?");
 	}
 	for (i = 0; i < n; i++) {
 		strcat(exp, " ");
-		strcat(exp, bank_step_name(want[i]));
+		strcat(exp, step_name(want[i]));
 	}
 	ck_assert_msg(st->n == n && memcmp(st->step, want,
 	    n * sizeof(*want)) == 0, "steps:%s, want:%s", got, exp);
@@ -387,15 +388,15 @@ expect_steps(const struct steps *st, const unsigned *want, unsigned n)
 
 START_TEST(test_step_order)
 {
-	static const unsigned transfer[] = { BANK_STEP_LOCK,
-		BANK_STEP_READ_FROM, BANK_STEP_READ_TO, BANK_STEP_WRITE_FROM,
-		BANK_STEP_WRITE_TO, BANK_STEP_UNLOCK };
-	static const unsigned refused[] = { BANK_STEP_LOCK,
-		BANK_STEP_READ_FROM, BANK_STEP_UNLOCK };
-	static const unsigned deposit[] = { BANK_STEP_LOCK,
-		BANK_STEP_READ_TO, BANK_STEP_WRITE_TO, BANK_STEP_UNLOCK };
-	static const unsigned withdraw[] = { BANK_STEP_LOCK,
-		BANK_STEP_READ_FROM, BANK_STEP_WRITE_FROM, BANK_STEP_UNLOCK };
+	static const unsigned transfer[] = { STEP_LOCK,
+		STEP_READ_FROM, STEP_READ_TO, STEP_WRITE_FROM,
+		STEP_WRITE_TO, STEP_UNLOCK };
+	static const unsigned refused[] = { STEP_LOCK,
+		STEP_READ_FROM, STEP_UNLOCK };
+	static const unsigned deposit[] = { STEP_LOCK,
+		STEP_READ_TO, STEP_WRITE_TO, STEP_UNLOCK };
+	static const unsigned withdraw[] = { STEP_LOCK,
+		STEP_READ_FROM, STEP_WRITE_FROM, STEP_UNLOCK };
 	struct steps st;
 	struct ledger l;
 

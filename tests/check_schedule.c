@@ -52,6 +52,7 @@
 #include "sched_cli.h"
 #include "schedule.h"
 #include "spawn.h"
+#include "step.h"
 #include "testlib.h"
 
 /*
@@ -725,7 +726,7 @@ kill_cb(const struct sched_result *r, unsigned run, void *arg)
 	t->runs = run;
 	t->failing += r->anomaly;
 	for (i = 0; i < r->ntaken; i++)
-		kills += r->taken[i].step == SCHED_KILL;
+		kills += r->taken[i].step == STEP_KILL;
 	ck_assert_msg(kills <= 1, "run %u: %d kills: %s", run, kills, tl);
 	if (kills == 0) {
 		t->plain++;
@@ -738,8 +739,8 @@ kill_cb(const struct sched_result *r, unsigned run, void *arg)
 	ck_assert_msg(i < r->nev && r->ev[i].proc == 0 && at != NULL,
 	    "run %u: a kill, but not of p1 at a step: %s", run, tl);
 	t->killed_at |= 1u << at->step;
-	held = at->step == BANK_STEP_READ_FROM ||
-	    at->step == BANK_STEP_WRITE_FROM;
+	held = at->step == STEP_READ_FROM ||
+	    at->step == STEP_WRITE_FROM;
 	if (t->v == SYNC_SEMAPHORE)
 		ck_assert_msg(r->stuck == held && r->anomaly == held, "run %u: "
 		    "p1 killed at %s, stuck %d: %s", run,
@@ -770,8 +771,8 @@ START_TEST(test_explore_kill_points)
 	struct sched_spec *s = text_spec(KILL_SCHED);
 	struct sched_result r;
 	char why[256];
-	unsigned want = 1u << BANK_STEP_LOCK | 1u << BANK_STEP_READ_FROM |
-	    1u << BANK_STEP_WRITE_FROM | 1u << BANK_STEP_UNLOCK;
+	unsigned want = 1u << STEP_LOCK | 1u << STEP_READ_FROM |
+	    1u << STEP_WRITE_FROM | 1u << STEP_UNLOCK;
 
 	ck_assert_ptr_nonnull(t);
 	t->v = vs[_i];
@@ -1343,7 +1344,7 @@ START_TEST(test_kill_every_step)
 		    kill_ops[_i / 2].name, kill_ops[_i / 2].next, line);
 		perm_of(s, line, &p);
 		run_ok(s, v, &p, &r, what);
-		ck_assert_msg(count_steps(&r, 0, (unsigned)bank_step_parse(
+		ck_assert_msg(count_steps(&r, 0, (unsigned)step_parse(
 		    step)) == 1, "%s under %s: p1 never parked at %s", what,
 		    ledger_sync_name(v), step);
 		stands = strcmp(step, "unlock") == 0;
@@ -1394,10 +1395,10 @@ START_TEST(test_kill_in_repair)
 	    repair_kills[_i / 2].perm);
 	perm_of(s, repair_kills[_i / 2].perm, &p);
 	run_ok(s, v, &p, &r, what);
-	ck_assert_msg(count_steps(&r, 1, BANK_STEP_REPAIR) == 1 &&
+	ck_assert_msg(count_steps(&r, 1, STEP_REPAIR) == 1 &&
 	    last_event_of(&r, 1)->kind == SCHED_EV_KILLED, "%s under %s: p2 "
 	    "was not killed in its repair", what, ledger_sync_name(v));
-	ck_assert_msg(count_steps(&r, 2, BANK_STEP_REPAIR) >= 1, "%s under "
+	ck_assert_msg(count_steps(&r, 2, STEP_REPAIR) >= 1, "%s under "
 	    "%s: p3 did not repair again", what, ledger_sync_name(v));
 	assert_killed_clean(&r, v, 0, 2, true, total, what);
 	assert_killed_clean(&r, v, 1, 2, true, total, what);
@@ -1732,32 +1733,32 @@ START_TEST(test_parse_good)
 	ck_assert_int_eq(s->nprocs, 2);
 	ck_assert_str_eq(s->proc[0].name, "p1");
 	ck_assert_int_eq(s->proc[0].nops, 3);
-	ck_assert_int_eq(s->proc[0].op[0].kind, SCHED_OP_DEPOSIT);
+	ck_assert_int_eq(s->proc[0].op[0].kind, WORKER_OP_DEPOSIT);
 	ck_assert_uint_eq(s->proc[0].op[0].a, 0);
 	ck_assert_int_eq(s->proc[0].op[0].amount, 100);
-	ck_assert_int_eq(s->proc[0].op[1].kind, SCHED_OP_WITHDRAW);
+	ck_assert_int_eq(s->proc[0].op[1].kind, WORKER_OP_WITHDRAW);
 	ck_assert_uint_eq(s->proc[0].op[1].a, 1);
 	ck_assert_int_eq(s->proc[0].op[1].amount, 50);
-	ck_assert_int_eq(s->proc[0].op[2].kind, SCHED_OP_TRANSFER);
+	ck_assert_int_eq(s->proc[0].op[2].kind, WORKER_OP_TRANSFER);
 	ck_assert_uint_eq(s->proc[0].op[2].a, 0);
 	ck_assert_uint_eq(s->proc[0].op[2].b, 2);
 	ck_assert_int_eq(s->proc[0].op[2].amount, 25);
 	ck_assert_str_eq(s->proc[1].name, "worker_2");
 	ck_assert_int_eq(s->proc[1].nops, 2);
-	ck_assert_int_eq(s->proc[1].op[0].kind, SCHED_OP_AUDIT);
-	ck_assert_int_eq(s->proc[1].op[1].kind, SCHED_OP_BALANCE);
+	ck_assert_int_eq(s->proc[1].op[0].kind, WORKER_OP_AUDIT);
+	ck_assert_int_eq(s->proc[1].op[1].kind, WORKER_OP_BALANCE);
 	ck_assert_uint_eq(s->proc[1].op[1].a, 2);
 	ck_assert_int_eq(s->nperms, 2);
 	ck_assert_int_eq(s->perm[0].n, 3);
 	ck_assert_int_eq(s->perm[0].e[0].proc, 0);
-	ck_assert_uint_eq(s->perm[0].e[0].step, BANK_STEP_READ_TO);
+	ck_assert_uint_eq(s->perm[0].e[0].step, STEP_READ_TO);
 	ck_assert_int_eq(s->perm[0].e[1].proc, 1);
 	ck_assert_uint_eq(s->perm[0].e[1].step, 0);
 	ck_assert_int_eq(s->perm[0].e[2].proc, 0);
-	ck_assert_uint_eq(s->perm[0].e[2].step, SCHED_KILL);
+	ck_assert_uint_eq(s->perm[0].e[2].step, STEP_KILL);
 	ck_assert_int_eq(s->perm[1].n, 3);
-	ck_assert_uint_eq(s->perm[1].e[0].step, BANK_STEP_AUDIT_READ);
-	ck_assert_uint_eq(s->perm[1].e[1].step, BANK_STEP_FIRST_LOCK);
+	ck_assert_uint_eq(s->perm[1].e[0].step, STEP_AUDIT_READ);
+	ck_assert_uint_eq(s->perm[1].e[1].step, STEP_FIRST_LOCK);
 	/* Last, so that the checks above run whatever it says. */
 	ck_assert_msg(strcmp(s->title, "the whole grammar") == 0, "title "
 	    "\"%s\" (%zu bytes), not \"the whole grammar\"", s->title,
@@ -1817,7 +1818,7 @@ END_TEST
 /* --script text: good. */
 START_TEST(test_parse_ops_good)
 {
-	struct sched_op ops[SCHED_OPS_MAX];
+	struct worker_op ops[SCHED_OPS_MAX];
 	char err[256];
 	int n = -1, rc;
 
@@ -1825,15 +1826,15 @@ START_TEST(test_parse_ops_good)
 	    "25 ; audit;balance 7", ops, &n, err, sizeof(err));
 	ck_assert_msg(rc == 0, "returned %d: %s", rc, err);
 	ck_assert_int_eq(n, 5);
-	ck_assert_int_eq(ops[0].kind, SCHED_OP_DEPOSIT);
+	ck_assert_int_eq(ops[0].kind, WORKER_OP_DEPOSIT);
 	ck_assert_int_eq(ops[0].amount, 100);
-	ck_assert_int_eq(ops[1].kind, SCHED_OP_WITHDRAW);
+	ck_assert_int_eq(ops[1].kind, WORKER_OP_WITHDRAW);
 	ck_assert_uint_eq(ops[1].a, 1);
-	ck_assert_int_eq(ops[2].kind, SCHED_OP_TRANSFER);
+	ck_assert_int_eq(ops[2].kind, WORKER_OP_TRANSFER);
 	ck_assert_uint_eq(ops[2].b, 9999999);
 	ck_assert_int_eq(ops[2].amount, 25);
-	ck_assert_int_eq(ops[3].kind, SCHED_OP_AUDIT);
-	ck_assert_int_eq(ops[4].kind, SCHED_OP_BALANCE);
+	ck_assert_int_eq(ops[3].kind, WORKER_OP_AUDIT);
+	ck_assert_int_eq(ops[4].kind, WORKER_OP_BALANCE);
 	ck_assert_uint_eq(ops[4].a, 7);
 }
 END_TEST
@@ -1856,7 +1857,7 @@ static const struct {
 
 START_TEST(test_parse_ops_bad)
 {
-	struct sched_op ops[SCHED_OPS_MAX];
+	struct worker_op ops[SCHED_OPS_MAX];
 	char err[256];
 	int n, rc;
 
@@ -1874,7 +1875,7 @@ END_TEST
 /* More than SCHED_OPS_MAX ops in a --script. */
 START_TEST(test_parse_ops_too_many)
 {
-	struct sched_op ops[SCHED_OPS_MAX];
+	struct worker_op ops[SCHED_OPS_MAX];
 	char text[1024], err[256];
 	size_t at = 0;
 	int i, n, rc;
@@ -1889,7 +1890,7 @@ START_TEST(test_parse_ops_too_many)
 END_TEST
 
 static void
-assert_same_ops(const struct sched_op *a, int na, const struct sched_op *b,
+assert_same_ops(const struct worker_op *a, int na, const struct worker_op *b,
     int nb, const char *text)
 {
 	int i;
@@ -1928,7 +1929,7 @@ START_TEST(test_format_round_trip)
 	    "permutation p1:lock p1:first_lock p1:read_from p1:read_to "
 	    "p2:audit_read p1:write_from p1:write_to p1:unlock p2 p1:KILL\n";
 	struct sched_spec *s;
-	struct sched_op ops[SCHED_OPS_MAX];
+	struct worker_op ops[SCHED_OPS_MAX];
 	struct sched_perm *p = malloc(sizeof(*p));
 	char path[PATH_MAX], text[2048], err[256];
 	int li, i, n, rc;

@@ -31,6 +31,7 @@
 #include "ledger.h"
 #include "run.h"
 #include "spawn.h"
+#include "step.h"
 #include "sync.h"
 #include "sync_impl.h"
 #include "testlib.h"
@@ -493,7 +494,7 @@ pause_at_write_to(struct ledger *l, unsigned step, void *arg)
 {
 	(void)l;
 	(void)arg;
-	if (step != BANK_STEP_WRITE_TO)
+	if (step != STEP_WRITE_TO)
 		return;
 	atomic_store(paused_flag, 1);
 	for (;;)
@@ -697,7 +698,7 @@ park_at_write_from(struct ledger *l, unsigned step, void *arg)
 {
 	(void)l;
 	(void)arg;
-	if (step != BANK_STEP_WRITE_FROM)
+	if (step != STEP_WRITE_FROM)
 		return;
 	(void)!write(slow_exit_fd, "x", 1);
 	for (;;)

@@ -15,6 +15,7 @@
 #include "bank.h"
 #include "lab.h"
 #include "ledger.h"
+#include "step.h"
 #include "sync.h"
 #include "testlib.h"
 
@@ -27,7 +28,7 @@ die_at_write_from(struct ledger *l, unsigned step, void *arg)
 {
 	(void)l;
 	(void)arg;
-	if (step == BANK_STEP_WRITE_FROM)
+	if (step == STEP_WRITE_FROM)
 		raise(SIGKILL);
 }
 

@@ -21,6 +21,7 @@
 #include "lab.h"
 #include "parse.h"
 #include "scenario.h"
+#include "step.h"
 
 /* The lesson whose program name ends argv[0], race if none. */
 static enum scenario_kind
@@ -85,7 +86,7 @@ fuzz_check_opts(const struct scenario_opts *o)
 	FUZZ_REQUIRE(o->seed <= INT64_MAX / 2);
 	FUZZ_REQUIRE(o->timeout_ms >= 100 && o->timeout_ms <= 3600000);
 	FUZZ_REQUIRE(o->window <= 100000);
-	FUZZ_REQUIRE(bank_step_name(o->die_step) != NULL);
+	FUZZ_REQUIRE(step_name(o->die_step) != NULL);
 	if (o->kind == SCENARIO_CRASH)
 		FUZZ_REQUIRE(o->kills <= o->procs && o->die_after <= o->ops);
 	if (o->kind == SCENARIO_STALE || o->kind == SCENARIO_DEADLOCK)

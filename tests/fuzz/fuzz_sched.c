@@ -13,29 +13,30 @@
 
 #include "fuzz.h"
 #include "schedule.h"
+#include "step.h"
 
 /* Room for any permutation: 512 entries of "name:write_from ". */
 #define FUZZ_PERM_TEXT	(SCHED_ENTRIES_MAX * 40)
 #define FUZZ_OPS_TEXT	(SCHED_OPS_MAX * 80)
 
 static void
-fuzz_check_op(const struct sched_op *op, uint32_t accounts)
+fuzz_check_op(const struct worker_op *op, uint32_t accounts)
 {
-	FUZZ_REQUIRE(op->kind >= SCHED_OP_DEPOSIT &&
-	    op->kind <= SCHED_OP_BALANCE);
-	if (op->kind != SCHED_OP_AUDIT)
+	FUZZ_REQUIRE(op->kind >= WORKER_OP_DEPOSIT &&
+	    op->kind <= WORKER_OP_BALANCE);
+	if (op->kind != WORKER_OP_AUDIT)
 		FUZZ_REQUIRE(op->a < accounts);
-	if (op->kind == SCHED_OP_TRANSFER)
+	if (op->kind == WORKER_OP_TRANSFER)
 		FUZZ_REQUIRE(op->b < accounts && op->b != op->a);
-	if (op->kind != SCHED_OP_AUDIT && op->kind != SCHED_OP_BALANCE)
+	if (op->kind != WORKER_OP_AUDIT && op->kind != WORKER_OP_BALANCE)
 		FUZZ_REQUIRE(op->amount >= 1 && op->amount <= LEDGER_AMOUNT_MAX);
 }
 
 /* Formatting ops and parsing them back gives the same ops. */
 static void
-fuzz_ops_round_trip(const struct sched_op *ops, int nops)
+fuzz_ops_round_trip(const struct worker_op *ops, int nops)
 {
-	struct sched_op back[SCHED_OPS_MAX];
+	struct worker_op back[SCHED_OPS_MAX];
 	char text[FUZZ_OPS_TEXT], err[256];
 	int i, n;
 
@@ -60,8 +61,8 @@ fuzz_check_perm(const struct sched_spec *s, const struct sched_perm *p,
 	for (i = 0; i < p->n; i++) {
 		FUZZ_REQUIRE(p->e[i].proc >= 0 && p->e[i].proc < s->nprocs);
 		FUZZ_REQUIRE(p->e[i].step == 0 ||
-		    p->e[i].step == SCHED_KILL ||
-		    bank_step_name(p->e[i].step) != NULL);
+		    p->e[i].step == STEP_KILL ||
+		    step_name(p->e[i].step) != NULL);
 	}
 	sched_format_perm(s, p->e, p->n, text, sizeof(text));
 	FUZZ_REQUIRE(sched_parse_perm(text, s, back, err, sizeof(err)) == 0);
@@ -107,7 +108,7 @@ fuzz_check_spec(const struct sched_spec *s, struct sched_perm *back)
 int
 fuzz_sched(const uint8_t *data, size_t size)
 {
-	struct sched_op ops[SCHED_OPS_MAX];
+	struct worker_op ops[SCHED_OPS_MAX];
 	struct sched_spec *s;
 	struct sched_perm *p;
 	char *text, err[256];

@@ -1,0 +1,120 @@
+/*
+ * step: the step points of the bank's operations, their names, and the
+ * scheduled worker's park.  A small layer above the ledger and below both
+ * the variants and the bank: each of those passes step points, and neither
+ * may look up at the other to name them.
+ *
+ * Contract: step_point() costs one predictable branch when nothing is
+ * armed (l->step == NULL).  A hook armed with step_hook() parks the process
+ * at every point: it publishes where it is in its slot and waits until the
+ * scheduler bumps the slot's sched_go (schedule.h is the other side).  A
+ * park never waits forever: a scheduler silent for STEP_PARK_GIVE_UP_MS is
+ * taken for gone, the hook is disarmed and the process runs to its end.
+ */
+#ifndef LAB_STEP_H
+#define LAB_STEP_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "ledger.h"
+
+/*
+ * Step points inside the operations, in the order a transfer passes them.
+ * A step point is reached after the action it names.
+ */
+enum step_point {
+	STEP_LOCK = 1,		/* about to lock (a wait may follow) */
+	STEP_FIRST_LOCK,	/* holds the first of two locks (robust,
+				 * ordered): where opposite transfers meet */
+	STEP_READ_FROM,		/* has read the source balance */
+	STEP_READ_TO,		/* has read the destination balance */
+	STEP_WRITE_FROM,	/* has written the source (debit) */
+	STEP_WRITE_TO,		/* has written the destination (credit) */
+	STEP_UNLOCK,		/* has released its locks */
+	STEP_AUDIT_READ,	/* an audit has read one account */
+	STEP_REPAIR,		/* a locker that found the owner dead has
+				 * restored the account, and not yet marked
+				 * the lock consistent: a kill here dies in
+				 * the middle of a repair */
+	STEP_UNLOCK_SECOND,	/* a transfer has released its second lock,
+				 * not yet its first (a minor step: see
+				 * step_point_minor()) */
+	STEP_AUDIT_LOCK,	/* an audit holds one account's lock
+				 * (sync_lock_quiet()) */
+	STEP_COUNT
+};
+
+/* Pseudo-steps of a schedule: not points in the code. */
+#define STEP_KILL		100	/* SIGKILL the process where it is */
+#define STEP_START		101	/* parked before its first operation */
+#define STEP_END		102	/* parked after its last operation */
+
+/* Spins before a park (or the scheduler's wait) sleeps in the kernel. */
+#define STEP_SPINS		2000
+/* A parked process whose scheduler has been silent this long runs on. */
+#define STEP_PARK_GIVE_UP_MS	60000
+
+/* Name of a step ("read_from"), NULL if none; and its parse (-1: none). */
+const char *step_name(unsigned step);
+int step_parse(const char *s);
+
+/*
+ * A step point: schedules park here, kill tests die here.  acct and value
+ * say what the step touched (-1 and 0 when nothing).
+ */
+static inline void
+step_point(struct ledger *l, unsigned step, int64_t acct, int64_t value)
+{
+	if (l->step != NULL) {
+		l->step_acct = acct;
+		l->step_value = value;
+		l->step(l, step, l->step_arg);
+	}
+}
+
+/*
+ * A minor step point: only a process told to stop exactly there stops (a
+ * schedule entry that names it, or a kill point); bare schedule entries
+ * and exploration run through it, so adding one changes no interleaving
+ * count.  One branch when nothing is armed.
+ */
+static inline void
+step_point_minor(struct ledger *l, unsigned step, int64_t acct,
+    int64_t value)
+{
+	if (l->step != NULL && (l->step_minor == step || (l->slot >= 0 &&
+	    atomic_load_explicit(&l->slots[l->slot].sched_target,
+	    memory_order_relaxed) == step)))
+		step_point(l, step, acct, value);
+}
+
+/*
+ * The lesson's window: a pause of l->window microseconds where another
+ * process's step makes the anomaly (between reading and writing a balance,
+ * between a transfer's two locks, between its debit and its credit,
+ * between two reads of an audit).  A sleep, not a spin or a yield: the
+ * others run even when all share one CPU, and a sleeper woken is scheduled
+ * ahead of busy processes.  (Linux rounds a short sleep up to its timer
+ * slack, about 50 us.)
+ */
+static inline void
+step_window(const struct ledger *l)
+{
+	struct timespec ts = { 0, (long)l->window * 1000 };
+
+	if (l->window != 0)
+		nanosleep(&ts, NULL);
+}
+
+/* Arm the scheduled park at every step point, or disarm (NULL hooks). */
+void step_hook_scheduled(struct ledger *l);
+void step_unhook(struct ledger *l);
+
+/* Park at step (or STEP_START, STEP_END) until the scheduler says go. */
+void step_park(struct ledger *l, unsigned step);
+
+/* Wake a process parked on word (the scheduler's release). */
+void step_wake(_Atomic uint32_t *word);
+
+#endif
