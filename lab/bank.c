@@ -270,7 +270,7 @@ bank_recover(struct ledger *l, enum sync_kind v)
 		return 0;
 	if ((r = ledger_join(l)) < 0)
 		return r;
-	l->sync = sync_get(v == SYNC_SEMAPHORE ? SYNC_SEMAPHORE : SYNC_ORDERED);
+	sync_use(l, v == SYNC_SEMAPHORE ? SYNC_SEMAPHORE : SYNC_ORDERED);
 	l->lock_timeout_ms = 1000;
 	return bank_audit(l, &a);
 }

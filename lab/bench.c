@@ -507,8 +507,8 @@ bench_child(const char *name, enum bench_kind k, unsigned procs, uint64_t ops,
 	memset(&rep, 0, sizeof(rep));
 	memset(&warm, 0, sizeof(warm));
 	bench_pin(cpu);
-	if ((rc = ledger_attach(name, &l)) == 0) {
-		l.sync = sync_get(bench_is_variant(k) ? (enum sync_kind)k :
+	if ((rc = sync_attach(name, &l)) == 0) {
+		sync_use(&l, bench_is_variant(k) ? (enum sync_kind)k :
 		    SYNC_NONE);
 		if ((rc = ledger_join(&l)) == 0) {
 			rep.sink = bench_prefault(&l);
@@ -809,7 +809,7 @@ bench_cell_run(struct bench_ctx *x, struct bench_cell *cell)
 
 	snprintf(name, sizeof(name), "bench-%d-%u", (int)getpid(),
 	    x->next_name++);
-	if ((rc = ledger_create(name, &cfg, &l)) < 0)
+	if ((rc = sync_create(name, &cfg, &l)) < 0)
 		return rc;
 	if (cell->kind == BENCH_MUTEX && (rc = bench_plain_mutexes(&l)) < 0)
 		goto out;

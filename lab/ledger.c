@@ -23,7 +23,6 @@
 
 #include "lab.h"
 #include "ledger.h"
-#include "sync.h"
 
 #define LEDGER_ALIGN	4096
 
@@ -177,7 +176,7 @@ ledger_fill(struct ledger *l, void *base, size_t size, int fd,
 	l->slots = (struct ledger_slot *)((char *)base + h->slots_off);
 	l->fd = fd;
 	l->slot = -1;
-	l->sync = sync_get(l->created_sync);
+	l->sync_kind = l->created_sync;
 	l->lock_timeout_ms = LEDGER_LOCK_TIMEOUT_MS;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 }
@@ -197,7 +196,7 @@ ledger_random64(void)
 
 int
 ledger_create(const char *name, const struct ledger_config *cfg,
-    struct ledger *l)
+    ledger_init_fn init, struct ledger *l)
 {
 	char path[sizeof(LEDGER_PREFIX) + LEDGER_NAME_MAX];
 	struct ledger_header *h;
@@ -283,7 +282,7 @@ ledger_create(const char *name, const struct ledger_config *cfg,
 		atomic_init(&l->slots[i].holds[1], LEDGER_NONE);
 		atomic_init(&l->slots[i].waits, LEDGER_NONE);
 	}
-	if ((r = sync_init_ledger(l)) < 0)
+	if (init != NULL && (r = init(l)) < 0)
 		goto fail_unmap;
 
 	atomic_store_explicit(&h->magic, LEDGER_MAGIC, memory_order_release);

@@ -182,6 +182,8 @@ struct ledger_header {
 	alignas(64) _Atomic uint64_t repairs;	/* locks repaired after a dead owner */
 };
 
+struct sync_ops;
+
 /* A process's handle on an attached ledger.  Not shared, not in the segment. */
 struct ledger {
 	struct ledger_header *hdr;
@@ -197,7 +199,13 @@ struct ledger {
 	int slot;			/* our slot, -1 for an observer */
 	int32_t pid;			/* getpid() when the slot was claimed */
 	int32_t blocker_pid;		/* who we last waited on in vain */
-	const struct sync_ops *sync;	/* variant this process uses */
+	/*
+	 * The variant this process uses: its value, and its table of lock
+	 * functions, both set by the sync layer (sync_use()); the ledger
+	 * only stores them.
+	 */
+	enum sync_kind sync_kind;
+	const struct sync_ops *sync;
 	unsigned lock_timeout_ms;	/* give up a lock wait after this */
 	unsigned window;		/* microseconds of step_window() */
 	/* Step hook for schedules and kill points; NULL costs one branch. */
@@ -242,13 +250,24 @@ size_t ledger_size(uint32_t naccounts);
 uint32_t ledger_layout(void);
 
 /*
- * Create the ledger and attach to it (observer: no slot).  Fails with -EEXIST
- * if the name is taken, -ENOSPC if /dev/shm cannot hold it.
+ * Sets up a new segment's locks before its magic is published, so no other
+ * process can see them half-made: the sync layer's business, handed in.
+ */
+typedef int (*ledger_init_fn)(struct ledger *);
+
+/*
+ * Create the ledger and attach to it (observer: no slot): init runs on the
+ * filled handle before the magic is published.  Fails with -EEXIST if the
+ * name is taken, -ENOSPC if /dev/shm cannot hold it, or init's code.
+ * Programs call sync_create(), which passes the variants' init.
  */
 int ledger_create(const char *name, const struct ledger_config *cfg,
-    struct ledger *l);
+    ledger_init_fn init, struct ledger *l);
 
-/* Attach by name after checking everything; observer (no slot). */
+/*
+ * Attach by name after checking everything; observer (no slot), no variant
+ * chosen yet (l->sync is NULL: sync_attach() chooses the ledger's own).
+ */
 int ledger_attach(const char *name, struct ledger *l);
 
 /*

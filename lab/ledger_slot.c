@@ -14,7 +14,6 @@
 
 #include "lab.h"
 #include "ledger.h"
-#include "sync.h"	/* the variant a joining process publishes */
 
 /* The OFD lock of slot i: one byte, at offset i of the object. */
 static struct flock
@@ -233,7 +232,7 @@ ledger_join(struct ledger *l)
 		}
 		ledger_slot_clear(s);
 		s->base = s->counters;
-		atomic_store(&s->sync, l->sync->kind);
+		atomic_store(&s->sync, l->sync_kind);
 		l->pid = getpid();
 		atomic_store(&s->pid, l->pid);
 		atomic_store_explicit(&s->state, LEDGER_SLOT_LIVE,

@@ -550,7 +550,7 @@ scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 	sigaddset(&watch.sigs, SIGINT);
 	sigaddset(&watch.sigs, SIGTERM);
 	sigprocmask(SIG_BLOCK, &watch.sigs, &old);
-	if ((err = ledger_create(name, &cfg, &l)) < 0)
+	if ((err = sync_create(name, &cfg, &l)) < 0)
 		goto out;
 	for (i = 0; i < o->procs; i++)
 		scenario_worker(o, i, &rng, &each[i]);

@@ -617,7 +617,7 @@ sched_run(const struct sched_spec *s, enum sync_kind v,
 	    getenv("BANKLAB_RUN_TAG") ? getenv("BANKLAB_RUN_TAG") : "",
 	    (unsigned long)ts.tv_nsec);
 	spawn_init(&c->set);
-	if ((rc = ledger_create(c->name, &cfg, &c->l)) < 0) {
+	if ((rc = sync_create(c->name, &cfg, &c->l)) < 0) {
 		sched_fail(c, rc, "cannot create the ledger",
 		    lab_strerror(rc));
 		free(c);

@@ -65,10 +65,10 @@ storm_audit_loop(const char *name, int stop_fd, int out_fd)
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	if ((rc = ledger_attach(name, &l)) < 0)
+	if ((rc = sync_attach(name, &l)) < 0)
 		return rc;
 	/* The consistent audit, whatever the workers use: same locks. */
-	l.sync = sync_get(SYNC_ORDERED);
+	sync_use(&l, SYNC_ORDERED);
 	l.lock_timeout_ms = STORM_LOCK_TIMEOUT_MS;
 	if ((rc = ledger_join(&l)) < 0) {
 		ledger_detach(&l);
@@ -364,7 +364,7 @@ storm_settle(struct storm *st)
 	struct ledger *l = st->l;
 	int rc;
 
-	l->sync = sync_get(st->c->sync);
+	sync_use(l, st->c->sync);
 	l->lock_timeout_ms = STORM_LOCK_TIMEOUT_MS;
 	if ((rc = bank_recover(l, st->c->sync)) < 0)
 		return rc;
@@ -405,7 +405,7 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigprocmask(SIG_BLOCK, &sigs, &old);
-	if ((rc = ledger_create(name, &cfg, &l)) < 0)
+	if ((rc = sync_create(name, &cfg, &l)) < 0)
 		goto out;
 	auditor = 0;
 	if (!c->is_repair_only &&

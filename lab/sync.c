@@ -32,6 +32,21 @@ sync_get(enum sync_kind k)
 }
 
 int
+sync_use(struct ledger *l, enum sync_kind k)
+{
+	const struct sync_ops *ops = sync_get(k);
+
+	if (ops == NULL)
+		return -LAB_ESYNC;
+	l->sync = ops;
+	l->sync_kind = k;
+	if (l->slot >= 0)
+		atomic_store(&l->slots[l->slot].sync, (uint32_t)k);
+	return 0;
+}
+
+/* Every ledger gets every lock: a process may pick its own variant. */
+static int
 sync_init_ledger(struct ledger *l)
 {
 	pthread_mutexattr_t attr;
@@ -44,7 +59,6 @@ sync_init_ledger(struct ledger *l)
 	    PTHREAD_PROCESS_SHARED)) != 0 ||
 	    (r = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) != 0)
 		goto out;
-	/* Every ledger gets every lock: a process may pick its own variant. */
 	for (i = 0; i < l->naccounts; i++)
 		if ((r = pthread_mutex_init(&l->acct[i].mutex, &attr)) != 0)
 			goto out;
@@ -53,6 +67,29 @@ sync_init_ledger(struct ledger *l)
 out:
 	pthread_mutexattr_destroy(&attr);
 	return -r;
+}
+
+int
+sync_create(const char *name, const struct ledger_config *cfg,
+    struct ledger *l)
+{
+	int r;
+
+	if ((r = ledger_create(name, cfg, sync_init_ledger, l)) < 0)
+		return r;
+	return sync_use(l, cfg->sync);
+}
+
+int
+sync_attach(const char *name, struct ledger *l)
+{
+	int r;
+
+	if ((r = ledger_attach(name, l)) < 0)
+		return r;
+	if ((r = sync_use(l, l->created_sync)) < 0)
+		ledger_detach(l);
+	return r;
 }
 
 void

@@ -52,8 +52,22 @@ struct sync_ops {
  */
 const struct sync_ops *sync_get(enum sync_kind k);
 
-/* Initialize account and header lock storage at create time. */
-int sync_init_ledger(struct ledger *l);
+/*
+ * Choose variant k for this process: its table and its value (published
+ * in our slot if we have one).  -LAB_ESYNC for a value that names no
+ * variant, which is never run as `none`.
+ */
+int sync_use(struct ledger *l, enum sync_kind k);
+
+/*
+ * Create a ledger with every variant's locks set up before its magic is
+ * published (ledger_create() with the variants' init), using cfg->sync.
+ */
+int sync_create(const char *name, const struct ledger_config *cfg,
+    struct ledger *l);
+
+/* Attach by name (ledger_attach()) and use the variant it was made for. */
+int sync_attach(const char *name, struct ledger *l);
 
 /*
  * The wait-for cycle through slot start, if any: fills slots[] with the

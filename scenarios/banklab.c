@@ -186,13 +186,13 @@ open_ledger(struct cli *c, struct ledger *l, bool join)
 {
 	int r, sync;
 
-	if ((r = ledger_attach(c->name, l)) < 0)
+	if ((r = sync_attach(c->name, l)) < 0)
 		return fail(c, r);
 	if (parse_sync(PROG, c->sync_arg, (int)l->created_sync, &sync) < 0) {
 		ledger_detach(l);
 		return LAB_EXIT_USAGE;
 	}
-	l->sync = sync_get((enum sync_kind)sync);
+	sync_use(l, (enum sync_kind)sync);
 	if (c->given & O_LOCK_TIMEOUT)
 		l->lock_timeout_ms = (unsigned)c->lock_timeout;
 	l->window = (unsigned)c->window;
@@ -223,7 +223,7 @@ cmd_create(struct cli *c)
 		    c->balance, c->accounts);
 		return LAB_EXIT_USAGE;
 	}
-	if ((r = ledger_create(c->name, &cfg, &l)) < 0) {
+	if ((r = sync_create(c->name, &cfg, &l)) < 0) {
 		if (r == -EEXIST) {
 			fprintf(stderr, "%s: %s: a ledger of that name exists "
 			    "(banklab destroy %s)\n", PROG, c->name, c->name);
@@ -421,7 +421,7 @@ cmd_show(struct cli *c)
 	struct ledger l;
 	int r;
 
-	if ((r = ledger_attach(c->name, &l)) < 0)
+	if ((r = sync_attach(c->name, &l)) < 0)
 		return fail(c, r);
 	report_show(stdout, &l);
 	ledger_detach(&l);
@@ -435,7 +435,7 @@ print_name(const char *name, void *arg)
 	int r;
 
 	(void)arg;
-	if ((r = ledger_attach(name, &l)) < 0) {
+	if ((r = sync_attach(name, &l)) < 0) {
 		printf("%-24s (cannot attach: %s)\n", name, lab_strerror(r));
 		return;
 	}
@@ -455,7 +455,7 @@ destroy_stale(const char *name, void *arg)
 	struct ledger l;
 	bool is_stale;
 
-	if (ledger_attach(name, &l) < 0)
+	if (sync_attach(name, &l) < 0)
 		return;		/* not ours to judge: left alone */
 	is_stale = ledger_is_stale(&l);
 	ledger_detach(&l);

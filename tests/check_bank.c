@@ -234,7 +234,7 @@ START_TEST(test_observer_no_slot)
 	int r;
 
 	tl_name(name, sizeof(name));
-	r = ledger_create(name, &cfg, &l);
+	r = sync_create(name, &cfg, &l);
 	ledger_unlink(name);
 	tl_assert_lab_eq(r, 0);
 	ck_assert_int_eq(l.slot, -1);

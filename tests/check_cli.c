@@ -19,6 +19,7 @@
 
 #include "lab.h"
 #include "ledger.h"
+#include "sync.h"
 #include "spawn.h"
 #include "testlib.h"
 
@@ -361,7 +362,7 @@ START_TEST(test_hostile_segment)
 	cfg.naccounts = 4;
 	cfg.balance = 1000;
 	cfg.sync = SYNC_ORDERED;
-	ck_assert_int_eq(ledger_create(hostile[_i].kind == 4 ? target : name,
+	ck_assert_int_eq(sync_create(hostile[_i].kind == 4 ? target : name,
 	    &cfg, &l), 0);
 	ledger_detach(&l);
 	switch (hostile[_i].kind) {
@@ -432,10 +433,10 @@ START_TEST(test_stale)
 	cli(&o, NULL, args);
 	ck_assert_msg(o.code == 0, "%s", o.text);
 	free(o.text);
-	tl_assert_lab_eq(ledger_create(live, &cfg, &l), 0);
+	tl_assert_lab_eq(sync_create(live, &cfg, &l), 0);
 	fflush(NULL);
 	if ((pid = fork()) == 0)	/* makes one and dies, name and all */
-		_exit(ledger_create(dead, &cfg, &d) == 0 ? 0 : 3);
+		_exit(sync_create(dead, &cfg, &d) == 0 ? 0 : 3);
 	ck_assert_int_eq(tl_wait_exit(pid), 0);
 
 	cli(&o, NULL, "list");
@@ -448,8 +449,8 @@ START_TEST(test_stale)
 	    strstr(o.text, live) == NULL && strstr(o.text, mine) == NULL,
 	    "%s", o.text);
 	free(o.text);
-	ck_assert_int_eq(ledger_attach(dead, &d), -ENOENT);
-	tl_assert_lab_eq(ledger_attach(mine, &m), 0);
+	ck_assert_int_eq(sync_attach(dead, &d), -ENOENT);
+	tl_assert_lab_eq(sync_attach(mine, &m), 0);
 	ledger_detach(&m);
 	cli(&o, NULL, "destroy --stale x");
 	ck_assert_int_eq(o.code, 2);

@@ -87,7 +87,7 @@ attach_tampered(void (*tamper)(struct raw *, void *), void *arg)
 	raw_open(name, &raw);
 	tamper(&raw, arg);
 	raw_close(&raw);
-	r = ledger_attach(name, &m);
+	r = sync_attach(name, &m);
 	ledger_unlink(name);
 	if (r == 0)
 		ledger_detach(&m);
@@ -121,7 +121,7 @@ START_TEST(test_round_trip)
 	ck_assert_uint_eq(l.size, ledger_size(8));
 	ck_assert_str_eq(l.name, name);
 
-	r = ledger_attach(name, &m);
+	r = sync_attach(name, &m);
 	tl_assert_lab_eq(r, 0);
 	ck_assert_int_eq(m.naccounts, 8);
 	ck_assert_int_eq(m.initial_total, 4000);
@@ -155,7 +155,7 @@ START_TEST(test_round_trip)
 	ledger_detach(&l);	/* harmless twice */
 
 	tl_assert_lab_eq(ledger_unlink(name), 0);
-	r = ledger_attach(name, &m);
+	r = sync_attach(name, &m);
 	tl_assert_lab_eq(r, -ENOENT);
 	tl_assert_lab_eq(ledger_unlink(name), -ENOENT);
 }
@@ -170,7 +170,7 @@ START_TEST(test_create_exists)
 	int r;
 
 	tl_ledger_new(name, sizeof(name), 4, 1, SYNC_NONE, &l);
-	r = ledger_create(name, &cfg, &m);
+	r = sync_create(name, &cfg, &m);
 	ledger_unlink(name);
 	ledger_detach(&l);
 	tl_assert_lab_eq(r, -EEXIST);
@@ -186,16 +186,16 @@ START_TEST(test_create_bad_config)
 	char path[128];
 
 	tl_name(name, sizeof(name));
-	tl_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EACCOUNT);
+	tl_assert_lab_eq(sync_create(name, &cfg, &l), -LAB_EACCOUNT);
 	cfg.naccounts = LEDGER_ACCOUNTS_MAX + 1;
-	tl_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EACCOUNT);
+	tl_assert_lab_eq(sync_create(name, &cfg, &l), -LAB_EACCOUNT);
 	cfg.naccounts = 4;
 	cfg.balance = -1;
-	tl_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_EAMOUNT);
+	tl_assert_lab_eq(sync_create(name, &cfg, &l), -LAB_EAMOUNT);
 	cfg.balance = 1;
 	cfg.sync = SYNC_COUNT;
-	tl_assert_lab_eq(ledger_create(name, &cfg, &l), -LAB_ESYNC);
-	tl_assert_lab_eq(ledger_create("bad/name", &cfg, &l), -LAB_ENAME);
+	tl_assert_lab_eq(sync_create(name, &cfg, &l), -LAB_ESYNC);
+	tl_assert_lab_eq(sync_create("bad/name", &cfg, &l), -LAB_ENAME);
 	/* None of the refusals left an object behind. */
 	shm_path(name, path, sizeof(path));
 	ck_assert_int_eq(access(path, F_OK), -1);
@@ -387,8 +387,8 @@ START_TEST(test_attach_missing)
 	struct ledger l;
 
 	tl_name(name, sizeof(name));
-	tl_assert_lab_eq(ledger_attach(name, &l), -ENOENT);
-	tl_assert_lab_eq(ledger_attach("no/such", &l), -LAB_ENAME);
+	tl_assert_lab_eq(sync_attach(name, &l), -ENOENT);
+	tl_assert_lab_eq(sync_attach("no/such", &l), -LAB_ENAME);
 }
 END_TEST
 
@@ -405,7 +405,7 @@ START_TEST(test_attach_symlink)
 	shm_path(name, target, sizeof(target));
 	shm_path(link_name, link_path, sizeof(link_path));
 	s = symlink(target, link_path);
-	r = s == 0 ? ledger_attach(link_name, &m) : 0;
+	r = s == 0 ? sync_attach(link_name, &m) : 0;
 	unlink(link_path);
 	ledger_unlink(name);
 	ledger_detach(&l);
@@ -449,7 +449,7 @@ START_TEST(test_attach_other_owner_raw)
 	if (c == 0)
 		c = ftruncate(fd, (off_t)ledger_size(16));
 	close(fd);
-	r = c == 0 ? ledger_attach(name, &l) : 0;
+	r = c == 0 ? sync_attach(name, &l) : 0;
 	shm_unlink(path);
 	ck_assert_int_eq(c, 0);
 	tl_assert_lab_eq(r, -LAB_EOWNER);
@@ -471,7 +471,7 @@ START_TEST(test_create_umask)
 	tl_ledger_create(name, 4, 10, SYNC_NONE, &l);
 	umask(old);
 	s = fstat(l.fd, &st);
-	r = ledger_attach(name, &m);
+	r = sync_attach(name, &m);
 	ledger_unlink(name);
 	ck_assert_int_eq(s, 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
@@ -500,7 +500,7 @@ START_TEST(test_million_accounts)
 	tl_ledger_create(name, 1000000, 100, SYNC_ORDERED, &l);
 	ms_create = elapsed_ms(&t0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = ledger_attach(name, &m);
+	r = sync_attach(name, &m);
 	ms_attach = elapsed_ms(&t0);
 	ledger_unlink(name);
 	tl_assert_lab_eq(r, 0);
@@ -535,7 +535,7 @@ child_join_and_wait(const char *name, int wfd, int rfd)
 	int32_t slot = -1;
 	char c;
 
-	if (ledger_attach(name, &l) == 0 && ledger_join(&l) == 0)
+	if (sync_attach(name, &l) == 0 && ledger_join(&l) == 0)
 		slot = l.slot;
 	if (write(wfd, &slot, sizeof(slot)) != (ssize_t)sizeof(slot))
 		_exit(3);
@@ -869,9 +869,9 @@ START_TEST(test_hostile_slots)
 	tl_ledger_new(name, sizeof(name), 8, 1000, k, &l);
 	ledger_detach(&l);
 	scribble_slots(name, 8);
-	tl_assert_lab_eq(ledger_attach(name, &l), 0);
+	tl_assert_lab_eq(sync_attach(name, &l), 0);
 	ledger_unlink(name);
-	l.sync = sync_get(k);
+	sync_use(&l, k);
 	l.lock_timeout_ms = 1000;
 	tl_assert_lab_eq(ledger_join(&l), 0);
 	ck_assert_int_lt(l.slot, HOSTILE_FIRST);
@@ -957,7 +957,7 @@ START_TEST(test_hostile_counters)
 		s[i].journal.cbefore = *c;
 	}
 	raw_close(&raw);
-	tl_assert_lab_eq(ledger_attach(name, &l), 0);
+	tl_assert_lab_eq(sync_attach(name, &l), 0);
 	ledger_unlink(name);
 	tl_assert_lab_eq(ledger_join(&l), 0);
 	tl_assert_lab_eq(bank_transfer(&l, 0, 1, 10), 0);
@@ -1016,7 +1016,7 @@ START_TEST(test_hostile_repair)
 	raw_close(&raw);
 	ledger_unlink(name);
 
-	l.sync = sync_get(k);
+	sync_use(&l, k);
 	l.lock_timeout_ms = 1000;
 	tl_assert_lab_eq(ledger_join(&l), 0);
 	tl_assert_lab_eq(bank_balance(&l, 0, &b0), 0);
@@ -1044,7 +1044,7 @@ END_TEST
 /* What a child that tried to create a ledger saw. */
 struct nospace_report {
 	int32_t skipped;	/* errno of unshare/mount, 0 if it ran */
-	int32_t rc;		/* ledger_create() */
+	int32_t rc;		/* sync_create() */
 	int32_t left;		/* entries left in its /dev/shm */
 	int32_t pad;
 };
@@ -1068,7 +1068,7 @@ count_shm(void)
 /*
  * In a child: (_i 0) RLIMIT_FSIZE below the ledger's size, SIGXFSZ
  * ignored; (_i 1) a private mount namespace with a 1 MiB tmpfs on
- * /dev/shm (the real one is never touched).  ledger_create() must fail
+ * /dev/shm (the real one is never touched).  sync_create() must fail
  * there and then, with no signal and nothing left behind.
  */
 static void
@@ -1090,7 +1090,7 @@ nospace_child(int how, const char *name, const char *path, int fd)
 	    "size=1m,mode=1777") == -1)
 		rep.skipped = errno;
 	if (rep.skipped == 0) {
-		rep.rc = ledger_create(name, &cfg, &l);
+		rep.rc = sync_create(name, &cfg, &l);
 		if (rep.rc == 0)
 			ledger_detach(&l);
 		rep.left = how == 0 ? access(path, F_OK) == 0 : count_shm();

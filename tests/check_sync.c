@@ -121,12 +121,12 @@ worker(const struct job *job, struct gate *g, int fd)
 
 	memset(&rep, 0, sizeof(rep));
 	rep.slot = -1;
-	if ((r = ledger_attach(job->name, &l)) < 0) {
+	if ((r = sync_attach(job->name, &l)) < 0) {
 		rep.err = r;
 		worker_send(fd, &rep);
 		_exit(2);
 	}
-	l.sync = sync_get(job->kind);
+	sync_use(&l, job->kind);
 	if ((r = ledger_join(&l)) < 0) {
 		rep.err = r;
 		worker_send(fd, &rep);

@@ -36,7 +36,7 @@ fresh(const char *suffix, const struct ledger_config *cfg, struct ledger *l,
 	snprintf(name, len, "grade-%s-%d%s", getenv("BANKLAB_RUN_TAG"),
 	    (int)getpid(), suffix);
 	ledger_unlink(name);
-	ck_assert_int_eq(ledger_create(name, cfg, l), 0);
+	ck_assert_int_eq(sync_create(name, cfg, l), 0);
 }
 
 /* A child that joins, takes a lock or the semaphore as told, and waits. */
@@ -53,9 +53,9 @@ holder(const char *name, enum hold_how how, uint32_t a)
 	ck_assert_int_eq(pipe(fds), 0);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		if (ledger_attach(name, &c) < 0 || ledger_join(&c) < 0)
+		if (sync_attach(name, &c) < 0 || ledger_join(&c) < 0)
 			_exit(3);
-		c.sync = sync_get(SYNC_ORDERED);
+		sync_use(&c, SYNC_ORDERED);
 		if (how == HOLD_SEM_UNPUBLISHED) {
 			if (sem_wait(&c.hdr->sem) < 0)
 				_exit(3);
@@ -125,7 +125,7 @@ two_waiters(void)
 	fresh("w", &cfg, &l, name, sizeof(name));
 	fflush(NULL);
 	if ((dead = fork()) == 0) {
-		if (ledger_attach(name, &c) < 0 || ledger_join(&c) < 0 ||
+		if (sync_attach(name, &c) < 0 || ledger_join(&c) < 0 ||
 		    sem_wait(&c.hdr->sem) < 0)
 			_exit(3);
 		atomic_store(&c.hdr->sem_holder, c.slot);
@@ -134,10 +134,10 @@ two_waiters(void)
 	waitpid(dead, NULL, 0);
 	for (i = 0; i < 2; i++)
 		if ((pid[i] = fork()) == 0) {
-			if (ledger_attach(name, &c) < 0 ||
+			if (sync_attach(name, &c) < 0 ||
 			    ledger_join(&c) < 0)
 				_exit(3);
-			c.sync = sync_get(SYNC_SEMAPHORE);
+			sync_use(&c, SYNC_SEMAPHORE);
 			c.lock_timeout_ms = 400;
 			_exit(bank_deposit(&c, 0, 1) == -LAB_EHOLDERDEAD ? 0 :
 			    c.contract[0] != '\0' ? 2 : 1);
@@ -187,7 +187,7 @@ START_TEST(sem_holder_unknown)
 	fresh("u", &cfg, &l, name, sizeof(name));
 	pid = holder(name, HOLD_SEM_UNPUBLISHED, 0);
 	ck_assert_int_eq(ledger_join(&l), 0);
-	l.sync = sync_get(SYNC_SEMAPHORE);
+	sync_use(&l, SYNC_SEMAPHORE);
 	l.lock_timeout_ms = 400;
 	rc = bank_deposit(&l, 0, 1);
 	end(pid);
@@ -304,7 +304,7 @@ START_TEST(ord_error_path)
 			fresh(sfx, &cfg, &l, name, sizeof(name));
 			pid = holder(name, HOLD_QUIET, held);
 			ck_assert_int_eq(ledger_join(&l), 0);
-			l.sync = sync_get(SYNC_ORDERED);
+			sync_use(&l, SYNC_ORDERED);
 			l.lock_timeout_ms = 200;
 			rc = bank_transfer(&l, from, 1 - from, 10);
 			other = pthread_mutex_trylock(&l.acct[1 - held].mutex);
@@ -492,7 +492,7 @@ quiet_owner(void)
 	pid = holder(name, HOLD_QUIET_AND_DIE, 0);
 	waitpid(pid, NULL, 0);
 	ck_assert_int_eq(ledger_join(&l), 0);
-	l.sync = sync_get(SYNC_ORDERED);
+	sync_use(&l, SYNC_ORDERED);
 	l.lock_timeout_ms = 1000;
 	rc1 = bank_deposit(&l, 0, 100);
 	rc2 = bank_deposit(&l, 0, 100);
@@ -530,9 +530,9 @@ hostile_journal(void)
 	fresh("j", &cfg, &l, name, sizeof(name));
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		if (ledger_attach(name, &c) < 0 || ledger_join(&c) < 0)
+		if (sync_attach(name, &c) < 0 || ledger_join(&c) < 0)
 			_exit(3);
-		c.sync = sync_get(SYNC_ORDERED);
+		sync_use(&c, SYNC_ORDERED);
 		if (sync_lock_first(&c, 0) < 0)
 			_exit(3);
 		j = &c.slots[c.slot].journal;
@@ -547,7 +547,7 @@ hostile_journal(void)
 	}
 	waitpid(pid, NULL, 0);
 	ck_assert_int_eq(ledger_join(&l), 0);
-	l.sync = sync_get(SYNC_ORDERED);
+	sync_use(&l, SYNC_ORDERED);
 	l.lock_timeout_ms = 1000;
 	rc = bank_deposit(&l, 0, 100);
 	if (rc == 0)
@@ -717,9 +717,9 @@ busy(uint32_t n, unsigned audits, unsigned timeout_ms, unsigned window,
 	ck_assert_int_eq(pipe(ready), 0);
 	fflush(NULL);
 	if ((writer = fork()) == 0) {
-		if (ledger_attach(name, &c) < 0 || ledger_join(&c) < 0)
+		if (sync_attach(name, &c) < 0 || ledger_join(&c) < 0)
 			_exit(3);
-		c.sync = sync_get(SYNC_ORDERED);
+		sync_use(&c, SYNC_ORDERED);
 		c.lock_timeout_ms = 60000;
 		for (k = 0;; k++) {
 			i = (uint32_t)(lab_rand(&rng) % (n - 1));
@@ -734,9 +734,9 @@ busy(uint32_t n, unsigned audits, unsigned timeout_ms, unsigned window,
 	ck_assert_int_eq(pipe(fds), 0);
 	if ((auditor = fork()) == 0) {
 		memset(b, 0, sizeof(*b));
-		if (ledger_attach(name, &c) < 0 || ledger_join(&c) < 0)
+		if (sync_attach(name, &c) < 0 || ledger_join(&c) < 0)
 			_exit(3);
-		c.sync = sync_get(SYNC_ORDERED);
+		sync_use(&c, SYNC_ORDERED);
 		c.lock_timeout_ms = timeout_ms;
 		c.window = window;	/* a long collect, however busy the CPU */
 		for (b->audits = 0; b->audits < audits && b->rc == 0;
@@ -821,16 +821,16 @@ START_TEST(aud_large)
 	fresh("b", &cfg, &l, name, sizeof(name));
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		if (ledger_attach(name, &c) < 0 || ledger_join(&c) < 0)
+		if (sync_attach(name, &c) < 0 || ledger_join(&c) < 0)
 			_exit(3);
-		c.sync = sync_get(SYNC_ORDERED);
+		sync_use(&c, SYNC_ORDERED);
 		for (;;)
 			bank_audit(&c, &a);
 	}
 	usleep(150000);
 	end(pid);
 	ck_assert_int_eq(ledger_join(&l), 0);
-	l.sync = sync_get(SYNC_ORDERED);
+	sync_use(&l, SYNC_ORDERED);
 	l.lock_timeout_ms = 2000;
 	rc = bank_transfer(&l, 0, 2400, 1);
 	if (rc == 0)

@@ -255,7 +255,7 @@ grade_stress(enum sync_kind v, uint32_t accounts, struct worker_config *each,
 	snprintf(name, sizeof(name), "grade-%s-%ds", getenv("BANKLAB_RUN_TAG"),
 	    (int)getpid());
 	ledger_unlink(name);
-	ck_assert_int_eq(ledger_create(name, &cfg, &l), 0);
+	ck_assert_int_eq(sync_create(name, &cfg, &l), 0);
 	/* The first lock error ends a worker: a deadlock fails fast. */
 	for (i = 0; i < procs; i++)
 		each[i].stop_on_error = true;

@@ -117,9 +117,9 @@ tl_ledger_create(const char *name, uint32_t n, int64_t balance,
 {
 	struct ledger_config cfg = { .naccounts = n, .balance = balance,
 		.sync = k };
-	int r = ledger_create(name, &cfg, l);
+	int r = sync_create(name, &cfg, l);
 
-	ck_assert_msg(r == 0, "ledger_create(%s): %d (%s)", name, r,
+	ck_assert_msg(r == 0, "sync_create(%s): %d (%s)", name, r,
 	    lab_strerror(r));
 }
 
@@ -129,7 +129,7 @@ tl_ledger_new(char *name, size_t len, uint32_t n, int64_t balance,
 {
 	tl_name(name, len);
 	tl_ledger_create(name, n, balance, k, l);
-	l->sync = sync_get(k);
+	sync_use(l, k);
 }
 
 int
@@ -189,9 +189,9 @@ tl_fork_joined(const char *name, enum sync_kind k, struct ledger *l)
 	pid = check_fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		if (ledger_attach(name, l) != 0)
+		if (sync_attach(name, l) != 0)
 			_exit(2);
-		l->sync = sync_get(k);
+		sync_use(l, k);
 		if (ledger_join(l) != 0)
 			_exit(2);
 	}
