@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,7 +13,6 @@
 
 #include "bank.h"
 #include "lab.h"
-#include "schedule.h"
 #include "step.h"
 #include "sync_impl.h"
 #include "worker.h"
