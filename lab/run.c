@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lab.h"
 #include "run.h"
@@ -44,6 +45,7 @@ run_build_argv(struct run_argv *a, const char *prog, const struct ledger *l,
 	arg_str(a, "worker");
 	arg_str(a, l->name);
 	arg_str(a, "--json");
+	arg_num(a, "--parent", getpid());
 	arg_str(a, "--sync");
 	arg_str(a, ledger_sync_name(c->sync));
 	arg_str(a, "--mix");

@@ -339,7 +339,7 @@ sched_kill(struct sched_ctx *c, int i)
 static int
 sched_start(struct sched_ctx *c)
 {
-	char prog[4096], script[1024], tmo[16];
+	char prog[4096], script[1024], tmo[16], parent[16];
 	char *argv[16];
 	uint64_t start;
 	bool blocked[SCHED_PROCS_MAX];
@@ -349,6 +349,7 @@ sched_start(struct sched_ctx *c)
 		return sched_fail(c, rc, "cannot find the worker program",
 		    lab_strerror(rc));
 	snprintf(tmo, sizeof(tmo), "%d", 3000);
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
 	for (i = 0; i < c->n; i++) {
 		sched_format_ops(c->s->proc[i].op, c->s->proc[i].nops, script,
 		    sizeof(script));
@@ -358,6 +359,8 @@ sched_start(struct sched_ctx *c)
 		argv[k++] = c->name;
 		argv[k++] = "--json";
 		argv[k++] = "--scheduled";
+		argv[k++] = "--parent";
+		argv[k++] = parent;
 		argv[k++] = "--sync";
 		argv[k++] = lab_unconst(ledger_sync_name(c->v));
 		argv[k++] = "--lock-timeout";

@@ -1,18 +1,16 @@
 /*
- * spawn: fork and exec children, read their stdout through non-blocking
- * pipes, and reap them, with a deadline after which they are SIGKILLed.
- *
- * Between fork() and execv() the child calls only async-signal-safe
- * functions (sigaction, sigprocmask, dup2, execv, write, _exit) and
- * strerrordesc_np(), which only indexes a constant table, so it stays
- * correct even if the caller has threads.  No global state: everything
- * lives in the caller's set.
+ * spawn: start children with posix_spawn(), read their stdout through
+ * non-blocking pipes, and reap them, with a deadline after which they are
+ * SIGKILLed.  No code of ours runs in a child before its exec, so this
+ * stays correct if the caller has threads, and the library never has to
+ * end a process.  No global state: everything lives in the caller's set.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,74 +59,65 @@ spawn_above_stdio(int *fd)
 	return 0;
 }
 
-/* Append s to buf[*at..len), truncating; buf stays NUL-terminated. */
-static void
-spawn_cat(char *buf, size_t len, size_t *at, const char *s)
-{
-	while (*s != '\0' && *at + 1 < len)
-		buf[(*at)++] = *s++;
-	buf[*at] = '\0';
-}
-
 /*
- * The child, between fork() and exec: async-signal-safe calls only.  The
- * message is built in one buffer so it reaches stderr as one write(), not
- * interleaved with other children's.
+ * What the child gets between fork and exec: its stdin and stdout, the
+ * caller's signal mask, and every caught signal back to its default (a
+ * handler of the parent's must not run in the child before exec: Check's
+ * SIGTERM handler, for one, kills its whole process group).  posix_spawn()
+ * does it without running any code of ours in the child, so nothing here
+ * ever has to end a process; an exec that fails comes back as an error.
  */
-static _Noreturn void
-spawn_child_exec(char *const argv[], int in, int out, const sigset_t *mask,
-    pid_t parent)
+static int
+spawn_prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at,
+    int in, int out, const sigset_t *mask)
 {
 	struct sigaction sa;
-	char msg[PATH_MAX + 128];
-	const char *why;
-	size_t at = 0;
-	int e, sig;
+	sigset_t deflt;
+	int sig, r;
 
-	/*
-	 * A worker ends with whoever started it: a lesson, a schedule, a
-	 * storm or a grader SIGKILLed leaves no process running on.  (Kept
-	 * across exec; if the parent is gone already, so are we.)
-	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		_exit(127);
+	sigemptyset(&deflt);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+			sigaddset(&deflt, sig);
+	if ((r = posix_spawn_file_actions_adddup2(fa, in, STDIN_FILENO)) ||
+	    (r = posix_spawn_file_actions_adddup2(fa, out, STDOUT_FILENO)) ||
+	    (r = posix_spawnattr_setsigmask(at, mask)) ||
+	    (r = posix_spawnattr_setsigdefault(at, &deflt)) ||
+	    (r = posix_spawnattr_setflags(at, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF)))
+		return -r;
+	return 0;
+}
 
+/* Start argv with in and out as its stdin and stdout; its pid or -errno. */
+static pid_t
+spawn_exec(char *const argv[], int in, int out)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all, old;
+	pid_t pid = -1;
+	int r;
+
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return -r;
+	if ((r = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -r;
+	}
 	/*
-	 * Signals are blocked since before fork().  A handler of the
-	 * parent's must not run here, in a copy of the parent (Check's
-	 * SIGTERM handler, for one, kills its whole process group): reset
-	 * them first, then take the caller's mask, which exec keeps.
+	 * Block every signal while we look at the handlers and start it: a
+	 * handler changed in between would otherwise run in the child.
 	 */
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sigaction(sig, NULL, &sa) == -1 ||
-		    sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
-			continue;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigemptyset(&sa.sa_mask);
-		(void)sigaction(sig, &sa, NULL);
-	}
-	(void)sigprocmask(SIG_SETMASK, mask, NULL);
-	if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1)
-		e = errno;
-	else {
-		execv(argv[0], argv);
-		e = errno;
-	}
-	if ((why = strerrordesc_np(e)) == NULL)
-		why = "unknown error";
-	spawn_cat(msg, sizeof(msg), &at, "banklab: cannot run ");
-	spawn_cat(msg, sizeof(msg), &at, argv[0]);
-	spawn_cat(msg, sizeof(msg), &at, ": ");
-	spawn_cat(msg, sizeof(msg), &at, why);
-	/* The newline goes in even if the path was cut short. */
-	if (at + 1 >= sizeof(msg))
-		at = sizeof(msg) - 2;
-	msg[at++] = '\n';
-	if (write(STDERR_FILENO, msg, at) == -1) {
-		/* Nowhere left to say it; the exit code still does. */
-	}
-	_exit(127);
+	sigfillset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, &old);
+	if ((r = spawn_prepare(&fa, &at, in, out, &old)) == 0)
+		r = -posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return r < 0 ? r : pid;
 }
 
 void
@@ -163,10 +152,9 @@ int
 spawn_start(struct spawn_set *set, char *const argv[])
 {
 	struct spawn_child *c;
-	sigset_t all, old;
-	int p[2] = { -1, -1 }, null = -1, r, fl, e;
+	int p[2] = { -1, -1 }, null = -1, r, fl;
 	char *out;
-	pid_t pid, self;
+	pid_t pid;
 
 	if (argv == NULL || argv[0] == NULL)
 		return -EINVAL;
@@ -191,19 +179,11 @@ spawn_start(struct spawn_set *set, char *const argv[])
 	}
 	/*
 	 * What we printed before starting it must come out before what it
-	 * prints (they share stderr, perhaps a terminal): the child never
-	 * flushes our buffers, it execs or _exit()s.
+	 * prints (they share stderr, perhaps a terminal).
 	 */
 	fflush(NULL);
-	sigfillset(&all);
-	(void)sigprocmask(SIG_SETMASK, &all, &old);
-	self = getpid();
-	if ((pid = fork()) == 0)
-		spawn_child_exec(argv, null, p[1], &old, self);
-	e = errno;
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid == -1) {
-		r = -e;
+	if ((pid = spawn_exec(argv, null, p[1])) < 0) {
+		r = pid;
 		goto fail;
 	}
 	(void)close(p[1]);
@@ -510,6 +490,15 @@ spawn_describe(const struct spawn_child *c, char *buf, size_t len)
 	} else
 		snprintf(buf, len, "wait status %#x", (unsigned)st);
 	return buf;
+}
+
+int
+spawn_bind_parent(pid_t parent)
+{
+	/* Kept across exec; then make sure the parent is still the one. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		return -errno;
+	return getppid() == parent ? 0 : -ESRCH;
 }
 
 /* dir + "/banklab" into buf if that is an executable; else NULL. */

@@ -1,8 +1,10 @@
 /*
  * spawn: start programs as child processes and collect what they say.
  *
- * Contract: spawn_start() forks and execs argv (stdout to a pipe we read,
- * stdin from /dev/null, stderr inherited) after fflush(NULL).  The parent
+ * Contract: spawn_start() starts argv with posix_spawn() (stdout to a pipe
+ * we read, stdin from /dev/null, stderr inherited, caught signals back to
+ * their defaults) after fflush(NULL); a program that cannot be run is an
+ * error of spawn_start() (-ENOENT, -EACCES ...), for the caller to say.  The parent
  * must reap every child it starts: spawn_wait() reads every pipe to its end
  * and reaps, killing (SIGKILL) whoever is still running at the deadline;
  * spawn_free() kills and reaps what is left on any error path.  Single
@@ -39,7 +41,7 @@ typedef int (*spawn_tick_fn)(struct spawn_set *, void *arg);
 
 void spawn_init(struct spawn_set *set);
 
-/* Start argv[0] (a path) with argv; returns the child's index or < 0. */
+/* Start argv[0] (a path) with argv; returns the child's index or -errno. */
 int spawn_start(struct spawn_set *set, char *const argv[]);
 
 /*
@@ -66,6 +68,14 @@ void spawn_free(struct spawn_set *set);
 /* "exited 0", "killed by SIGKILL", "running" into buf. */
 const char *spawn_describe(const struct spawn_child *c, char *buf,
     size_t len);
+
+/*
+ * For a child, first thing: die (SIGKILL) when the process parent dies,
+ * so a lesson, schedule, storm or grader SIGKILLed leaves no worker
+ * running on.  -ESRCH if parent is gone already (we were re-parented
+ * before we could ask), -errno if the kernel refuses.
+ */
+int spawn_bind_parent(pid_t parent);
 
 /*
  * Path of the `banklab` program workers run, into buf: $BANKLAB_WORKER,

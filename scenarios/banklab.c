@@ -55,6 +55,7 @@ enum opt {
 	O_SCRIPT = 1 << 23,
 	O_SCHEDULED = 1 << 24,
 	O_STALE = 1 << 25,
+	O_PARENT = 1 << 26,
 };
 
 /* Everything the command line said, checked. */
@@ -64,7 +65,7 @@ struct cli {
 	unsigned given;
 	int64_t accounts, balance, ops, seed, procs, gate, window;
 	int64_t lock_timeout, max_amount, from, to, die_step, die_after;
-	int64_t timeout, until_ops, gate_count;
+	int64_t timeout, until_ops, gate_count, parent;
 	const char *sync_arg;
 	enum worker_mix mix;
 	struct worker_op script[SCHED_OPS_MAX];
@@ -110,6 +111,7 @@ static const struct option long_opts[] = {
 	{ "script", required_argument, NULL, 'X' },
 	{ "scheduled", no_argument, NULL, 'Y' },
 	{ "stale", no_argument, NULL, 'Z' },
+	{ "parent", required_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -156,6 +158,7 @@ usage(FILE *f)
 "  --script OPS      do these operations instead: \"deposit A C; withdraw A C;\n"
 "                    transfer A B C; audit; balance A\" (separated by ;)\n"
 "  --scheduled       park at step points for a scheduler (banklab-sched)\n"
+"  --parent PID      end when process PID ends (the workers programs start)\n"
 "  --stop-on-error   a worker stops at its first lock error\n"
 "  --until-ops N     audit: stop once the books show N operations\n"
 "  --ascending       transfers always go to the higher account\n"
@@ -302,6 +305,13 @@ cmd_worker(struct cli *c)
 
 	if (check_pair(c) < 0)
 		return LAB_EXIT_USAGE;
+	/* Whoever started us is gone already: nobody waits for our work. */
+	if ((c->given & O_PARENT) && (r = spawn_bind_parent(
+	    (pid_t)c->parent)) < 0) {
+		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", PROG,
+		    c->parent, lab_strerror(r));
+		return lab_exit_code(r);
+	}
 	if ((r = open_ledger(c, &l, true)) != 0)
 		return r;
 	if (check_accounts(c, &l) < 0) {
@@ -498,7 +508,7 @@ static const struct command commands[] = {
 	{ "create", cmd_create, O_ACCOUNTS | O_BALANCE | O_SYNC, true,
 	    "create NAME [--accounts N] [--balance CENTS] [--sync V]" },
 	{ "worker", cmd_worker, WORK_OPTS | O_GATE | O_GATE_COUNT | O_SCRIPT |
-	    O_SCHEDULED, true,
+	    O_SCHEDULED | O_PARENT, true,
 	    "worker NAME [--ops N] [--mix M] [--seed S] [--sync V] [--json]" },
 	{ "run", cmd_run, WORK_OPTS | O_PROCS | O_TIMEOUT, true,
 	    "run NAME --procs P [--ops N] [--mix M] [--seed S] [--sync V]" },
@@ -556,6 +566,7 @@ take_number(struct cli *c, int ch, const char *arg)
 		{ 't', "--timeout", 1, 3600000, offsetof(struct cli, timeout) },
 		{ 'U', "--until-ops", 1, INT64_MAX,
 		    offsetof(struct cli, until_ops) },
+		{ 'P', "--parent", 1, INT32_MAX, offsetof(struct cli, parent) },
 	};
 	size_t i;
 
@@ -570,7 +581,7 @@ take_number(struct cli *c, int ch, const char *arg)
 static unsigned
 opt_bit(int ch)
 {
-	const char *chars = "absnmSpGwLMFTDAjtEhVUHCXYZ";
+	const char *chars = "absnmSpGwLMFTDAjtEhVUHCXYZP";
 	const char *p = strchr(chars, ch);
 
 	return p != NULL && ch != 0 ? 1u << (p - chars) : 0;

@@ -33,7 +33,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 cc() {
 	# shellcheck disable=SC2086
 	$CC $CPPFLAGS "-DPACKAGE_VERSION=\"$VERSION\"" -I"$SRCDIR" \
-	    -I"$SRCDIR/lab" -I"$SRCDIR/tests" $CFLAGS "$@"
+	    -iquote "$SRCDIR/lab" -iquote "$SRCDIR/tests" $CFLAGS "$@"
 }
 link() {	# link OUTPUT OBJECTS...: with the library, Check and json-c
 	o=$1
