@@ -194,21 +194,13 @@ ledger_random64(void)
 	    (uint64_t)getpid() << 32 ^ (uint64_t)ts.tv_sec;
 }
 
-int
-ledger_create(const char *name, const struct ledger_config *cfg,
-    ledger_init_fn init, struct ledger *l)
+/* The opening total of cfg, or a negative code if cfg is out of range. */
+static int
+ledger_config_check(const struct ledger_config *cfg, int64_t *total)
 {
-	char path[sizeof(LEDGER_PREFIX) + LEDGER_NAME_MAX];
-	struct ledger_header *h;
-	struct timespec now;
-	size_t accounts, slots, size;
-	int64_t total;
 	uint32_t i;
-	void *base;
-	int fd, r;
+	int64_t t;
 
-	if ((r = ledger_name_check(name)) < 0)
-		return r;
 	if (cfg->naccounts == 0 || cfg->naccounts > LEDGER_ACCOUNTS_MAX)
 		return -LAB_EACCOUNT;
 	if (cfg->balance < 0 || cfg->balance > LEDGER_AMOUNT_MAX)
@@ -217,17 +209,80 @@ ledger_create(const char *name, const struct ledger_config *cfg,
 		return -LAB_ESYNC;
 	if (cfg->balance > LEDGER_BALANCE_MAX / cfg->naccounts)
 		return -LAB_EAMOUNT;
-	for (i = 0, total = 0; cfg->balances != NULL && i < cfg->naccounts;
-	    i++) {
+	for (i = 0, t = 0; cfg->balances != NULL && i < cfg->naccounts; i++) {
 		if (cfg->balances[i] < 0 ||
 		    cfg->balances[i] > LEDGER_AMOUNT_MAX)
 			return -LAB_EAMOUNT;
-		total += cfg->balances[i];
+		t += cfg->balances[i];
 	}
 	if (cfg->balances == NULL)
-		total = (int64_t)cfg->naccounts * cfg->balance;
-	if (total > LEDGER_BALANCE_MAX)
+		t = (int64_t)cfg->naccounts * cfg->balance;
+	if (t > LEDGER_BALANCE_MAX)
 		return -LAB_EAMOUNT;
+	*total = t;
+	return 0;
+}
+
+/*
+ * Write a new segment's header, balances and empty slots, and fill the
+ * handle by hand: the header is not valid until the magic.
+ */
+static void
+ledger_init_segment(void *base, size_t size, const struct ledger_config *cfg,
+    int64_t total, struct ledger *l)
+{
+	struct ledger_header *h = base;
+	struct timespec now;
+	size_t accounts, slots, want;
+	uint32_t i;
+
+	ledger_offsets(cfg->naccounts, &accounts, &slots, &want);
+	h->version = LEDGER_VERSION;
+	h->layout = ledger_layout();
+	h->size = size;
+	h->naccounts = cfg->naccounts;
+	h->nslots = LEDGER_SLOTS;
+	h->sync = cfg->sync;
+	h->generation = ledger_random64();
+	h->initial_total = total;
+	h->accounts_off = accounts;
+	h->slots_off = slots;
+	h->creator = getpid();
+	h->flags = cfg->is_private ? LEDGER_F_PRIVATE : 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	h->created_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	atomic_init(&h->sem_holder, -1);
+
+	memset(l, 0, sizeof(*l));
+	l->hdr = h;
+	l->size = size;
+	l->naccounts = cfg->naccounts;
+	l->nslots = LEDGER_SLOTS;
+	l->acct = (struct ledger_account *)((char *)base + accounts);
+	l->slots = (struct ledger_slot *)((char *)base + slots);
+	for (i = 0; i < cfg->naccounts; i++)
+		atomic_init(&l->acct[i].balance, cfg->balances ?
+		    cfg->balances[i] : cfg->balance);
+	for (i = 0; i < LEDGER_SLOTS; i++) {
+		atomic_init(&l->slots[i].holds[0], LEDGER_NONE);
+		atomic_init(&l->slots[i].holds[1], LEDGER_NONE);
+		atomic_init(&l->slots[i].waits, LEDGER_NONE);
+	}
+}
+
+int
+ledger_create(const char *name, const struct ledger_config *cfg,
+    ledger_init_fn init, struct ledger *l)
+{
+	char path[sizeof(LEDGER_PREFIX) + LEDGER_NAME_MAX];
+	size_t accounts, slots, size;
+	int64_t total;
+	void *base;
+	int fd, r;
+
+	if ((r = ledger_name_check(name)) < 0 ||
+	    (r = ledger_config_check(cfg, &total)) < 0)
+		return r;
 	ledger_offsets(cfg->naccounts, &accounts, &slots, &size);
 	ledger_path(name, path, sizeof(path));
 
@@ -249,43 +304,12 @@ ledger_create(const char *name, const struct ledger_config *cfg,
 		r = -errno;
 		goto fail_unlink;
 	}
-	h = base;
-	h->version = LEDGER_VERSION;
-	h->layout = ledger_layout();
-	h->size = size;
-	h->naccounts = cfg->naccounts;
-	h->nslots = LEDGER_SLOTS;
-	h->sync = cfg->sync;
-	h->generation = ledger_random64();
-	h->initial_total = total;
-	h->accounts_off = accounts;
-	h->slots_off = slots;
-	h->creator = getpid();
-	h->flags = cfg->is_private ? LEDGER_F_PRIVATE : 0;
-	clock_gettime(CLOCK_REALTIME, &now);
-	h->created_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	atomic_init(&h->sem_holder, -1);
-
-	/* Fill the handle by hand: the header is not valid until the magic. */
-	memset(l, 0, sizeof(*l));
-	l->hdr = h;
-	l->size = size;
-	l->naccounts = cfg->naccounts;
-	l->nslots = LEDGER_SLOTS;
-	l->acct = (struct ledger_account *)((char *)base + accounts);
-	l->slots = (struct ledger_slot *)((char *)base + slots);
-	for (i = 0; i < cfg->naccounts; i++)
-		atomic_init(&l->acct[i].balance, cfg->balances ?
-		    cfg->balances[i] : cfg->balance);
-	for (i = 0; i < LEDGER_SLOTS; i++) {
-		atomic_init(&l->slots[i].holds[0], LEDGER_NONE);
-		atomic_init(&l->slots[i].holds[1], LEDGER_NONE);
-		atomic_init(&l->slots[i].waits, LEDGER_NONE);
-	}
+	ledger_init_segment(base, size, cfg, total, l);
 	if (init != NULL && (r = init(l)) < 0)
 		goto fail_unmap;
 
-	atomic_store_explicit(&h->magic, LEDGER_MAGIC, memory_order_release);
+	atomic_store_explicit(&l->hdr->magic, LEDGER_MAGIC,
+	    memory_order_release);
 	ledger_fill(l, base, size, fd, name);
 	return 0;
 

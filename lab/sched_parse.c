@@ -392,34 +392,67 @@ lex_process(struct lex *x, struct sched_spec *s)
 	return 0;
 }
 
+/* title TEXT: the rest of the line, trimmed; at is the keyword. */
+static int
+lex_title(struct lex *x, const char *at, struct sched_spec *s)
+{
+	const char *end;
+
+	lex_blank(x);
+	end = strchr(x->p, '\n');
+	if (end == NULL)
+		end = x->p + strlen(x->p);
+	x->p = end;
+	while (end > at && (end[-1] == '\r' || end[-1] == ' ' ||
+	    end[-1] == '\t'))
+		end--;
+	at += strlen("title");
+	while (at < end && (*at == ' ' || *at == '\t'))
+		at++;
+	snprintf(s->title, sizeof(s->title), "%.*s", (int)(end - at), at);
+	return 0;
+}
+
+/* balance CENTS (every account) or balance ACCOUNT CENTS. */
+static int
+lex_balance(struct lex *x, struct sched_spec *s)
+{
+	const char *at;
+	int64_t a, b;
+	uint32_t i;
+	int r;
+
+	lex_blank(x);
+	at = x->p;	/* errors about the account point here */
+	if ((r = lex_number(x, "an account or an amount", 0,
+	    LEDGER_AMOUNT_MAX, &a)) < 0)
+		return r;
+	if (lex_at_end(x)) {
+		for (i = 0; i < s->accounts; i++)
+			s->balance[i] = a;
+		return 1;
+	}
+	if (a >= s->accounts)
+		return lex_fail(x, at, "account %lld is not below "
+		    "accounts (%u)", (long long)a, s->accounts);
+	if ((r = lex_number(x, "an amount in cents", 0,
+	    LEDGER_AMOUNT_MAX, &b)) < 0)
+		return r;
+	s->balance[a] = b;
+	return 0;
+}
+
 /* One statement; x->p is at the start of a non-blank line. */
 static int
 lex_statement(struct lex *x, struct sched_spec *s, bool *has_users)
 {
 	char tok[SCHED_TOKEN_MAX];
 	const char *at = lex_token(x, tok);
-	int64_t a, b;
-	uint32_t i;
+	int64_t a;
 	int r;
 
-	if (strcmp(tok, "title") == 0) {
-		const char *end;
-
-		lex_blank(x);
-		end = strchr(x->p, '\n');
-		if (end == NULL)
-			end = x->p + strlen(x->p);
-		x->p = end;
-		while (end > at && (end[-1] == '\r' || end[-1] == ' ' ||
-		    end[-1] == '\t'))
-			end--;
-		at += strlen("title");
-		while (at < end && (*at == ' ' || *at == '\t'))
-			at++;
-		snprintf(s->title, sizeof(s->title), "%.*s",
-		    (int)(end - at), at);
-		return 0;
-	}
+	if (strcmp(tok, "title") == 0)
+		return lex_title(x, at, s);
 	if (strcmp(tok, "accounts") == 0) {
 		if (*has_users)
 			return lex_fail(x, at, "accounts must come before "
@@ -430,23 +463,9 @@ lex_statement(struct lex *x, struct sched_spec *s, bool *has_users)
 		s->accounts = (uint32_t)a;
 	} else if (strcmp(tok, "balance") == 0) {
 		*has_users = true;
-		lex_blank(x);
-		at = x->p;	/* errors about the account point here */
-		if ((r = lex_number(x, "an account or an amount", 0,
-		    LEDGER_AMOUNT_MAX, &a)) < 0)
-			return r;
-		if (lex_at_end(x)) {
-			for (i = 0; i < s->accounts; i++)
-				s->balance[i] = a;
-			return 0;
-		}
-		if (a >= s->accounts)
-			return lex_fail(x, at, "account %lld is not below "
-			    "accounts (%u)", (long long)a, s->accounts);
-		if ((r = lex_number(x, "an amount in cents", 0,
-		    LEDGER_AMOUNT_MAX, &b)) < 0)
-			return r;
-		s->balance[a] = b;
+		/* 1: the line is read to its end already. */
+		if ((r = lex_balance(x, s)) != 0)
+			return r < 0 ? r : 0;
 	} else if (strcmp(tok, "sync") == 0) {
 		unsigned mask;
 
