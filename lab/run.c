@@ -15,63 +15,28 @@
 #include "run.h"
 #include "sync_impl.h"
 
-static void
-arg_str(struct run_argv *a, const char *s)
-{
-	if (a->argc < RUN_ARGS - 1)
-		a->argv[a->argc++] = lab_unconst(s);
-}
-
-static void
-arg_num(struct run_argv *a, const char *opt, int64_t v)
-{
-	int k = a->argc + 1;
-
-	if (k >= RUN_ARGS - 1)
-		return;
-	snprintf(a->num[k], RUN_ARG_LEN, "%" PRId64, v);
-	a->argv[a->argc] = lab_unconst(opt);
-	a->argv[k] = a->num[k];
-	a->argc = k + 1;
-}
-
 void
-run_build_argv(struct run_argv *a, const char *prog, const struct ledger *l,
+run_build_argv(struct worker_argv *a, const char *prog, const struct ledger *l,
     const struct run_config *c, const struct worker_config *w, uint64_t seed,
     uint64_t gate)
 {
-	a->argc = 0;
-	arg_str(a, prog);
-	arg_str(a, "worker");
-	arg_str(a, l->name);
-	arg_str(a, "--json");
-	arg_num(a, "--parent", getpid());
-	arg_str(a, "--sync");
-	arg_str(a, ledger_sync_name(c->sync));
-	arg_str(a, "--mix");
-	arg_str(a, worker_mix_name(w->mix));
-	arg_num(a, "--ops", (int64_t)w->ops);
-	arg_num(a, "--seed", (int64_t)seed);
-	arg_num(a, "--max-amount", w->max_amount);
-	arg_num(a, "--gate", (int64_t)gate);
-	arg_num(a, "--gate-count", c->procs);
-	arg_num(a, "--window", c->window);
-	arg_num(a, "--lock-timeout", c->lock_timeout_ms);
-	if (w->from >= 0) {
-		arg_num(a, "--from", w->from);
-		arg_num(a, "--to", w->to);
-	}
-	if (w->die_step != 0) {
-		arg_num(a, "--die-step", w->die_step);
-		arg_num(a, "--die-after", (int64_t)w->die_after);
-	}
-	if (w->stop_on_error)
-		arg_str(a, "--stop-on-error");
-	if (w->ascending)
-		arg_str(a, "--ascending");
-	if (w->until_ops != 0)
-		arg_num(a, "--until-ops", (int64_t)w->until_ops);
-	a->argv[a->argc] = NULL;
+	struct worker_spec s;
+	struct worker_config each = *w;
+
+	each.seed = seed;
+	each.gate = gate;
+	each.gate_count = c->procs;
+	worker_spec_init(&s);
+	worker_spec_from_config(&s, &each);
+	s.ledger = l->name;
+	s.sync = c->sync;
+	s.given |= WORKER_ARG(WORKER_ARG_JSON) | WORKER_ARG(WORKER_ARG_SYNC);
+	s.parent = getpid();
+	s.window = c->window;
+	s.lock_timeout = c->lock_timeout_ms;
+	s.given |= WORKER_ARG(WORKER_ARG_PARENT) |
+	    WORKER_ARG(WORKER_ARG_WINDOW) | WORKER_ARG(WORKER_ARG_LOCK_TIMEOUT);
+	worker_argv_build(a, prog, &s);
 }
 
 void
@@ -129,7 +94,7 @@ run_workers(struct ledger *l, const struct run_config *c,
 {
 	char prog[4096];
 	struct spawn_set set;
-	struct run_argv *av;
+	struct worker_argv *av;
 	struct run_tick tick = { l, c, 0, false, 0 };
 	double start;
 	unsigned i;

@@ -17,6 +17,7 @@
 #include "ledger.h"
 #include "spawn.h"
 #include "worker.h"
+#include "worker_argv.h"
 
 #define RUN_PROCS_MAX	LEDGER_SLOTS
 
@@ -60,22 +61,12 @@ struct run_result {
 
 void run_config_default(struct run_config *c);
 
-#define RUN_ARGS	40
-#define RUN_ARG_LEN	32
-
-/* Argument vector of one worker, in storage the caller owns. */
-struct run_argv {
-	char *argv[RUN_ARGS];
-	char num[RUN_ARGS][RUN_ARG_LEN];
-	int argc;
-};
-
 /*
  * The `banklab worker` command line (prog is its path) of a worker of run
  * c with config w, seed and start gate (0: start at once): for callers
  * that start workers one at a time (the kill storm).
  */
-void run_build_argv(struct run_argv *a, const char *prog,
+void run_build_argv(struct worker_argv *a, const char *prog,
     const struct ledger *l, const struct run_config *c,
     const struct worker_config *w, uint64_t seed, uint64_t gate);
 

@@ -25,6 +25,7 @@
 #include "step.h"
 #include "sync_impl.h"
 #include "worker.h"
+#include "worker_argv.h"
 
 #define SCHED_SETTLE_MS		5000	/* a step that never comes */
 
@@ -339,8 +340,9 @@ sched_kill(struct sched_ctx *c, int i)
 static int
 sched_start(struct sched_ctx *c)
 {
-	char prog[4096], script[1024], tmo[16], parent[16];
-	char *argv[16];
+	char prog[4096], script[1024];
+	struct worker_argv av;
+	struct worker_spec ws;
 	uint64_t start;
 	bool blocked[SCHED_PROCS_MAX];
 	int i, k, slot, rc;
@@ -348,27 +350,20 @@ sched_start(struct sched_ctx *c)
 	if ((rc = spawn_worker_path(prog, sizeof(prog))) < 0)
 		return sched_fail(c, rc, "cannot find the worker program",
 		    lab_strerror(rc));
-	snprintf(tmo, sizeof(tmo), "%d", 3000);
-	snprintf(parent, sizeof(parent), "%d", (int)getpid());
+	worker_spec_init(&ws);
+	ws.ledger = c->name;
+	ws.sync = c->v;
+	ws.parent = getpid();
+	ws.lock_timeout = 3000;
+	ws.script = script;
+	ws.given = WORKER_ARG(WORKER_ARG_JSON) | WORKER_ARG(WORKER_ARG_SCHEDULED) |
+	    WORKER_ARG(WORKER_ARG_PARENT) | WORKER_ARG(WORKER_ARG_SYNC) |
+	    WORKER_ARG(WORKER_ARG_LOCK_TIMEOUT) | WORKER_ARG(WORKER_ARG_SCRIPT);
 	for (i = 0; i < c->n; i++) {
 		sched_format_ops(c->s->proc[i].op, c->s->proc[i].nops, script,
 		    sizeof(script));
-		k = 0;
-		argv[k++] = prog;
-		argv[k++] = "worker";
-		argv[k++] = c->name;
-		argv[k++] = "--json";
-		argv[k++] = "--scheduled";
-		argv[k++] = "--parent";
-		argv[k++] = parent;
-		argv[k++] = "--sync";
-		argv[k++] = lab_unconst(ledger_sync_name(c->v));
-		argv[k++] = "--lock-timeout";
-		argv[k++] = tmo;
-		argv[k++] = "--script";
-		argv[k++] = script;
-		argv[k] = NULL;
-		if ((k = spawn_start(&c->set, argv)) < 0)
+		worker_argv_build(&av, prog, &ws);
+		if ((k = spawn_start(&c->set, av.argv)) < 0)
 			return sched_fail(c, k, "cannot start a worker",
 			    strerror(-k));
 		c->p[i].pid = c->set.child[k].pid;

@@ -166,7 +166,7 @@ struct storm {
 	struct run_config rc;		/* for the workers' command lines */
 	struct worker_config w;		/* an ordinary worker */
 	struct worker_config diehard;	/* one that dies at its first repair */
-	struct run_argv av;
+	struct worker_argv av;
 	char prog[4096];
 	uint64_t rng;
 	int err;			/* a start that failed */

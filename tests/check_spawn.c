@@ -20,9 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spawn.h"
 #include "lab.h"
+#include "spawn.h"
+#include "step.h"
 #include "testlib.h"
+#include "worker_argv.h"
 
 static int
 start_sh(struct spawn_set *set, const char *script)
@@ -809,6 +811,145 @@ START_TEST(test_worker_path_search)
 }
 END_TEST
 
+/* ------------------------------------------------------------ worker argv */
+
+/* A spec with random options given, every value in every option's range. */
+static void
+random_spec(uint64_t *rng, struct worker_spec *s)
+{
+	static const char *const scripts[] = {
+		"transfer 0 1 100", "deposit 0 5; audit", "balance 3",
+	};
+	int64_t *nums[] = { &s->parent, &s->ops, &s->seed, &s->max_amount,
+	    &s->gate, &s->gate_count, &s->window, &s->lock_timeout, &s->from,
+	    &s->to, &s->die_step, &s->die_after, &s->until_ops };
+	size_t i;
+
+	worker_spec_init(s);
+	s->ledger = "rt-ledger";
+	s->given = (unsigned)lab_rand(rng) & (WORKER_ARG(WORKER_ARG_COUNT) - 1);
+	/* 1..10 is inside every number's range. */
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		*nums[i] = 1 + (int64_t)(lab_rand(rng) % 10);
+	s->sync = (enum sync_kind)(lab_rand(rng) % SYNC_COUNT);
+	s->mix = (enum worker_mix)(lab_rand(rng) % WORKER_MIX_COUNT);
+	s->script = scripts[lab_rand(rng) % 3];
+}
+
+/* Only what the spec gives counts: the rest is the parser's default. */
+static void
+assert_same_spec(const struct worker_spec *a, const struct worker_spec *b)
+{
+	struct worker_config wa, wb;
+
+	ck_assert_uint_eq(a->given, b->given);
+	ck_assert_str_eq(a->ledger, b->ledger);
+#define SAME(bit, f) if (a->given & WORKER_ARG(bit)) \
+	ck_assert_int_eq((int64_t)a->f, (int64_t)b->f)
+	SAME(WORKER_ARG_PARENT, parent);
+	SAME(WORKER_ARG_SYNC, sync);
+	SAME(WORKER_ARG_MIX, mix);
+	SAME(WORKER_ARG_WINDOW, window);
+	SAME(WORKER_ARG_LOCK_TIMEOUT, lock_timeout);
+#undef SAME
+	if (a->given & WORKER_ARG(WORKER_ARG_SCRIPT))
+		ck_assert_str_eq(a->script, b->script);
+	worker_spec_config(a, &wa);
+	worker_spec_config(b, &wb);
+	ck_assert_mem_eq(&wa, &wb, sizeof(wa));
+}
+
+START_TEST(test_worker_argv_round_trip)
+{
+	struct worker_argv av;
+	struct worker_spec s, back;
+	uint64_t rng = 42;
+	int i, bad;
+
+	for (i = 0; i < 2000; i++) {
+		random_spec(&rng, &s);
+		worker_argv_build(&av, "/x/banklab", &s);
+		ck_assert_str_eq(av.argv[1], "worker");
+		ck_assert_ptr_null(av.argv[av.argc]);
+		ck_assert_int_eq(worker_argv_parse(av.argc - 2, av.argv + 2,
+		    &back, &bad), 0);
+		assert_same_spec(&s, &back);
+	}
+}
+END_TEST
+
+/* A run's config goes to its workers as it is (run_build_argv()). */
+START_TEST(test_worker_argv_config)
+{
+	struct worker_config w, back;
+	struct worker_spec s, p;
+	struct worker_argv av;
+	int bad;
+
+	worker_config_default(&w);
+	w.ops = 77;
+	w.mix = WORKER_MIXED;
+	w.seed = 9;
+	w.max_amount = 3;
+	w.from = 2;
+	w.to = 5;
+	w.gate = 4;
+	w.gate_count = 6;
+	w.die_step = STEP_WRITE_FROM;
+	w.die_after = 12;
+	w.stop_on_error = true;
+	w.ascending = true;
+	w.until_ops = 1000;
+	worker_spec_init(&s);
+	worker_spec_from_config(&s, &w);
+	s.ledger = "cfg";
+	worker_argv_build(&av, "banklab", &s);
+	ck_assert_int_eq(worker_argv_parse(av.argc - 2, av.argv + 2, &p,
+	    &bad), 0);
+	worker_spec_config(&p, &back);
+	ck_assert_mem_eq(&w, &back, sizeof(w));
+}
+END_TEST
+
+static const struct {
+	const char *words[4];
+	int bad;
+	const char *why;
+} argv_bad[] = {
+	{ { "--ops", "5" }, 2, "needs a ledger NAME" },
+	{ { "a", "b" }, 1, "\"b\": one ledger NAME only" },
+	{ { "a", "--opz", "5" }, 1, "--opz: unknown option" },
+	{ { "a", "--ops" }, 1, "--ops: needs a value" },
+	{ { "a", "--ops", "x" }, 1, "--ops: \"x\" is not a number" },
+	{ { "a", "--ops=2000000000" }, 1,
+	    "--ops: \"2000000000\" is not between 0 and 1000000000" },
+	{ { "a", "--die-step", "0" }, 1,
+	    "--die-step: \"0\" is not between 1 and 11" },
+	{ { "a", "--sync", "fast" }, 1, "--sync: \"fast\" is not a variant "
+	    "(none, semaphore, robust, ordered)" },
+	{ { "a", "--json=1" }, 1, "--json=1: unknown option" },
+	{ { "a", "--mix", "all" }, 1, "--mix: \"all\" is not a mix "
+	    "(transfer, deposit, withdraw, mixed, audit)" },
+};
+
+START_TEST(test_worker_argv_refused)
+{
+	struct worker_spec s;
+	char why[160], *w[4];
+	int argc = 0, bad = -1, rc;
+
+	while (argc < 4 && argv_bad[_i].words[argc] != NULL) {
+		w[argc] = lab_unconst(argv_bad[_i].words[argc]);
+		argc++;
+	}
+	rc = worker_argv_parse(argc, w, &s, &bad);
+	ck_assert_int_lt(rc, 0);
+	ck_assert_int_eq(bad, argv_bad[_i].bad);
+	ck_assert_str_eq(worker_argv_explain(argc, w, bad, rc, why,
+	    sizeof(why)), argv_bad[_i].why);
+}
+END_TEST
+
 /* ------------------------------------------------------------ suite */
 
 static Suite *
@@ -884,6 +1025,13 @@ spawn_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_worker_path_env);
 	tcase_add_test(tc, test_worker_path_search);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("worker_argv");
+	tcase_add_test(tc, test_worker_argv_round_trip);
+	tcase_add_test(tc, test_worker_argv_config);
+	tcase_add_loop_test(tc, test_worker_argv_refused, 0,
+	    sizeof(argv_bad) / sizeof(argv_bad[0]));
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -1,0 +1,105 @@
+/*
+ * worker_argv: the `banklab worker` argument vector, built and parsed by
+ * one table.
+ *
+ * Every process that runs bank operations for a program is a `banklab
+ * worker` it started (run.c, sched_run.c, storm.c); this module is the
+ * one place that knows that command's options.  worker_argv_build() turns
+ * a spec into an argument vector; worker_argv_parse() turns the words
+ * after `banklab worker` back into a spec: both walk the same table, so
+ * parse(build(spec)) == spec (a round-trip test holds us to it).
+ *
+ * Contract: a spec says which options it carries (the bits of given, one
+ * per WORKER_ARG_*); numbers are int64_t and checked against the table's
+ * range when parsed.  Parsing is exact: an unknown option, a missing or
+ * malformed value or a second NAME is refused with -EINVAL or -ERANGE, and
+ * worker_argv_explain() says why in one line for the program to print.  No
+ * allocation, no global state; the vector's strings point into the spec
+ * and the argv storage.
+ */
+#ifndef LAB_WORKER_ARGV_H
+#define LAB_WORKER_ARGV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+#include "worker.h"
+
+/* The options, in the order a vector carries them. */
+enum worker_arg {
+	WORKER_ARG_JSON,
+	WORKER_ARG_PARENT,
+	WORKER_ARG_SCHEDULED,
+	WORKER_ARG_SYNC,
+	WORKER_ARG_MIX,
+	WORKER_ARG_OPS,
+	WORKER_ARG_SEED,
+	WORKER_ARG_MAX_AMOUNT,
+	WORKER_ARG_GATE,
+	WORKER_ARG_GATE_COUNT,
+	WORKER_ARG_WINDOW,
+	WORKER_ARG_LOCK_TIMEOUT,
+	WORKER_ARG_FROM,
+	WORKER_ARG_TO,
+	WORKER_ARG_DIE_STEP,
+	WORKER_ARG_DIE_AFTER,
+	WORKER_ARG_STOP_ON_ERROR,
+	WORKER_ARG_ASCENDING,
+	WORKER_ARG_UNTIL_OPS,
+	WORKER_ARG_SCRIPT,
+	WORKER_ARG_COUNT
+};
+
+#define WORKER_ARG(a)	(1u << (a))
+
+struct worker_spec {
+	const char *ledger;		/* NAME */
+	unsigned given;			/* WORKER_ARG() bits */
+	int64_t parent, ops, seed, max_amount, gate, gate_count, window;
+	int64_t lock_timeout, from, to, die_step, die_after, until_ops;
+	enum sync_kind sync;
+	enum worker_mix mix;
+	const char *script;		/* operations as text (schedule.h) */
+};
+
+#define WORKER_ARGV_MAX		(2 * WORKER_ARG_COUNT + 4)
+#define WORKER_ARGV_NUM		24	/* an int64_t in decimal, and NUL */
+
+/* A vector in storage the caller owns (argv[argc] is NULL). */
+struct worker_argv {
+	char *argv[WORKER_ARGV_MAX];
+	char num[WORKER_ARG_COUNT][WORKER_ARGV_NUM];
+	int argc;
+};
+
+/* An empty spec: nothing given. */
+void worker_spec_init(struct worker_spec *s);
+
+/* The spec of a worker run with config w (what differs from the default). */
+void worker_spec_from_config(struct worker_spec *s, const struct worker_config *w);
+
+/* The config a spec asks for: the defaults, then what it gives. */
+void worker_spec_config(const struct worker_spec *s, struct worker_config *w);
+
+/* prog worker NAME [options] into a. */
+void worker_argv_build(struct worker_argv *a, const char *prog,
+    const struct worker_spec *s);
+
+/*
+ * Parse argv[0..argc-1], the words after `worker`, into s.  0, or -EINVAL /
+ * -ERANGE with *bad the index of the word at fault (argc if NAME is
+ * missing).
+ */
+int worker_argv_parse(int argc, char *const argv[], struct worker_spec *s,
+    int *bad);
+
+/* Why worker_argv_parse() refused argv[bad], as one line into buf. */
+const char *worker_argv_explain(int argc, char *const argv[], int bad,
+    int rc, char *buf, size_t len);
+
+/* The option's name ("--ops"), for callers' own messages. */
+const char *worker_arg_name(enum worker_arg a);
+
+#endif
