@@ -135,8 +135,10 @@ worker_audit(struct ledger *l, struct worker_result *r)
 	int rc;
 
 	ledger_books(l, &b1);
-	if ((rc = bank_audit(l, &a)) < 0)
+	if ((rc = bank_audit(l, &a)) < 0) {
+		r->busy += rc == -LAB_EBUSY;
 		return rc;
+	}
 	ledger_books(l, &b2);
 	r->audits++;
 	/* Deposits or withdrawals during the audit: no single right total. */
@@ -146,21 +148,35 @@ worker_audit(struct ledger *l, struct worker_result *r)
 	expected = (int64_t)((uint64_t)l->initial_total +
 	    (uint64_t)b1.deposited - (uint64_t)b1.withdrawn);
 	dev = lab_distance(a.total, expected);
-	if (dev != 0)
-		r->stale_audits++;
+	if (dev != 0 && r->stale_audits++ == 0)
+		r->first_stale = a.total;
 	if (dev > r->worst_deviation)
 		r->worst_deviation = dev;
 	return 0;
 }
 
-/* Have the other workers done (or been refused) n operations? */
+/*
+ * Stop before operation i?  Not before the first (at least one audit,
+ * however late an auditor started); then once the books show until_ops
+ * operations done or refused (the other workers', for an auditor), or
+ * once a SIGINT or SIGTERM is pending: whoever started us blocked them,
+ * and asks us that way to stop and report.  Looked at every 64th
+ * operation only: it is a system call, and transfers are timed.
+ */
 static bool
-worker_books_reached(const struct ledger *l, uint64_t n)
+worker_should_stop(const struct ledger *l, const struct worker_config *c,
+    uint64_t i)
 {
 	struct ledger_counters b;
 
+	if (i == 0)
+		return false;
+	if ((i & 63) == 0 && lab_signalled())
+		return true;
+	if (c->until_ops == 0)
+		return false;
 	ledger_books(l, &b);
-	return b.ops + b.refused >= n;
+	return b.ops + b.refused >= c->until_ops;
 }
 
 static int
@@ -260,9 +276,7 @@ worker_run(struct ledger *l, const struct worker_config *c,
 	}
 	start = lab_now_s();
 	for (i = 0; i < c->ops; i++) {
-		/* At least one audit, however late the auditor started. */
-		if (c->until_ops != 0 && i > 0 &&
-		    worker_books_reached(l, c->until_ops))
+		if (worker_should_stop(l, c, i))
 			break;
 		die.current = i + 1;
 		rc = worker_op(l, c, &rng, r);
@@ -335,8 +349,8 @@ worker_run_script(struct ledger *l, const struct worker_op *ops, int nops,
 #define WORKER_FIELDS(X)						\
 	X(pid) X(ops) X(done) X(refused) X(failed) X(first_error)	\
 	X(blocker_pid) X(deposited) X(withdrawn) X(moved) X(audits)	\
-	X(stale_audits) X(worst_deviation) X(repairs) X(held_max)	\
-	X(order_seen)
+	X(stale_audits) X(worst_deviation) X(first_stale) X(busy)	\
+	X(repairs) X(held_max) X(order_seen)
 #define LOST_FIELDS(X)							\
 	X(seen) X(acct) X(version_read) X(balance_read)		\
 	X(balance_written) X(other_pid) X(other_version) X(other_balance)

@@ -7,6 +7,9 @@
  * seed gives the same operations), and fills a result that can travel over
  * a pipe as one line of JSON.  An auditor worker audits again and again and
  * counts totals that differ from what the books say the total must be.
+ * A worker whose starter blocked SIGINT and SIGTERM (spawn passes its mask
+ * on) stops at the next operation once one is pending, and reports: that
+ * is how a starter ends an auditor when it chooses (the kill storm).
  */
 #ifndef LAB_WORKER_H
 #define LAB_WORKER_H
@@ -56,6 +59,9 @@ struct worker_result {
 	uint64_t audits;
 	uint64_t stale_audits;	/* audits whose total was not the books' */
 	int64_t worst_deviation;/* largest |audit - books|, cents */
+	int64_t first_stale;	/* the total the first stale audit saw */
+	uint64_t busy;		/* audits with no consistent snapshot in
+				 * time (-LAB_EBUSY), counted in failed too */
 	uint64_t repairs;	/* dead owners' locks it took over */
 	struct ledger_lost lost;	/* its first lost update, if seen */
 	struct ledger_repair repair;	/* its last repair, if any */
