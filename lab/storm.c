@@ -9,14 +9,13 @@
  * rolls its half-done transfer back; some workers are started with orders
  * to SIGKILL themselves at their first repair (the `repair` step point), so
  * repairs are killed too and redone by the next locker.  The auditor, a
- * forked child, takes consistent audits the whole time: since workers only
- * transfer, every total it sees must be the opening total, to the cent.
+ * `banklab worker --mix audit` too, takes consistent audits the whole
+ * time: since workers only transfer, every total it sees must be the
+ * opening total, to the cent.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 
 #define STORM_LOCK_TIMEOUT_MS	LEDGER_LOCK_TIMEOUT_MS
 #define STORM_AUDITOR_WAIT_MS	(2 * STORM_LOCK_TIMEOUT_MS)
+#define STORM_AUDITS_MAX	1000000000	/* `banklab worker --ops` limit */
 
 void
 storm_config_default(struct storm_config *c)
@@ -50,111 +50,6 @@ storm_config_default(struct storm_config *c)
 	c->seed = 1;
 	c->sync = SYNC_ORDERED;
 	c->timeout_ms = 300000;
-}
-
-/* ------------------------------------------------------------ auditor */
-
-/* Audit until stop_fd reads EOF (the storm is over); report on out_fd. */
-static int
-storm_audit_loop(const char *name, int stop_fd, int out_fd)
-{
-	struct storm_audits a;
-	struct sync_audit s;
-	struct pollfd p;
-	struct ledger l;
-	int rc;
-
-	memset(&a, 0, sizeof(a));
-	if ((rc = sync_attach(name, &l)) < 0)
-		return rc;
-	/* The consistent audit, whatever the workers use: same locks. */
-	sync_use(&l, SYNC_ORDERED);
-	l.lock_timeout_ms = STORM_LOCK_TIMEOUT_MS;
-	if ((rc = ledger_join(&l)) < 0) {
-		ledger_detach(&l);
-		return rc;
-	}
-	for (;;) {
-		p.fd = stop_fd;
-		p.events = POLLIN;
-		p.revents = 0;
-		if (poll(&p, 1, 0) != 0)
-			break;
-		if ((rc = bank_audit(&l, &s)) == 0) {
-			int64_t dev = lab_distance(s.total, l.initial_total);
-
-			a.audits++;
-			if (dev != 0 || !s.is_consistent) {
-				if (a.wrong++ == 0)
-					a.first_wrong = s.total;
-				if (dev > a.worst)
-					a.worst = dev;
-			}
-		} else if (rc == -LAB_EBUSY) {
-			a.busy++;
-		} else if (a.errors++ == 0) {
-			a.first_error = rc;
-		}
-	}
-	a.repairs = atomic_load(&l.slots[l.slot].repairs);
-	ledger_detach(&l);
-	if (write(out_fd, &a, sizeof(a)) != (ssize_t)sizeof(a))
-		return -EIO;
-	return 0;
-}
-
-/* Fork the auditor; *stop: close it to stop it, *out: its report. */
-static pid_t
-storm_auditor_start(const char *name, int *stop, int *out)
-{
-	int sp[2], op[2];
-	pid_t pid;
-
-	if (pipe2(sp, O_CLOEXEC) == -1)
-		return -errno;
-	if (pipe2(op, O_CLOEXEC) == -1) {
-		close(sp[0]);
-		close(sp[1]);
-		return -errno;
-	}
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		close(sp[1]);
-		close(op[0]);
-		_exit(storm_audit_loop(name, sp[0], op[1]) == 0 ? 0 : 3);
-	}
-	close(sp[0]);
-	close(op[1]);
-	if (pid == -1) {
-		int e = errno;
-
-		close(sp[1]);
-		close(op[0]);
-		return -e;
-	}
-	*stop = sp[1];
-	*out = op[0];
-	return pid;
-}
-
-/* Stop the auditor and take its report (false if it has none). */
-static bool
-storm_auditor_finish(pid_t pid, int stop, int out, struct storm_audits *a)
-{
-	struct pollfd p = { out, POLLIN, 0 };
-	bool ok = false;
-	int st;
-
-	close(stop);
-	if (poll(&p, 1, STORM_AUDITOR_WAIT_MS) == 1 &&
-	    read(out, a, sizeof(*a)) == (ssize_t)sizeof(*a))
-		ok = true;
-	else
-		kill(pid, SIGKILL);
-	close(out);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	return ok && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 /* ------------------------------------------------------------ workers */
@@ -321,6 +216,55 @@ storm_setup(struct storm *st, const struct storm_config *c,
 	st->diehard.die_after = 0;
 }
 
+/* ------------------------------------------------------------ auditor */
+
+/*
+ * Start the auditor, a `banklab worker --mix audit` like the workers (it
+ * dies with us), with the consistent audit: `ordered`, the only variant
+ * stormed, so the workers' locks.  It is in a set of its own, which the
+ * storm's sweeps never see, and audits until storm_auditor_finish().
+ */
+static int
+storm_auditor_start(struct storm *st, struct spawn_set *aud)
+{
+	struct worker_config w;
+	int rc;
+
+	worker_config_default(&w);
+	w.mix = WORKER_AUDIT;
+	w.ops = STORM_AUDITS_MAX;
+	run_build_argv(&st->av, st->prog, st->l, &st->rc, &w, st->c->seed, 0);
+	return (rc = spawn_start(aud, st->av.argv)) < 0 ? rc : 0;
+}
+
+/*
+ * Stop the auditor and take its report (false if it has none).  We block
+ * SIGTERM while we run and spawn passes our mask on: the auditor's stays
+ * pending, it sees it between two audits, stops and reports (worker.h).
+ * If it does not in time, spawn_wait() kills it: no report.
+ */
+static bool
+storm_auditor_finish(struct spawn_set *aud, struct storm_audits *a)
+{
+	const struct spawn_child *c = &aud->child[0];
+	struct worker_result res;
+
+	spawn_kill(aud, SIGTERM);
+	(void)spawn_wait(aud, STORM_AUDITOR_WAIT_MS, NULL, NULL);
+	if (!c->is_reaped || !WIFEXITED(c->status) || c->out == NULL ||
+	    worker_result_parse(c->out, &res) < 0)
+		return false;
+	a->audits = res.audits;
+	a->wrong = res.stale_audits;
+	a->worst = res.worst_deviation;
+	a->first_wrong = res.first_stale;
+	a->busy = res.busy;
+	a->errors = res.failed - res.busy;	/* busy ones count in both */
+	a->first_error = a->errors != 0 ? res.first_error : 0;
+	a->repairs = res.repairs;
+	return true;
+}
+
 /* The storm proper, on the created ledger l. */
 static int
 storm_workers(struct storm *st)
@@ -380,21 +324,20 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 {
 	struct ledger_config cfg = { 0 };
 	char name[LEDGER_NAME_MAX + 1];
+	const char *tag = c->run_tag;
+	struct spawn_set aud;
 	struct storm st;
 	struct ledger l;
 	sigset_t sigs, old;
-	const char *tag;
 	double start = lab_now_s();
-	int stop = -1, out = -1, rc;
-	pid_t auditor;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	if (c->sync != SYNC_ORDERED ||
 	    c->workers < 2 || c->workers > STORM_WORKERS_MAX ||
 	    c->accounts < 2 || c->ops == 0 || c->repair_pct > 100)
 		return -EINVAL;
-	/* A caller's tag (BANKLAB_RUN_TAG) lets it sweep what a kill left. */
-	tag = getenv("BANKLAB_RUN_TAG");
+	/* A caller's tag lets it sweep what a kill left. */
 	snprintf(name, sizeof(name), "storm%s%s-%d", tag ? "-" : "",
 	    tag ? tag : "", (int)getpid());
 	cfg.naccounts = c->accounts;
@@ -405,20 +348,16 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigprocmask(SIG_BLOCK, &sigs, &old);
+	spawn_init(&aud);
 	if ((rc = sync_create(name, &cfg, &l)) < 0)
 		goto out;
-	auditor = 0;
-	if (!c->is_repair_only &&
-	    (auditor = storm_auditor_start(name, &stop, &out)) < 0) {
-		rc = (int)auditor;
-		goto unlink;
-	}
 	storm_setup(&st, c, r, &l);
-	if ((rc = spawn_worker_path(st.prog, sizeof(st.prog))) == 0)
-		rc = storm_workers(&st);
+	if ((rc = spawn_worker_path(st.prog, sizeof(st.prog))) < 0 ||
+	    (!c->is_repair_only && (rc = storm_auditor_start(&st, &aud)) < 0))
+		goto unlink;
+	rc = storm_workers(&st);
 	if (!c->is_repair_only)
-		r->has_audit = storm_auditor_finish(auditor, stop, out,
-		    &r->audit);
+		r->has_audit = storm_auditor_finish(&aud, &r->audit);
 	if (rc == 0 && !r->interrupted)
 		rc = storm_settle(&st);
 	r->elapsed_s = lab_now_s() - start;
@@ -427,6 +366,7 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	    (c->is_repair_only || (r->has_audit && r->audit.wrong == 0 &&
 	    r->audit.errors == 0)) && r->check.is_ok;
 unlink:
+	spawn_free(&aud);
 	ledger_detach(&l);
 	ledger_unlink(name);
 out:

@@ -5,10 +5,11 @@
  * the middle of their first repair of a dead owner's lock.  At the end the
  * books must balance to the cent.
  *
- * Contract: storm_run() creates the ledger "storm-PID" (plus
- * $BANKLAB_RUN_TAG), removes it on every path, and reaps every process it
- * starts.  Workers are `banklab worker` programs (spawn_worker_path());
- * the auditor is a forked child that attaches by name.  Only `ordered`
+ * Contract: storm_run() creates the ledger "storm-PID" (plus the caller's
+ * run_tag), removes it on every path, and reaps every process it starts.
+ * Workers and the auditor are `banklab worker` programs
+ * (spawn_worker_path()) that attach by name; the auditor is stopped with
+ * a SIGTERM, which it finds pending (worker.h).  Only `ordered`
  * can be stormed: it survives a dead owner and no cycle of waits can form
  * (robust's transfers in argument order deadlock among themselves, and
  * would turn the storm into the deadlock lesson).
@@ -43,9 +44,14 @@ struct storm_config {
 	 * between debit and credit (where most kills then land), no auditor.
 	 */
 	bool is_repair_only;
+	/*
+	 * NULL, or a word in the ledger's name ("storm-TAG-PID") by which a
+	 * caller finds what a SIGKILL left (the program: $BANKLAB_RUN_TAG).
+	 */
+	const char *run_tag;
 };
 
-/* What the auditor saw, over a pipe from its process. */
+/* What the auditor saw: its worker_result, in the storm's words. */
 struct storm_audits {
 	uint64_t audits;		/* audits that returned a total */
 	uint64_t wrong;			/* totals that were not the opening one */
@@ -53,7 +59,8 @@ struct storm_audits {
 	int64_t first_wrong;		/* the first wrong total seen */
 	uint64_t busy;			/* no consistent snapshot in time */
 	uint64_t errors;		/* other lock errors */
-	int first_error;
+	int first_error;		/* the first lock error, if errors: a
+					 * busy one if that came first */
 	uint64_t repairs;		/* dead owners' locks it repaired */
 };
 
