@@ -321,25 +321,18 @@ fail_unlink:
 	return r;
 }
 
-int
-ledger_attach(const char *name, struct ledger *l)
+/*
+ * Check what fd is (a regular file of ours, private to us, of a plausible
+ * size), map exactly what fstat says, validate the header, fill the
+ * handle.  fd is ours from here: closed on failure, kept in l on success.
+ */
+static int
+ledger_attach_open(int fd, const char *name, struct ledger *l)
 {
-	char path[sizeof(LEDGER_PREFIX) + LEDGER_NAME_MAX];
 	struct stat st;
 	void *base;
-	int fd, r;
+	int r;
 
-	if ((r = ledger_name_check(name)) < 0)
-		return r;
-	ledger_path(name, path, sizeof(path));
-	/*
-	 * glibc's shm_open adds O_NOFOLLOW: a symlink is refused with ELOOP,
-	 * which strerror() calls "too many levels of symbolic links"; say
-	 * what it is.
-	 */
-	fd = shm_open(path, O_RDWR, 0);
-	if (fd == -1)
-		return errno == ELOOP ? -LAB_ESYMLINK : -errno;
 	if (fstat(fd, &st) == -1) {
 		r = -errno;
 		goto fail;
@@ -377,6 +370,47 @@ ledger_attach(const char *name, struct ledger *l)
 fail:
 	close(fd);
 	return r;
+}
+
+int
+ledger_attach(const char *name, struct ledger *l)
+{
+	char path[sizeof(LEDGER_PREFIX) + LEDGER_NAME_MAX];
+	int fd, r;
+
+	if ((r = ledger_name_check(name)) < 0)
+		return r;
+	ledger_path(name, path, sizeof(path));
+	/*
+	 * glibc's shm_open adds O_NOFOLLOW: a symlink is refused with ELOOP,
+	 * which strerror() calls "too many levels of symbolic links"; say
+	 * what it is.
+	 */
+	fd = shm_open(path, O_RDWR, 0);
+	if (fd == -1)
+		return errno == ELOOP ? -LAB_ESYMLINK : -errno;
+	return ledger_attach_open(fd, name, l);
+}
+
+int
+ledger_attach_fd(int fd, const char *name, struct ledger *l)
+{
+	char path[32];
+	int own, r;
+
+	if ((r = ledger_name_check(name)) < 0)
+		return r;
+	/*
+	 * Open the object again through /proc, which works after its name
+	 * is gone: our own open file description, so the OFD lock on our
+	 * slot is ours and goes when we die, not shared with the parent
+	 * that handed fd down.
+	 */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((own = open(path, O_RDWR | O_CLOEXEC)) == -1)
+		return -errno;
+	(void)close(fd);
+	return ledger_attach_open(own, name, l);
 }
 
 void

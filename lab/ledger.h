@@ -279,6 +279,14 @@ int ledger_join(struct ledger *l);
 /* Release our slot (its counters stay), unmap, close. */
 void ledger_detach(struct ledger *l);
 
+/*
+ * Attach through fd, an open descriptor of the ledger's object that our
+ * parent handed down (the name may be gone already: a private ledger's
+ * is removed as soon as it is made).  The same checks as by name; fd is
+ * closed, and the ledger reopened as our own.  name is for messages.
+ */
+int ledger_attach_fd(int fd, const char *name, struct ledger *l);
+
 /* Give our slot up, if we have one (ledger_detach() does it first). */
 void ledger_leave(struct ledger *l);
 

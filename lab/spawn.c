@@ -69,7 +69,7 @@ spawn_above_stdio(int *fd)
  */
 static int
 spawn_prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at,
-    int in, int out, const sigset_t *mask)
+    int in, int out, int keep, const sigset_t *mask)
 {
 	struct sigaction sa;
 	sigset_t deflt;
@@ -82,6 +82,9 @@ spawn_prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at,
 			sigaddset(&deflt, sig);
 	if ((r = posix_spawn_file_actions_adddup2(fa, in, STDIN_FILENO)) ||
 	    (r = posix_spawn_file_actions_adddup2(fa, out, STDOUT_FILENO)) ||
+	    /* Onto itself: the child keeps it (FD_CLOEXEC cleared). */
+	    (keep > STDERR_FILENO &&
+	    (r = posix_spawn_file_actions_adddup2(fa, keep, keep))) ||
 	    (r = posix_spawnattr_setsigmask(at, mask)) ||
 	    (r = posix_spawnattr_setsigdefault(at, &deflt)) ||
 	    (r = posix_spawnattr_setflags(at, POSIX_SPAWN_SETSIGMASK |
@@ -90,9 +93,12 @@ spawn_prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at,
 	return 0;
 }
 
-/* Start argv with in and out as its stdin and stdout; its pid or -errno. */
+/*
+ * Start argv with in and out as its stdin and stdout, and keep (if > 2)
+ * open under its number; its pid or -errno.
+ */
 static pid_t
-spawn_exec(char *const argv[], int in, int out)
+spawn_exec(char *const argv[], int in, int out, int keep)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -112,7 +118,7 @@ spawn_exec(char *const argv[], int in, int out)
 	 */
 	sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
-	if ((r = spawn_prepare(&fa, &at, in, out, &old)) == 0)
+	if ((r = spawn_prepare(&fa, &at, in, out, keep, &old)) == 0)
 		r = -posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	posix_spawnattr_destroy(&at);
@@ -151,6 +157,12 @@ spawn_grow(struct spawn_set *set)
 int
 spawn_start(struct spawn_set *set, char *const argv[])
 {
+	return spawn_start_fd(set, argv, -1);
+}
+
+int
+spawn_start_fd(struct spawn_set *set, char *const argv[], int keep)
+{
 	struct spawn_child *c;
 	int p[2] = { -1, -1 }, null = -1, r, fl;
 	char *out;
@@ -182,7 +194,7 @@ spawn_start(struct spawn_set *set, char *const argv[])
 	 * prints (they share stderr, perhaps a terminal).
 	 */
 	fflush(NULL);
-	if ((pid = spawn_exec(argv, null, p[1])) < 0) {
+	if ((pid = spawn_exec(argv, null, p[1], keep)) < 0) {
 		r = pid;
 		goto fail;
 	}

@@ -44,6 +44,9 @@ void spawn_init(struct spawn_set *set);
 /* Start argv[0] (a path) with argv; returns the child's index or -errno. */
 int spawn_start(struct spawn_set *set, char *const argv[]);
 
+/* The same, and the child inherits descriptor keep (> 2) as it is. */
+int spawn_start_fd(struct spawn_set *set, char *const argv[], int keep);
+
 /*
  * Read and reap until every child has exited, tick returns non-zero, or
  * timeout_ms passes; children still running then are killed and reaped.

@@ -80,16 +80,27 @@ sync_create(const char *name, const struct ledger_config *cfg,
 	return sync_use(l, cfg->sync);
 }
 
-int
-sync_attach(const char *name, struct ledger *l)
+/* After an attach that returned r: the ledger's own variant. */
+static int
+sync_attached(struct ledger *l, int r)
 {
-	int r;
-
-	if ((r = ledger_attach(name, l)) < 0)
+	if (r < 0)
 		return r;
 	if ((r = sync_use(l, l->created_sync)) < 0)
 		ledger_detach(l);
 	return r;
+}
+
+int
+sync_attach(const char *name, struct ledger *l)
+{
+	return sync_attached(l, ledger_attach(name, l));
+}
+
+int
+sync_attach_fd(int fd, const char *name, struct ledger *l)
+{
+	return sync_attached(l, ledger_attach_fd(fd, name, l));
 }
 
 void

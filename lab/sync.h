@@ -66,8 +66,12 @@ int sync_use(struct ledger *l, enum sync_kind k);
 int sync_create(const char *name, const struct ledger_config *cfg,
     struct ledger *l);
 
-/* Attach by name (ledger_attach()) and use the variant it was made for. */
+/*
+ * Attach by name (ledger_attach()), or through a descriptor handed down
+ * (ledger_attach_fd()), and use the variant it was made for.
+ */
 int sync_attach(const char *name, struct ledger *l);
+int sync_attach_fd(int fd, const char *name, struct ledger *l);
 
 /*
  * The wait-for cycle through slot start, if any: fills slots[] with the

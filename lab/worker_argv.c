@@ -54,6 +54,7 @@ static const struct worker_arg_def {
 	[WORKER_ARG_UNTIL_OPS] = { "--until-ops",
 	    NUM(until_ops, 1, INT64_MAX) },
 	[WORKER_ARG_SCRIPT] = { "--script", WA_TEXT, 0, 0, 0 },
+	[WORKER_ARG_LEDGER_FD] = { "--ledger-fd", NUM(ledger_fd, 3, INT32_MAX) },
 #undef NUM
 };
 

@@ -49,6 +49,7 @@ enum worker_arg {
 	WORKER_ARG_ASCENDING,
 	WORKER_ARG_UNTIL_OPS,
 	WORKER_ARG_SCRIPT,
+	WORKER_ARG_LEDGER_FD,
 	WORKER_ARG_COUNT
 };
 
@@ -59,6 +60,7 @@ struct worker_spec {
 	unsigned given;			/* WORKER_ARG() bits */
 	int64_t parent, ops, seed, max_amount, gate, gate_count, window;
 	int64_t lock_timeout, from, to, die_step, die_after, until_ops;
+	int64_t ledger_fd;		/* attach through this descriptor */
 	enum sync_kind sync;
 	enum worker_mix mix;
 	const char *script;		/* operations as text (schedule.h) */

@@ -811,6 +811,36 @@ START_TEST(test_worker_path_search)
 }
 END_TEST
 
+/* A descriptor handed down stays open in the child under its number; any
+ * other of ours (all O_CLOEXEC) does not. */
+START_TEST(test_keep_fd)
+{
+	char tmpl[] = "/tmp/check_spawn.XXXXXX", cmd[64];
+	struct spawn_set set;
+	int fd;
+
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	ck_assert_int_ge(fd, 3);
+	unlink(tmpl);
+	ck_assert_int_eq(write(fd, "kept\n", 5), 5);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	snprintf(cmd, sizeof(cmd), "cat <&%d 2>/dev/null || echo closed", fd);
+	spawn_init(&set);
+	ck_assert_int_eq(spawn_start_fd(&set,
+	    (char *[]){ "/bin/sh", "-c", cmd, NULL }, fd), 0);
+	ck_assert_int_eq(spawn_wait(&set, 5000, NULL, NULL), 0);
+	ck_assert_str_eq(set.child[0].out, "kept\n");
+	ck_assert_int_eq(spawn_start(&set,
+	    (char *[]){ "/bin/sh", "-c", cmd, NULL }), 1);
+	ck_assert_int_eq(spawn_wait(&set, 5000, NULL, NULL), 0);
+	ck_assert_str_eq(set.child[1].out, "closed\n");
+	/* Still close-on-exec here: only that one child had it. */
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	spawn_free(&set);
+	close(fd);
+}
+END_TEST
+
 /* ------------------------------------------------------------ worker argv */
 
 /* A spec with random options given, every value in every option's range. */
@@ -822,15 +852,16 @@ random_spec(uint64_t *rng, struct worker_spec *s)
 	};
 	int64_t *nums[] = { &s->parent, &s->ops, &s->seed, &s->max_amount,
 	    &s->gate, &s->gate_count, &s->window, &s->lock_timeout, &s->from,
-	    &s->to, &s->die_step, &s->die_after, &s->until_ops };
+	    &s->to, &s->die_step, &s->die_after, &s->until_ops,
+	    &s->ledger_fd };
 	size_t i;
 
 	worker_spec_init(s);
 	s->ledger = "rt-ledger";
 	s->given = (unsigned)lab_rand(rng) & (WORKER_ARG(WORKER_ARG_COUNT) - 1);
-	/* 1..10 is inside every number's range. */
+	/* 3..10 is inside every number's range. */
 	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-		*nums[i] = 1 + (int64_t)(lab_rand(rng) % 10);
+		*nums[i] = 3 + (int64_t)(lab_rand(rng) % 8);
 	s->sync = (enum sync_kind)(lab_rand(rng) % SYNC_COUNT);
 	s->mix = (enum worker_mix)(lab_rand(rng) % WORKER_MIX_COUNT);
 	s->script = scripts[lab_rand(rng) % 3];
@@ -851,6 +882,7 @@ assert_same_spec(const struct worker_spec *a, const struct worker_spec *b)
 	SAME(WORKER_ARG_MIX, mix);
 	SAME(WORKER_ARG_WINDOW, window);
 	SAME(WORKER_ARG_LOCK_TIMEOUT, lock_timeout);
+	SAME(WORKER_ARG_LEDGER_FD, ledger_fd);
 #undef SAME
 	if (a->given & WORKER_ARG(WORKER_ARG_SCRIPT))
 		ck_assert_str_eq(a->script, b->script);
@@ -1025,6 +1057,11 @@ spawn_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_worker_path_env);
 	tcase_add_test(tc, test_worker_path_search);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keep_fd");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_keep_fd);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("worker_argv");
