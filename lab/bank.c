@@ -22,53 +22,73 @@ struct bank_read {
 	uint32_t version;
 };
 
-static inline void
-bank_read(const struct ledger *l, uint32_t a, struct bank_read *r)
+/* Our slot (the caller has checked l->slot >= 0). */
+static inline struct ledger_slot *
+bank_self(const struct ledger *l)
 {
-	r->balance = atomic_load_explicit(&l->acct[a].balance,
+	return &l->slots[l->slot];
+}
+
+static inline __attribute__((always_inline)) void
+bank_read(const struct ledger_account *ac, struct bank_read *r)
+{
+	r->balance = atomic_load_explicit(&ac->balance, memory_order_relaxed);
+	r->version = atomic_load_explicit(&ac->version, memory_order_relaxed);
+}
+
+/* The first lost update this process made: the lesson's example. */
+static __attribute__((noinline, cold)) void
+bank_lost(struct ledger_slot *s, struct ledger_account *ac, uint32_t a,
+    const struct bank_read *r, int64_t balance, uint32_t now)
+{
+	s->lost.acct = a;
+	s->lost.version_read = r->version;
+	s->lost.balance_read = r->balance;
+	s->lost.balance_written = balance;
+	s->lost.other_pid = atomic_load_explicit(&ac->last_writer,
 	    memory_order_relaxed);
-	r->version = atomic_load_explicit(&l->acct[a].version,
+	s->lost.other_version = now;
+	s->lost.other_balance = atomic_load_explicit(&ac->balance,
 	    memory_order_relaxed);
+	s->lost.seen = 1;
 }
 
 /*
  * Write what we computed from r.  If the version moved since we read it,
  * another process wrote in between and we are about to overwrite its write:
- * a lost update.  Note the first one as the lesson's example.
+ * a lost update (only unlocked code can make one: one compare when none).
  */
-static void
-bank_write(struct ledger *l, uint32_t a, const struct bank_read *r,
-    int64_t balance)
+static inline __attribute__((always_inline)) void
+bank_write(const struct ledger *l, struct ledger_slot *s, uint32_t a,
+    const struct bank_read *r, int64_t balance)
 {
 	struct ledger_account *ac = &l->acct[a];
-	struct ledger_slot *s = &l->slots[l->slot];
 	uint32_t now = atomic_load_explicit(&ac->version, memory_order_relaxed);
 
-	if (now != r->version && !s->lost.seen) {
-		s->lost.acct = a;
-		s->lost.version_read = r->version;
-		s->lost.balance_read = r->balance;
-		s->lost.balance_written = balance;
-		s->lost.other_pid = atomic_load_explicit(&ac->last_writer,
-		    memory_order_relaxed);
-		s->lost.other_version = now;
-		s->lost.other_balance = atomic_load_explicit(&ac->balance,
-		    memory_order_relaxed);
-		s->lost.seen = 1;
-	}
+	/*
+	 * Counted before the branch: in the same basic block as the next
+	 * operation's ops++, gcc merged the two increments into one 16-byte
+	 * add whose load waits on this 8-byte store (a store-forwarding
+	 * stall on every transfer).  No step point lies between the two.
+	 */
+	s->counters.writes++;
+	if (__builtin_expect(now != r->version, 0) && !s->lost.seen)
+		bank_lost(s, ac, a, r, balance, now);
 	atomic_store_explicit(&ac->balance, balance, memory_order_relaxed);
 	atomic_store_explicit(&ac->version, r->version + 1,
 	    memory_order_relaxed);
 	atomic_store_explicit(&ac->last_writer, l->pid, memory_order_relaxed);
-	s->counters.writes++;
 }
 
-/* Record before-images; from here on a repairer can roll us back. */
-static void
-bank_journal(struct ledger *l, enum ledger_op op, int64_t amount,
+/*
+ * Record before-images; from here on a repairer can roll us back.  The
+ * release store of BEGUN is a plain store on x86 and orders the images
+ * before it for anyone who reads the state with acquire.
+ */
+static inline __attribute__((always_inline)) void
+bank_journal(struct ledger_slot *s, enum ledger_op op, int64_t amount,
     uint32_t n, const uint32_t *acct, const struct bank_read *rd)
 {
-	struct ledger_slot *s = &l->slots[l->slot];
 	struct ledger_journal *j = &s->journal;
 	uint32_t k;
 
@@ -84,11 +104,9 @@ bank_journal(struct ledger *l, enum ledger_op op, int64_t amount,
 	atomic_store_explicit(&j->state, LEDGER_J_BEGUN, memory_order_release);
 }
 
-static void
-bank_done(struct ledger *l)
+static inline __attribute__((always_inline)) void
+bank_done(struct ledger_slot *s)
 {
-	struct ledger_slot *s = &l->slots[l->slot];
-
 	s->counters.ops++;
 	atomic_store_explicit(&s->journal.state, LEDGER_J_DONE,
 	    memory_order_release);
@@ -118,7 +136,7 @@ static int
 bank_refuse(struct ledger *l, uint32_t a, uint32_t b, bool pair, int code)
 {
 	if (code == -LAB_EFUNDS)
-		l->slots[l->slot].counters.refused++;
+		bank_self(l)->counters.refused++;
 	if (pair)
 		bank_unlock_pair(l, a, b);
 	else
@@ -138,16 +156,16 @@ bank_deposit(struct ledger *l, uint32_t a, int64_t cents)
 	step_point(l, STEP_LOCK, a, 0);
 	if ((r = l->sync->lock_one(l, a)) < 0)
 		return r;
-	bank_read(l, a, &rd);
+	bank_read(&l->acct[a], &rd);
 	step_point(l, STEP_READ_TO, a, rd.balance);
 	if (rd.balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, a, a, false, -LAB_EAMOUNT);
-	bank_journal(l, LEDGER_OP_DEPOSIT, cents, 1, &a, &rd);
+	bank_journal(bank_self(l), LEDGER_OP_DEPOSIT, cents, 1, &a, &rd);
 	step_window(l);
-	bank_write(l, a, &rd, rd.balance + cents);
-	l->slots[l->slot].counters.deposited += cents;
+	bank_write(l, bank_self(l), a, &rd, rd.balance + cents);
+	bank_self(l)->counters.deposited += cents;
 	step_point(l, STEP_WRITE_TO, a, rd.balance + cents);
-	bank_done(l);
+	bank_done(bank_self(l));
 	l->sync->unlock_one(l, a);
 	step_point(l, STEP_UNLOCK, a, 0);
 	return 0;
@@ -164,26 +182,88 @@ bank_withdraw(struct ledger *l, uint32_t a, int64_t cents)
 	step_point(l, STEP_LOCK, a, 0);
 	if ((r = l->sync->lock_one(l, a)) < 0)
 		return r;
-	bank_read(l, a, &rd);
+	bank_read(&l->acct[a], &rd);
 	step_point(l, STEP_READ_FROM, a, rd.balance);
 	if (rd.balance < cents)
 		return bank_refuse(l, a, a, false, -LAB_EFUNDS);
-	bank_journal(l, LEDGER_OP_WITHDRAW, cents, 1, &a, &rd);
+	bank_journal(bank_self(l), LEDGER_OP_WITHDRAW, cents, 1, &a, &rd);
 	step_window(l);
-	bank_write(l, a, &rd, rd.balance - cents);
-	l->slots[l->slot].counters.withdrawn += cents;
+	bank_write(l, bank_self(l), a, &rd, rd.balance - cents);
+	bank_self(l)->counters.withdrawn += cents;
 	step_point(l, STEP_WRITE_FROM, a, rd.balance - cents);
-	bank_done(l);
+	bank_done(bank_self(l));
 	l->sync->unlock_one(l, a);
 	step_point(l, STEP_UNLOCK, a, 0);
 	return 0;
 }
 
+/*
+ * The transfer, written once and inlined twice (bank_transfer()): with
+ * is_armed false every step point, window and contract check folds away,
+ * so an unarmed transfer pays one branch for all of them; with is_armed
+ * true each step point still asks its own question (a park may disarm the
+ * hook half-way).  Nothing else differs: the journal, the versions, the
+ * counters and the published holds are the same in both.
+ */
+static inline __attribute__((always_inline)) int
+bank_transfer_body(struct ledger *l, uint32_t from, uint32_t to,
+    int64_t cents, bool is_armed)
+{
+	const struct sync_ops *ops = l->sync;
+	struct ledger_slot *s;
+	struct bank_read rd[2];
+	uint32_t acct[2] = { from, to };
+	int r;
+
+	if (is_armed)
+		step_point(l, STEP_LOCK, from, 0);
+	r = ops->lock_pair(l, from, to);
+	if (is_armed)
+		contract_pair_locked(l, from, to, r);
+	if (r < 0)
+		return r;
+	s = bank_self(l);
+	bank_read(&l->acct[from], &rd[0]);
+	if (is_armed)
+		step_point(l, STEP_READ_FROM, from, rd[0].balance);
+	if (rd[0].balance < cents)
+		return bank_refuse(l, from, to, true, -LAB_EFUNDS);
+	bank_read(&l->acct[to], &rd[1]);
+	if (is_armed)
+		step_point(l, STEP_READ_TO, to, rd[1].balance);
+	if (rd[1].balance > LEDGER_BALANCE_MAX - cents)
+		return bank_refuse(l, from, to, true, -LAB_EAMOUNT);
+	bank_journal(s, LEDGER_OP_TRANSFER, cents, 2, acct, rd);
+	if (is_armed)
+		step_window(l);
+	bank_write(l, s, from, &rd[0], rd[0].balance - cents);
+	if (is_armed) {
+		step_point(l, STEP_WRITE_FROM, from, rd[0].balance - cents);
+		step_window(l);	/* debited, not yet credited */
+	}
+	bank_write(l, s, to, &rd[1], rd[1].balance + cents);
+	if (is_armed)
+		step_point(l, STEP_WRITE_TO, to, rd[1].balance + cents);
+	s->counters.moved += cents;
+	bank_done(s);
+	ops->unlock_pair(l, from, to);
+	if (is_armed) {
+		contract_pair_unlocked(l, from, to);
+		step_point(l, STEP_UNLOCK, from, 0);
+	}
+	return 0;
+}
+
+static __attribute__((noinline, cold)) int
+bank_transfer_armed(struct ledger *l, uint32_t from, uint32_t to,
+    int64_t cents)
+{
+	return bank_transfer_body(l, from, to, cents, true);
+}
+
 int
 bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 {
-	struct bank_read rd[2];
-	uint32_t acct[2] = { from, to };
 	int r;
 
 	if ((r = bank_check_args(l, from, cents)) < 0)
@@ -192,31 +272,10 @@ bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 		return -LAB_EACCOUNT;
 	if (from == to)
 		return -LAB_ESAME;
-	step_point(l, STEP_LOCK, from, 0);
-	r = l->sync->lock_pair(l, from, to);
-	contract_pair_locked(l, from, to, r);
-	if (r < 0)
-		return r;
-	bank_read(l, from, &rd[0]);
-	step_point(l, STEP_READ_FROM, from, rd[0].balance);
-	if (rd[0].balance < cents)
-		return bank_refuse(l, from, to, true, -LAB_EFUNDS);
-	bank_read(l, to, &rd[1]);
-	step_point(l, STEP_READ_TO, to, rd[1].balance);
-	if (rd[1].balance > LEDGER_BALANCE_MAX - cents)
-		return bank_refuse(l, from, to, true, -LAB_EAMOUNT);
-	bank_journal(l, LEDGER_OP_TRANSFER, cents, 2, acct, rd);
-	step_window(l);
-	bank_write(l, from, &rd[0], rd[0].balance - cents);
-	step_point(l, STEP_WRITE_FROM, from, rd[0].balance - cents);
-	step_window(l);	/* debited, not yet credited */
-	bank_write(l, to, &rd[1], rd[1].balance + cents);
-	step_point(l, STEP_WRITE_TO, to, rd[1].balance + cents);
-	l->slots[l->slot].counters.moved += cents;
-	bank_done(l);
-	bank_unlock_pair(l, from, to);
-	step_point(l, STEP_UNLOCK, from, 0);
-	return 0;
+	/* A schedule, a kill point, a window or the graders' contract. */
+	if (step_is_armed(l) || contract_on)
+		return bank_transfer_armed(l, from, to, cents);
+	return bank_transfer_body(l, from, to, cents, false);
 }
 
 int

@@ -5,7 +5,8 @@
  * may look up at the other to name them.
  *
  * Contract: step_point() costs one predictable branch when nothing is
- * armed (l->step == NULL).  A hook armed with step_hook() parks the process
+ * armed (l->step == NULL), and step_is_armed() lets a hot path ask once
+ * for all its step points and windows.  A hook armed with step_hook() parks the process
  * at every point: it publishes where it is in its slot and waits until the
  * scheduler bumps the slot's sched_go (schedule.h is the other side).  A
  * park never waits forever: a scheduler silent for STEP_PARK_GIVE_UP_MS is
@@ -14,6 +15,7 @@
 #ifndef LAB_STEP_H
 #define LAB_STEP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -66,7 +68,7 @@ int step_parse(const char *s);
 static inline void
 step_point(struct ledger *l, unsigned step, int64_t acct, int64_t value)
 {
-	if (l->step != NULL) {
+	if (__builtin_expect(l->step != NULL, 0)) {
 		l->step_acct = acct;
 		l->step_value = value;
 		l->step(l, step, l->step_arg);
@@ -83,7 +85,7 @@ static inline void
 step_point_minor(struct ledger *l, unsigned step, int64_t acct,
     int64_t value)
 {
-	if (l->step != NULL && (l->step_minor == step || (l->slot >= 0 &&
+	if (__builtin_expect(l->step != NULL, 0) && (l->step_minor == step || (l->slot >= 0 &&
 	    atomic_load_explicit(&l->slots[l->slot].sched_target,
 	    memory_order_relaxed) == step)))
 		step_point(l, step, acct, value);
@@ -103,8 +105,20 @@ step_window(const struct ledger *l)
 {
 	struct timespec ts = { 0, (long)l->window * 1000 };
 
-	if (l->window != 0)
+	if (__builtin_expect(l->window != 0, 0))
 		nanosleep(&ts, NULL);
+}
+
+/*
+ * Is a step hook or a window armed?  One branch for a whole operation's
+ * step points and windows: the two fields are ORed, not tested in turn.
+ * The hook and the window belong to this process's handle, so nothing
+ * else can arm them while it runs an operation.
+ */
+static inline bool
+step_is_armed(const struct ledger *l)
+{
+	return __builtin_expect(((uintptr_t)l->step | l->window) != 0, 0);
 }
 
 /* Arm the scheduled park at every step point, or disarm (NULL hooks). */

@@ -18,25 +18,18 @@
 #include "sync_impl.h"
 
 /*
- * Lock account a and publish it in holds[idx] (idx -1: do not publish; used
- * by an audit, which writes nothing and so leaves nothing to repair).
+ * What a lock's first try did not settle: wait for a busy mutex (in
+ * slices, publishing what we wait for), repair a dead owner's account, or
+ * report a lock that is dead for good.  r is the first try's answer.
  */
-static int
-robust_lock(struct ledger *l, uint32_t a, int idx)
+static __attribute__((noinline)) int
+robust_lock_slow(struct ledger *l, pthread_mutex_t *m, uint32_t a, int r)
 {
 	struct ledger_slot *s = sync_self(l);
-	pthread_mutex_t *m = &l->acct[a].mutex;
 	struct timespec ts;
 	uint64_t start;
 	unsigned slice;
-	int r;
 
-	/*
-	 * Fast path.  glibc 2.36's trylock of an ENOTRECOVERABLE mutex leaves
-	 * it locked by the caller; such a mutex is dead for everyone anyway,
-	 * so we report it and never touch it again.
-	 */
-	r = pthread_mutex_trylock(m);
 	if (r == EBUSY) {
 		atomic_store(&s->waits, a);
 		start = sync_now_ms();
@@ -59,22 +52,53 @@ robust_lock(struct ledger *l, uint32_t a, int idx)
 	}
 	if (r == ENOTRECOVERABLE)
 		return -LAB_ENOTRECOVERABLE;
-	if (r != 0)
-		return -r;
+	return -r;
+}
+
+/*
+ * Lock account a and publish it in holds[idx] (idx -1: do not publish; used
+ * by an audit, which writes nothing and so leaves nothing to repair).
+ *
+ * The fast path is one trylock.  glibc 2.36's trylock of an
+ * ENOTRECOVERABLE mutex leaves it locked by the caller; such a mutex is
+ * dead for everyone anyway, so we report it and never touch it again.
+ *
+ * The hold is published with a relaxed store: the lock we just took is an
+ * acquire, so the store cannot move before it, and a reader that must
+ * trust the list (a repairer after EOWNERDEAD, the wait-for graph) reads it
+ * only after this process died or while it waits on us.  A seq_cst store
+ * here is an xchg, a fence as dear as the mutex's own lock.
+ */
+static inline __attribute__((always_inline)) int
+robust_lock(struct ledger *l, uint32_t a, int idx)
+{
+	pthread_mutex_t *m = &l->acct[a].mutex;
+	int r;
+
+	r = pthread_mutex_trylock(m);
+	if (__builtin_expect(r != 0, 0) &&
+	    (r = robust_lock_slow(l, m, a, r)) < 0)
+		return r;
 	contract_held(l, 1);
 	if (idx >= 0)
-		atomic_store(&s->holds[idx], a);
+		atomic_store_explicit(&sync_self(l)->holds[idx], a,
+		    memory_order_relaxed);
 	else
 		l->quiet_locks++;
 	return 0;
 }
 
-/* Unpublish first, then unlock: a listed hold is always a real one. */
-static void
+/*
+ * Unpublish first, then unlock: a listed hold is always a real one.  The
+ * unlock is a release, so the relaxed unpublish is visible before anyone
+ * can take the mutex after us.
+ */
+static inline __attribute__((always_inline)) void
 robust_unlock(struct ledger *l, uint32_t a, int idx)
 {
 	if (idx >= 0)
-		atomic_store(&sync_self(l)->holds[idx], LEDGER_NONE);
+		atomic_store_explicit(&sync_self(l)->holds[idx], LEDGER_NONE,
+		    memory_order_relaxed);
 	pthread_mutex_unlock(&l->acct[a].mutex);
 	contract_held(l, -1);
 }
@@ -100,8 +124,10 @@ sync_lock_first(struct ledger *l, uint32_t a)
 	if ((r = robust_lock(l, a, 0)) < 0)
 		return r;
 	/* Where two opposite transfers meet: a step point and the window. */
-	step_point(l, STEP_FIRST_LOCK, a, 0);
-	step_window(l);
+	if (step_is_armed(l)) {
+		step_point(l, STEP_FIRST_LOCK, a, 0);
+		step_window(l);
+	}
 	return 0;
 }
 
