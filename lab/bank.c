@@ -39,11 +39,11 @@ bank_read(const struct ledger_account *ac, struct bank_read *r)
 /* The first lost update this process made: the lesson's example. */
 static __attribute__((noinline, cold)) void
 bank_lost(struct ledger_slot *s, struct ledger_account *ac, uint32_t a,
-    const struct bank_read *r, int64_t balance, uint32_t now)
+    struct bank_read r, int64_t balance, uint32_t now)
 {
 	s->lost.acct = a;
-	s->lost.version_read = r->version;
-	s->lost.balance_read = r->balance;
+	s->lost.version_read = r.version;
+	s->lost.balance_read = r.balance;
 	s->lost.balance_written = balance;
 	s->lost.other_pid = atomic_load_explicit(&ac->last_writer,
 	    memory_order_relaxed);
@@ -57,10 +57,11 @@ bank_lost(struct ledger_slot *s, struct ledger_account *ac, uint32_t a,
  * Write what we computed from r.  If the version moved since we read it,
  * another process wrote in between and we are about to overwrite its write:
  * a lost update (only unlocked code can make one: one compare when none).
+ * r goes by value: its address would keep it on the stack.
  */
 static inline __attribute__((always_inline)) void
 bank_write(const struct ledger *l, struct ledger_slot *s, uint32_t a,
-    const struct bank_read *r, int64_t balance)
+    struct bank_read r, int64_t balance)
 {
 	struct ledger_account *ac = &l->acct[a];
 	uint32_t now = atomic_load_explicit(&ac->version, memory_order_relaxed);
@@ -72,35 +73,58 @@ bank_write(const struct ledger *l, struct ledger_slot *s, uint32_t a,
 	 * stall on every transfer).  No step point lies between the two.
 	 */
 	s->counters.writes++;
-	if (__builtin_expect(now != r->version, 0) && !s->lost.seen)
+	if (__builtin_expect(now != r.version, 0) && !s->lost.seen)
 		bank_lost(s, ac, a, r, balance, now);
 	atomic_store_explicit(&ac->balance, balance, memory_order_relaxed);
-	atomic_store_explicit(&ac->version, r->version + 1,
+	atomic_store_explicit(&ac->version, r.version + 1,
 	    memory_order_relaxed);
 	atomic_store_explicit(&ac->last_writer, l->pid, memory_order_relaxed);
 }
 
 /*
- * Record before-images; from here on a repairer can roll us back.  The
- * release store of BEGUN is a plain store on x86 and orders the images
- * before it for anyone who reads the state with acquire.
+ * The slot's counters into the journal, 8 bytes at a time.  A struct copy
+ * becomes 16-byte loads, each spanning two counters that the previous
+ * operation stored 8 bytes at a time: while those stores wait in the store
+ * buffer such a load cannot be forwarded from them and stalls.  Atomic
+ * loads (relaxed: no fence) are never merged into wider ones.
+ */
+static inline __attribute__((always_inline)) void
+bank_copy_counters(struct ledger_counters *to,
+    const struct ledger_counters *from)
+{
+	to->deposited = __atomic_load_n(&from->deposited, __ATOMIC_RELAXED);
+	to->withdrawn = __atomic_load_n(&from->withdrawn, __ATOMIC_RELAXED);
+	to->moved = __atomic_load_n(&from->moved, __ATOMIC_RELAXED);
+	to->ops = __atomic_load_n(&from->ops, __ATOMIC_RELAXED);
+	to->writes = __atomic_load_n(&from->writes, __ATOMIC_RELAXED);
+	to->refused = __atomic_load_n(&from->refused, __ATOMIC_RELAXED);
+}
+
+/*
+ * Record before-images of account a (and b, when rb is not NULL); from
+ * here on a repairer can roll us back.  The images go by value, not as an
+ * array: an array's address kept them on the stack, 4 more stores an op.
+ * The release store of BEGUN is a plain store on x86 and orders the
+ * images before it for anyone who reads the state with acquire.
  */
 static inline __attribute__((always_inline)) void
 bank_journal(struct ledger_slot *s, enum ledger_op op, int64_t amount,
-    uint32_t n, const uint32_t *acct, const struct bank_read *rd)
+    uint32_t a, struct bank_read ra, uint32_t b, const struct bank_read *rb)
 {
 	struct ledger_journal *j = &s->journal;
-	uint32_t k;
 
 	j->op = op;
-	j->n = n;
+	j->n = rb != NULL ? 2 : 1;
 	j->amount = amount;
-	for (k = 0; k < n; k++) {
-		j->acct[k] = acct[k];
-		j->before[k] = rd[k].balance;
-		j->vbefore[k] = rd[k].version;
+	j->acct[0] = a;
+	j->before[0] = ra.balance;
+	j->vbefore[0] = ra.version;
+	if (rb != NULL) {
+		j->acct[1] = b;
+		j->before[1] = rb->balance;
+		j->vbefore[1] = rb->version;
 	}
-	j->cbefore = s->counters;
+	bank_copy_counters(&j->cbefore, &s->counters);
 	atomic_store_explicit(&j->state, LEDGER_J_BEGUN, memory_order_release);
 }
 
@@ -160,9 +184,9 @@ bank_deposit(struct ledger *l, uint32_t a, int64_t cents)
 	step_point(l, STEP_READ_TO, a, rd.balance);
 	if (rd.balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, a, a, false, -LAB_EAMOUNT);
-	bank_journal(bank_self(l), LEDGER_OP_DEPOSIT, cents, 1, &a, &rd);
+	bank_journal(bank_self(l), LEDGER_OP_DEPOSIT, cents, a, rd, 0, NULL);
 	step_window(l);
-	bank_write(l, bank_self(l), a, &rd, rd.balance + cents);
+	bank_write(l, bank_self(l), a, rd, rd.balance + cents);
 	bank_self(l)->counters.deposited += cents;
 	step_point(l, STEP_WRITE_TO, a, rd.balance + cents);
 	bank_done(bank_self(l));
@@ -186,9 +210,9 @@ bank_withdraw(struct ledger *l, uint32_t a, int64_t cents)
 	step_point(l, STEP_READ_FROM, a, rd.balance);
 	if (rd.balance < cents)
 		return bank_refuse(l, a, a, false, -LAB_EFUNDS);
-	bank_journal(bank_self(l), LEDGER_OP_WITHDRAW, cents, 1, &a, &rd);
+	bank_journal(bank_self(l), LEDGER_OP_WITHDRAW, cents, a, rd, 0, NULL);
 	step_window(l);
-	bank_write(l, bank_self(l), a, &rd, rd.balance - cents);
+	bank_write(l, bank_self(l), a, rd, rd.balance - cents);
 	bank_self(l)->counters.withdrawn += cents;
 	step_point(l, STEP_WRITE_FROM, a, rd.balance - cents);
 	bank_done(bank_self(l));
@@ -212,7 +236,6 @@ bank_transfer_body(struct ledger *l, uint32_t from, uint32_t to,
 	const struct sync_ops *ops = l->sync;
 	struct ledger_slot *s;
 	struct bank_read rd[2];
-	uint32_t acct[2] = { from, to };
 	int r;
 
 	if (is_armed)
@@ -233,15 +256,15 @@ bank_transfer_body(struct ledger *l, uint32_t from, uint32_t to,
 		step_point(l, STEP_READ_TO, to, rd[1].balance);
 	if (rd[1].balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, from, to, true, -LAB_EAMOUNT);
-	bank_journal(s, LEDGER_OP_TRANSFER, cents, 2, acct, rd);
+	bank_journal(s, LEDGER_OP_TRANSFER, cents, from, rd[0], to, &rd[1]);
 	if (is_armed)
 		step_window(l);
-	bank_write(l, s, from, &rd[0], rd[0].balance - cents);
+	bank_write(l, s, from, rd[0], rd[0].balance - cents);
 	if (is_armed) {
 		step_point(l, STEP_WRITE_FROM, from, rd[0].balance - cents);
 		step_window(l);	/* debited, not yet credited */
 	}
-	bank_write(l, s, to, &rd[1], rd[1].balance + cents);
+	bank_write(l, s, to, rd[1], rd[1].balance + cents);
 	if (is_armed)
 		step_point(l, STEP_WRITE_TO, to, rd[1].balance + cents);
 	s->counters.moved += cents;
