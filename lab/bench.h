@@ -4,11 +4,20 @@
  *
  * Contract: bench_run() is called by one process, which stays an observer.
  * Per cell (kind x processes x accounts) it creates a private ledger
- * ("bench-PID-N"), forks P children that attach and join on their own, wait
- * at the ledger's start gate and time only their own loop (CLOCK_MONOTONIC),
- * then report over a pipe.  It reaps every child and unlinks every ledger
- * on every path, SIGINT and SIGTERM included (held blocked while it runs).
+ * ("bench-PID-N") and starts P measuring processes: the program
+ * c->child_path, run (spawn.h: posix_spawn, no fork of ours) as
+ * `PROGRAM --bench-child ARGS...`.  That program hands its arguments to
+ * bench_child_run(), which attaches and joins on its own, waits at the
+ * ledger's start gate and times only its own loop (CLOCK_MONOTONIC), and
+ * prints the report bench_report_print() makes on its stdout; it then
+ * exits, as programs do, and bench_run() reads that line.  It reaps every
+ * child and unlinks every ledger on every path, SIGINT and SIGTERM
+ * included (held blocked while it runs).  No code here ends a process.
  * Functions return 0 or a negative code; money lost is reported, not fatal.
+ *
+ * Layer: lessons.  Files: bench.c (kinds, goals), bench_run.c (the
+ * observer's side), bench_child.c (the measuring process's side),
+ * bench_report.c (the table and the JSON).
  */
 #ifndef LAB_BENCH_H
 #define LAB_BENCH_H
@@ -60,6 +69,9 @@ struct bench_config {
 	uint64_t ops;			/* ops per process per run; 0: aim */
 	uint64_t seed;			/* process i draws from seed + i */
 	bool is_quick;			/* only recorded, for the report */
+	/* The program a measuring process runs: one that passes argv after
+	 * BENCH_CHILD_ARG to bench_child_run() (banklab-bench does). */
+	const char *child_path;
 	/* Called before each cell; for a progress line. */
 	void (*progress)(void *arg, unsigned done, unsigned total,
 	    enum bench_kind k, unsigned procs, uint32_t accounts);
@@ -107,6 +119,46 @@ struct bench_result {
 	unsigned cpus;			/* child i runs on CPU i mod cpus */
 	bool interrupted;		/* SIGINT or SIGTERM: stopped early */
 };
+
+/*
+ * A measuring process: argv[1] is BENCH_CHILD_ARG, then the fields of
+ * struct bench_child in this order: ledger name, kind name, procs, ops,
+ * seed, gate, cpu (-1: do not pin), parent pid.  The program parses them.
+ */
+#define BENCH_CHILD_ARG		"--bench-child"
+#define BENCH_CHILD_ARGC	10	/* program, BENCH_CHILD_ARG, 8 fields */
+
+struct bench_child {
+	char name[LEDGER_NAME_MAX + 1];	/* the cell's ledger */
+	enum bench_kind kind;
+	unsigned procs;			/* at the gate together */
+	uint64_t ops;			/* timed operations */
+	uint64_t seed;			/* its stream: config seed + i */
+	uint64_t gate;			/* the start gate to wait at */
+	int cpu;			/* pin to this CPU; -1: do not */
+	int32_t parent;			/* die with it (spawn_bind_parent) */
+};
+
+/* What a measuring process reports: one line on its stdout. */
+struct bench_report {
+	int32_t rc;		/* 0, or why it did not run its loop */
+	int32_t first_error;
+	uint64_t done, refused, failed;
+	uint64_t ns;		/* its loop, CLOCK_MONOTONIC */
+	uint64_t t0, t1;	/* when its loop began and ended */
+	uint64_t faults;	/* page faults inside its loop */
+	uint64_t sink;		/* keeps the bare loop's work alive */
+};
+
+/*
+ * The measuring process's whole job (attach, join, warm up, gate, timed
+ * loop, detach): rep says what happened, rc included; returns rep->rc.
+ */
+int bench_child_run(const struct bench_child *a, struct bench_report *rep);
+
+/* The report as one line on f, and that line read back (-EINVAL). */
+void bench_report_print(FILE *f, const struct bench_report *rep);
+int bench_report_parse(const char *s, struct bench_report *rep);
 
 /* Defaults (1,2,4 x 2,1000,10^6, 5 runs of ~100 ms), and --quick's. */
 void bench_config_default(struct bench_config *c);

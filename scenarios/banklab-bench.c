@@ -1,11 +1,16 @@
 /*
  * banklab-bench: what each variant's transfer costs, beside the bare
  * primitives, at several process and account counts.  The measuring is in
- * the library (lab/bench.c); this parses options, calls it and prints.
+ * the library (lab/bench*.c); this parses options, calls it and prints.
+ * It is also the program of the measuring processes the library starts:
+ * `banklab-bench --bench-child ...` (bench.h) runs one and prints its
+ * one-line report.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +49,8 @@ usage(void)
 "                   transfer on the same two accounts)\n"
 "  --only LIST      kinds to run (default all): none, semaphore, robust,\n"
 "                   ordered, bare-loop, bare-loadstore, bare-atomic,\n"
-"                   bare-mutex, bare-robust, bare-sem\n"
+"                   bare-mutex, bare-robust, bare-sem, move-sem,\n"
+"                   move-robust\n"
 "  --repeat N       timed runs per cell; median and min-max (default 5)\n"
 "  --run-ms MS      each timed run aims at this long (default 100)\n"
 "  --ops N          instead: N transfers per process per run\n"
@@ -131,81 +137,72 @@ struct opts {
 	bool json;
 };
 
+/* One option; 0, -1 for --help and --version (exit 0), or an exit code. */
 static int
-parse(int argc, char **argv, struct opts *o)
+parse_one(int ch, char **argv, struct opts *o)
 {
 	int64_t v;
-	unsigned i;
-	int ch;
 
-	memset(o, 0, sizeof(*o));
-	o->seed = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", bench_longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			if (parse_list("--procs", optarg, 1, LEDGER_SLOTS,
-			    o->procs, &o->nprocs) < 0)
-				return LAB_EXIT_USAGE;
-			o->has_procs = true;
-			break;
-		case 'a':
-			if (parse_list("--accounts", optarg, 2,
-			    LEDGER_ACCOUNTS_MAX, o->accounts,
-			    &o->naccounts) < 0)
-				return LAB_EXIT_USAGE;
-			o->has_accounts = true;
-			break;
-		case 'o':
-			if (parse_kinds(optarg, o->kinds) < 0)
-				return LAB_EXIT_USAGE;
-			o->has_kinds = true;
-			break;
-		case 'r':
-			if (parse_num_opt(prog, "--repeat", optarg, 1,
-			    BENCH_REPEAT_MAX, &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->repeat = (unsigned)v;
-			o->has_repeat = true;
-			break;
-		case 'm':
-			if (parse_num_opt(prog, "--run-ms", optarg, 1, 60000,
-			    &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->run_ms = (unsigned)v;
-			o->has_run_ms = true;
-			break;
-		case 'n':
-			if (parse_num_opt(prog, "--ops", optarg, 1,
-			    1000000000, &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->ops = (uint64_t)v;
-			break;
-		case 'S':
-			if (parse_num_opt(prog, "--seed", optarg, 0,
-			    INT64_MAX / 2, &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->seed = (uint64_t)v;
-			break;
-		case 'Q':
-			o->is_quick = true;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'h':
-			usage();
-			return -1;
-		case 'V':
-			printf("%s (banklab) %s\n", prog, PACKAGE_VERSION);
-			return -1;
-		default:
-			return parse_bad_option(prog, ch, argv);
-		}
+	switch (ch) {
+	case 'p':
+		o->has_procs = true;
+		return parse_list("--procs", optarg, 1, LEDGER_SLOTS,
+		    o->procs, &o->nprocs) < 0 ? LAB_EXIT_USAGE : 0;
+	case 'a':
+		o->has_accounts = true;
+		return parse_list("--accounts", optarg, 2, LEDGER_ACCOUNTS_MAX,
+		    o->accounts, &o->naccounts) < 0 ? LAB_EXIT_USAGE : 0;
+	case 'o':
+		o->has_kinds = true;
+		return parse_kinds(optarg, o->kinds) < 0 ? LAB_EXIT_USAGE : 0;
+	case 'r':
+		if (parse_num_opt(prog, "--repeat", optarg, 1,
+		    BENCH_REPEAT_MAX, &v) < 0)
+			return LAB_EXIT_USAGE;
+		o->repeat = (unsigned)v;
+		o->has_repeat = true;
+		return 0;
+	case 'm':
+		if (parse_num_opt(prog, "--run-ms", optarg, 1, 60000, &v) < 0)
+			return LAB_EXIT_USAGE;
+		o->run_ms = (unsigned)v;
+		o->has_run_ms = true;
+		return 0;
+	case 'n':
+		if (parse_num_opt(prog, "--ops", optarg, 1, 1000000000,
+		    &v) < 0)
+			return LAB_EXIT_USAGE;
+		o->ops = (uint64_t)v;
+		return 0;
+	case 'S':
+		if (parse_num_opt(prog, "--seed", optarg, 0, INT64_MAX / 2,
+		    &v) < 0)
+			return LAB_EXIT_USAGE;
+		o->seed = (uint64_t)v;
+		return 0;
+	case 'Q':
+		o->is_quick = true;
+		return 0;
+	case 'j':
+		o->json = true;
+		return 0;
+	case 'h':
+		usage();
+		return -1;
+	case 'V':
+		printf("%s (banklab) %s\n", prog, PACKAGE_VERSION);
+		return -1;
+	default:
+		return parse_bad_option(prog, ch, argv);
 	}
-	if (parse_no_operands(prog, argc, argv) != 0)
-		return LAB_EXIT_USAGE;
+}
+
+/* What was given, over the defaults (and --quick's, whatever its place). */
+static void
+apply(struct opts *o)
+{
+	unsigned i;
+
 	bench_config_default(&o->c);
 	if (o->is_quick)
 		bench_config_quick(&o->c);
@@ -226,7 +223,85 @@ parse(int argc, char **argv, struct opts *o)
 		o->c.run_ms = o->run_ms;
 	o->c.ops = o->ops;
 	o->c.seed = o->seed;
+}
+
+static int
+parse(int argc, char **argv, struct opts *o)
+{
+	int ch, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->seed = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", bench_longopts,
+	    NULL)) != -1)
+		if ((rc = parse_one(ch, argv, o)) != 0)
+			return rc;
+	if (parse_no_operands(prog, argc, argv) != 0)
+		return LAB_EXIT_USAGE;
+	apply(o);
 	return 0;
+}
+
+/*
+ * The program the measuring processes run: ourselves, found through
+ * /proc/self/exe (argv[0] may be a bare name found on PATH).
+ */
+static int
+self_path(const char *argv0, char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+
+	if (n > 0) {
+		buf[n] = '\0';
+		return 0;
+	}
+	if (strchr(argv0, '/') == NULL || strlen(argv0) >= len)
+		return -1;
+	snprintf(buf, len, "%s", argv0);
+	return 0;
+}
+
+/*
+ * A measuring process: `banklab-bench --bench-child NAME KIND PROCS OPS
+ * SEED GATE CPU PARENT` (bench.h).  It prints its report and exits 0 once
+ * it has one to print, whatever the report says (its rc is in it); 2 if
+ * the command line is not one the library makes.
+ */
+static int
+child_main(int argc, char **argv)
+{
+	static const char *const what[] = { "procs", "ops", "seed", "gate",
+	    "cpu", "parent" };
+	static const int64_t lo[] = { 1, 1, 0, 1, -1, 1 };
+	static const int64_t hi[] = { LEDGER_SLOTS, INT64_MAX, INT64_MAX,
+	    INT64_MAX, CPU_SETSIZE - 1, INT32_MAX };
+	struct bench_child a;
+	struct bench_report rep;
+	int64_t v[6];
+	unsigned i;
+
+	memset(&a, 0, sizeof(a));
+	if (argc != BENCH_CHILD_ARGC || strlen(argv[2]) > LEDGER_NAME_MAX ||
+	    bench_kind_parse(argv[3], &a.kind) < 0) {
+		fprintf(stderr, "%s: %s: not a measuring process's arguments\n",
+		    prog, BENCH_CHILD_ARG);
+		return LAB_EXIT_USAGE;
+	}
+	for (i = 0; i < 6; i++)
+		if (parse_num_opt(prog, what[i], argv[4 + i], lo[i], hi[i],
+		    &v[i]) < 0)
+			return LAB_EXIT_USAGE;
+	snprintf(a.name, sizeof(a.name), "%s", argv[2]);
+	a.procs = (unsigned)v[0];
+	a.ops = (uint64_t)v[1];
+	a.seed = (uint64_t)v[2];
+	a.gate = (uint64_t)v[3];
+	a.cpu = (int)v[4];
+	a.parent = (int32_t)v[5];
+	bench_child_run(&a, &rep);
+	bench_report_print(stdout, &rep);
+	return fflush(stdout) == 0 ? LAB_EXIT_OK : LAB_EXIT_SYSTEM;
 }
 
 /* "\r[12/90] ordered 2p 1000acc" on a terminal's stderr. */
@@ -245,11 +320,19 @@ main(int argc, char **argv)
 {
 	struct bench_result r;
 	struct opts o;
-	char *json;
+	char self[PATH_MAX], *json;
 	int rc;
 
+	if (argc > 1 && strcmp(argv[1], BENCH_CHILD_ARG) == 0)
+		return child_main(argc, argv);
 	if ((rc = parse(argc, argv, &o)) != 0)
 		return rc < 0 ? LAB_EXIT_OK : rc;
+	if (self_path(argv[0], self, sizeof(self)) < 0) {
+		fprintf(stderr, "%s: cannot find this program's path for the "
+		    "measuring processes (/proc/self/exe)\n", prog);
+		return LAB_EXIT_SYSTEM;
+	}
+	o.c.child_path = self;
 	if (isatty(STDERR_FILENO))
 		o.c.progress = progress;
 	rc = bench_run(&o.c, &r);

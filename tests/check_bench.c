@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "lab.h"
 #include "spawn.h"
 #include "testlib.h"
 
@@ -56,6 +58,17 @@ bench_path(char *buf, size_t len)
 	if ((slash = strrchr(self, '/')) != NULL)
 		*slash = '\0';
 	snprintf(buf, len, "%s/../scenarios/banklab-bench", self);
+}
+
+/* The defaults, with our banklab-bench as the measuring program. */
+static void
+config_default(struct bench_config *c)
+{
+	static char prog[PATH_MAX];
+
+	bench_path(prog, sizeof(prog));
+	bench_config_default(c);
+	c->child_path = prog;
 }
 
 struct out {
@@ -100,7 +113,7 @@ START_TEST(test_run_grid)
 	struct bench_goal g[BENCH_GOALS];
 	unsigned i;
 
-	bench_config_default(&c);
+	config_default(&c);
 	c.nprocs = 2;
 	c.procs[0] = 1;
 	c.procs[1] = 2;
@@ -152,19 +165,65 @@ START_TEST(test_bad_config)
 	struct bench_config c;
 	struct bench_result r;
 
-	bench_config_default(&c);
+	config_default(&c);
 	c.accounts[0] = 1;
 	ck_assert_int_lt(bench_run(&c, &r), 0);
 	bench_result_free(&r);
-	bench_config_default(&c);
+	config_default(&c);
 	c.repeat = 0;
 	ck_assert_int_lt(bench_run(&c, &r), 0);
 	bench_result_free(&r);
-	bench_config_default(&c);
+	config_default(&c);
 	memset(c.kinds, 0, sizeof(c.kinds));
 	ck_assert_int_lt(bench_run(&c, &r), 0);
 	bench_result_free(&r);
+	config_default(&c);
+	c.child_path = NULL;
+	ck_assert_int_eq(bench_run(&c, &r), -EINVAL);
+	bench_result_free(&r);
 	ck_assert_int_eq(leftovers(getpid()), 0);
+}
+END_TEST
+
+/* A program that is no measuring program: every run fails, nothing is left. */
+START_TEST(test_bad_child)
+{
+	struct bench_config c;
+	struct bench_result r;
+
+	config_default(&c);
+	c.child_path = "/bin/true";
+	c.naccounts = 1;
+	c.accounts[0] = 2;
+	c.nprocs = 1;
+	c.ops = 1000;
+	c.repeat = 1;
+	ck_assert_int_eq(bench_run(&c, &r), -LAB_EWORKER);
+	bench_result_free(&r);
+	ck_assert_int_eq(leftovers(getpid()), 0);
+}
+END_TEST
+
+/* A measuring process's report survives its one line. */
+START_TEST(test_report_line)
+{
+	struct bench_report a = { -LAB_ETIMEDOUT, -EDEADLK, 1, 2, 3,
+	    UINT64_MAX, 5, 6, 7, 8 }, b;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(f = open_memstream(&buf, &len));
+	bench_report_print(f, &a);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(strchr(buf, '\n'));
+	ck_assert_int_eq(bench_report_parse(buf, &b), 0);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	buf[strlen(buf) / 2] = '\0';
+	ck_assert_int_eq(bench_report_parse(buf, &b), -EINVAL);
+	ck_assert_int_eq(bench_report_parse("", &b), -EINVAL);
+	ck_assert_int_eq(bench_report_parse(NULL, &b), -EINVAL);
+	free(buf);
 }
 END_TEST
 
@@ -252,6 +311,9 @@ static const struct {
 	{ "--only fast", "fast" },
 	{ "--bogus", "--bogus" },
 	{ "extra", "extra" },
+	{ "--bench-child x none 1", "--bench-child" },
+	{ "--bench-child x fast 1 1 1 1 -1 1", "--bench-child" },
+	{ "--bench-child x none 0 1 1 1 -1 1", "procs" },
 };
 
 START_TEST(test_bad_usage)
@@ -280,6 +342,8 @@ bench_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_run_grid);
 	tcase_add_test(tc, test_bad_config);
+	tcase_add_test(tc, test_bad_child);
+	tcase_add_test(tc, test_report_line);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("program");
