@@ -13,6 +13,8 @@
  * exits, as programs do, and bench_run() reads that line.  It reaps every
  * child and unlinks every ledger on every path, SIGINT and SIGTERM
  * included (held blocked while it runs).  No code here ends a process.
+ * The cells of one (procs, accounts) are open together and take their
+ * timed runs in turns, so a variant and its anchors see the same load.
  * Functions return 0 or a negative code; money lost is reported, not fatal.
  *
  * Layer: lessons.  Files: bench.c (kinds, goals), bench_run.c (the

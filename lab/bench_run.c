@@ -303,11 +303,18 @@ bench_add(struct bench_cell *cell, const struct bench_sample *s)
 		cell->skew = (double)s->skew_ns / (double)s->max_ns;
 }
 
-/* A fresh ledger, the probes, the timed runs; the ledger goes. */
+/* A cell's own ledger, open while its group runs. */
+struct bench_live {
+	struct ledger l;
+	char name[LEDGER_NAME_MAX + 1];
+	bool is_open;
+};
+
+/* A fresh ledger for the cell, and its op count (the probes). */
 static int
-bench_cell_run(struct bench_ctx *x, struct bench_cell *cell)
+bench_cell_open(struct bench_ctx *x, struct bench_cell *cell,
+    struct bench_live *lv)
 {
-	const struct bench_config *c = x->c;
 	struct ledger_config cfg = {
 		.naccounts = cell->accounts,
 		.balance = bench_balance(cell->accounts),
@@ -315,35 +322,68 @@ bench_cell_run(struct bench_ctx *x, struct bench_cell *cell)
 		    (enum sync_kind)cell->kind : SYNC_NONE,
 		.is_private = true,
 	};
-	struct bench_sample s;
-	struct ledger l;
-	char name[LEDGER_NAME_MAX + 1];
-	uint64_t ops = c->ops;
-	unsigned i;
+	uint64_t ops = x->c->ops;
 	int rc;
 
-	snprintf(name, sizeof(name), "bench-%d-%u", (int)getpid(),
+	snprintf(lv->name, sizeof(lv->name), "bench-%d-%u", (int)getpid(),
 	    x->next_name++);
-	if ((rc = sync_create(name, &cfg, &l)) < 0)
+	if ((rc = sync_create(lv->name, &cfg, &lv->l)) < 0)
 		return rc;
-	if (cell->kind == BENCH_MUTEX && (rc = bench_plain_mutexes(&l)) < 0)
-		goto out;
-	if (ops == 0 &&
-	    (rc = bench_aim(x, &l, cell->kind, cell->procs, &ops)) < 0)
-		goto out;
+	lv->is_open = true;
+	if (cell->kind == BENCH_MUTEX && (rc = bench_plain_mutexes(&lv->l)) < 0)
+		return rc;
+	if (ops == 0 && (rc = bench_aim(x, &lv->l, cell->kind, cell->procs,
+	    &ops)) < 0)
+		return rc;
 	cell->ops = ops;
-	for (i = 0; i < c->repeat; i++) {
-		if ((rc = bench_once(x, &l, cell->kind, cell->procs, ops,
-		    &s)) < 0)
-			goto out;
-		bench_add(cell, &s);
+	return 0;
+}
+
+/*
+ * One group: every kind at one (procs, accounts), each on its own fresh
+ * ledger, their timed runs taken in turns (run 1 of every kind, then run
+ * 2 ...).  A variant and its anchors then share the machine's moods:
+ * other work that slows one round slows all of its kinds, and the ratios
+ * of their medians stay fair.  The ledgers go at the end, on every path.
+ */
+static int
+bench_group(struct bench_ctx *x, struct bench_cell *cell, unsigned n,
+    unsigned done, unsigned total)
+{
+	const struct bench_config *c = x->c;
+	struct bench_live *lv;
+	struct bench_sample s;
+	unsigned i, round;
+	int rc = 0;
+
+	if ((lv = calloc(n, sizeof(*lv))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (c->progress != NULL)
+			c->progress(c->progress_arg, done + i, total,
+			    cell[i].kind, cell[i].procs, cell[i].accounts);
+		rc = lab_signalled() ? -EINTR :
+		    bench_cell_open(x, &cell[i], &lv[i]);
 	}
-	bench_stat(cell->rate, cell->runs, &cell->mops);
-	cell->ns_per_op = cell->procs * 1e3 / cell->mops.median;
-	cell->has_run = true;
-out:
-	ledger_detach(&l);
-	ledger_unlink(name);
+	for (round = 0; round < c->repeat && rc == 0; round++)
+		for (i = 0; i < n && rc == 0; i++)
+			if ((rc = lab_signalled() ? -EINTR : bench_once(x,
+			    &lv[i].l, cell[i].kind, cell[i].procs,
+			    cell[i].ops, &s)) == 0)
+				bench_add(&cell[i], &s);
+	for (i = 0; i < n; i++) {
+		if (rc == 0) {
+			bench_stat(cell[i].rate, cell[i].runs, &cell[i].mops);
+			cell[i].ns_per_op = cell[i].procs * 1e3 /
+			    cell[i].mops.median;
+			cell[i].has_run = true;
+		}
+		if (lv[i].is_open) {
+			ledger_detach(&lv[i].l);
+			ledger_unlink(lv[i].name);
+		}
+	}
+	free(lv);
 	return rc;
 }
 
@@ -431,14 +471,13 @@ bench_run(const struct bench_config *c, struct bench_result *r)
 	r->cpus = x.ncpu;
 	if (getloadavg(&r->load[0], 1) != 1)
 		r->load[0] = -1;
-	for (n = 0; n < r->ncells && rc == 0; n++) {
-		struct bench_cell *cell = &r->cell[n];
-
-		if (c->progress != NULL)
-			c->progress(c->progress_arg, n, r->ncells, cell->kind,
-			    cell->procs, cell->accounts);
-		rc = lab_signalled() ? -EINTR :
-		    bench_cell_run(&x, cell);
+	/* Cells are in (accounts, procs, kind) order: a group is a run. */
+	for (n = 0; n < r->ncells && rc == 0; n += k) {
+		for (k = 1; n + k < r->ncells &&
+		    r->cell[n + k].procs == r->cell[n].procs &&
+		    r->cell[n + k].accounts == r->cell[n].accounts; k++)
+			;
+		rc = bench_group(&x, &r->cell[n], k, n, r->ncells);
 	}
 	bench_derive(c, r);
 	if (getloadavg(&r->load[1], 1) != 1)
