@@ -67,10 +67,11 @@ bank_write(const struct ledger *l, struct ledger_slot *s, uint32_t a,
 	uint32_t now = atomic_load_explicit(&ac->version, memory_order_relaxed);
 
 	/*
-	 * Counted before the branch: in the same basic block as the next
-	 * operation's ops++, gcc merged the two increments into one 16-byte
-	 * add whose load waits on this 8-byte store (a store-forwarding
-	 * stall on every transfer).  No step point lies between the two.
+	 * Counted before the branch: after it, in one basic block with
+	 * bank_done()'s ops++, gcc merged a transfer's second increment and
+	 * ops++ into one 16-byte add whose load waited on the first's 8-byte
+	 * store (a store-forwarding stall on every transfer).  No step point
+	 * lies between the count and the write.
 	 */
 	s->counters.writes++;
 	if (__builtin_expect(now != r.version, 0) && !s->lost.seen)
