@@ -282,6 +282,25 @@ START_TEST(test_quick_json)
 }
 END_TEST
 
+/* The table's ratio lines: each variant beside its anchors, goal stated. */
+START_TEST(test_ratio_lines)
+{
+	struct out o;
+
+	run_bench(&o, "--quick --procs 1 --accounts 2 --repeat 1 --only "
+	    "ordered,bare-robust,move-robust", false, 0);
+	ck_assert_msg(o.code == 0, "exit %d: %s", o.code, o.text);
+	ck_assert_int_eq(leftovers(o.pid), 0);
+	ck_assert_msg(strstr(o.text, "against its anchors") != NULL, "%s",
+	    o.text);
+	ck_assert_msg(strstr(o.text, "x bare-robust ") != NULL, "%s", o.text);
+	ck_assert_msg(strstr(o.text, "x move-robust ") != NULL, "%s", o.text);
+	ck_assert_msg(strstr(o.text, "same run)  goal 0.80x: ") != NULL,
+	    "%s", o.text);
+	free(o.text);
+}
+END_TEST
+
 /* Ctrl-C in the middle: exit 130, every child reaped, no ledger left. */
 START_TEST(test_interrupt)
 {
@@ -350,6 +369,7 @@ bench_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_quick_json);
 	tcase_add_test(tc, test_interrupt);
+	tcase_add_test(tc, test_ratio_lines);
 	tcase_add_loop_test(tc, test_bad_usage, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
 	suite_add_tcase(s, tc);
