@@ -6,11 +6,12 @@
  *
  * Contract: step_point() costs one predictable branch when nothing is
  * armed (l->step == NULL), and step_is_armed() lets a hot path ask once
- * for all its step points and windows.  A hook armed with step_hook() parks the process
- * at every point: it publishes where it is in its slot and waits until the
- * scheduler bumps the slot's sched_go (schedule.h is the other side).  A
- * park never waits forever: a scheduler silent for STEP_PARK_GIVE_UP_MS is
- * taken for gone, the hook is disarmed and the process runs to its end.
+ * for all its step points and windows.  A hook armed with step_hook()
+ * parks the process at every point: it publishes where it is in its slot
+ * and waits until the scheduler bumps the slot's sched_go (schedule.h is
+ * the other side).  A park never waits forever: a scheduler silent for
+ * STEP_PARK_GIVE_UP_MS is taken for gone, the hook is disarmed and the
+ * process runs to its end.
  */
 #ifndef LAB_STEP_H
 #define LAB_STEP_H
@@ -85,9 +86,9 @@ static inline void
 step_point_minor(struct ledger *l, unsigned step, int64_t acct,
     int64_t value)
 {
-	if (__builtin_expect(l->step != NULL, 0) && (l->step_minor == step || (l->slot >= 0 &&
-	    atomic_load_explicit(&l->slots[l->slot].sched_target,
-	    memory_order_relaxed) == step)))
+	if (__builtin_expect(l->step != NULL, 0) && (l->step_minor == step ||
+	    (l->slot >= 0 && atomic_load_explicit(
+	    &l->slots[l->slot].sched_target, memory_order_relaxed) == step)))
 		step_point(l, step, acct, value);
 }
 
