@@ -297,7 +297,7 @@ bank_transfer(struct ledger *l, uint32_t from, uint32_t to, int64_t cents)
 	if (from == to)
 		return -LAB_ESAME;
 	/* A schedule, a kill point, a window or the graders' contract. */
-	if (step_is_armed(l) || contract_on)
+	if (contract_is_armed(l))
 		return bank_transfer_armed(l, from, to, cents);
 	return bank_transfer_body(l, from, to, cents, false);
 }

@@ -15,9 +15,11 @@
 #ifndef LAB_CONTRACT_H
 #define LAB_CONTRACT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ledger.h"
+#include "step.h"
 
 /* True in the graders' builds (a strong definition there; weak here). */
 extern const bool contract_on;
@@ -25,6 +27,18 @@ extern const bool contract_on;
 /* Record rule broken (printf-style), if none was recorded before. */
 void contract_broken(struct ledger *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Is anything armed around an operation: the contract (the graders'
+ * builds), a step hook or a window?  One branch for all three (the fields
+ * are ORed, not tested in turn), so that a hot path asks once and runs
+ * straight when nothing is.
+ */
+static inline bool
+contract_is_armed(const struct ledger *l)
+{
+	return __builtin_expect(contract_on | step_is_armed(l), 0);
+}
 
 /* A robust mutex was taken / released by this process. */
 static inline void

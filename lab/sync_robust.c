@@ -134,19 +134,6 @@ robust_unlock(struct ledger *l, uint32_t a, int idx)
 	contract_held(l, -1);
 }
 
-/*
- * Is anything to be done around a transfer's lock calls besides locking:
- * the graders' contract checks, a step hook, a window?  One branch for
- * all of them; unarmed, sync_lock_first() and friends are a trylock (or
- * an unlock) and a relaxed store.
- */
-static inline bool
-robust_is_armed(const struct ledger *l)
-{
-	return __builtin_expect(contract_on |
-	    (((uintptr_t)l->step | l->window) != 0), 0);
-}
-
 static int
 robust_lock_one(struct ledger *l, uint32_t a)
 {
@@ -199,7 +186,7 @@ robust_unlock_armed(struct ledger *l, uint32_t a, int idx)
 int
 sync_lock_first(struct ledger *l, uint32_t a)
 {
-	if (robust_is_armed(l))
+	if (contract_is_armed(l))
 		return robust_lock_first_armed(l, a);
 	return robust_take(l, a, 0);
 }
@@ -207,7 +194,7 @@ sync_lock_first(struct ledger *l, uint32_t a)
 int
 sync_lock_second(struct ledger *l, uint32_t a)
 {
-	if (robust_is_armed(l))
+	if (contract_is_armed(l))
 		return robust_lock_second_armed(l, a);
 	return robust_take(l, a, 1);
 }
@@ -215,7 +202,7 @@ sync_lock_second(struct ledger *l, uint32_t a)
 void
 sync_unlock_first(struct ledger *l, uint32_t a)
 {
-	if (robust_is_armed(l))
+	if (contract_is_armed(l))
 		robust_unlock_armed(l, a, 0);
 	else
 		robust_release(l, a, 0);
@@ -224,7 +211,7 @@ sync_unlock_first(struct ledger *l, uint32_t a)
 void
 sync_unlock_second(struct ledger *l, uint32_t a)
 {
-	if (robust_is_armed(l))
+	if (contract_is_armed(l))
 		robust_unlock_armed(l, a, 1);
 	else
 		robust_release(l, a, 1);
@@ -261,7 +248,7 @@ robust_lock_pair(struct ledger *l, uint32_t from, uint32_t to)
 {
 	int r;
 
-	if (robust_is_armed(l)) {
+	if (contract_is_armed(l)) {
 		if ((r = sync_lock_first(l, from)) < 0)
 			return r;
 		if ((r = sync_lock_second(l, to)) < 0)
@@ -278,7 +265,7 @@ robust_lock_pair(struct ledger *l, uint32_t from, uint32_t to)
 static void
 robust_unlock_pair(struct ledger *l, uint32_t from, uint32_t to)
 {
-	if (robust_is_armed(l)) {
+	if (contract_is_armed(l)) {
 		sync_unlock_second(l, to);
 		sync_unlock_first(l, from);
 		return;
