@@ -17,6 +17,36 @@ report_json_int(struct json_object *o, const char *k, int64_t v)
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
+void
+report_json_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+void
+report_json_bool(struct json_object *o, const char *k, bool v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+void
+report_json_double(struct json_object *o, const char *k, double v)
+{
+	json_object_object_add(o, k, json_object_new_double(v));
+}
+
+char *
+report_json_finish(struct json_object *o)
+{
+	char *s;
+
+	if (o == NULL)
+		return NULL;
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
 const char *
 report_money(int64_t cents, char *buf, size_t len)
 {
@@ -241,48 +271,33 @@ report_run_json(const struct ledger *l, const struct run_config *c,
 {
 	struct json_object *o = json_object_new_object(), *ws;
 	unsigned i;
-	char *s;
 
 	if (o == NULL)
 		return NULL;
-	json_object_object_add(o, "ledger", json_object_new_string(l->name));
-	json_object_object_add(o, "sync",
-	    json_object_new_string(ledger_sync_name(c->sync)));
-	json_object_object_add(o, "procs", json_object_new_int(c->procs));
-	json_object_object_add(o, "ops", json_object_new_int64(
-	    (int64_t)c->w.ops));
-	json_object_object_add(o, "seed", json_object_new_int64(
-	    (int64_t)c->w.seed));
-	json_object_object_add(o, "expected_total",
-	    json_object_new_int64(r->check.expected));
-	json_object_object_add(o, "observed_total",
-	    json_object_new_int64(r->check.observed));
-	json_object_object_add(o, "lost_cents",
-	    json_object_new_int64(r->check.lost_cents));
-	json_object_object_add(o, "lost_updates",
-	    json_object_new_int64(r->check.lost_writes));
-	json_object_object_add(o, "anomaly",
-	    json_object_new_boolean(!r->check.is_ok || r->failed > 0));
-	json_object_object_add(o, "elapsed_s",
-	    json_object_new_double(r->elapsed_s));
+	report_json_str(o, "ledger", l->name);
+	report_json_str(o, "sync", ledger_sync_name(c->sync));
+	report_json_int(o, "procs", c->procs);
+	report_json_int(o, "ops", (int64_t)c->w.ops);
+	report_json_int(o, "seed", (int64_t)c->w.seed);
+	report_json_int(o, "expected_total", r->check.expected);
+	report_json_int(o, "observed_total", r->check.observed);
+	report_json_int(o, "lost_cents", r->check.lost_cents);
+	report_json_int(o, "lost_updates", r->check.lost_writes);
+	report_json_bool(o, "anomaly", !r->check.is_ok || r->failed > 0);
+	report_json_double(o, "elapsed_s", r->elapsed_s);
 	ws = json_object_new_array();
 	for (i = 0; i < r->n; i++) {
 		struct json_object *w = json_object_new_object();
 
-		json_object_object_add(w, "status",
-		    json_object_new_string(r->w[i].how));
+		report_json_str(w, "status", r->w[i].how);
 		if (r->w[i].has_result) {
-			json_object_object_add(w, "pid",
-			    json_object_new_int(r->w[i].res.pid));
-			json_object_object_add(w, "done", json_object_new_int64(
-			    (int64_t)r->w[i].res.done));
-			json_object_object_add(w, "failed",
-			    json_object_new_int64((int64_t)r->w[i].res.failed));
+			report_json_int(w, "pid", r->w[i].res.pid);
+			report_json_int(w, "done", (int64_t)r->w[i].res.done);
+			report_json_int(w, "failed",
+			    (int64_t)r->w[i].res.failed);
 		}
 		json_object_array_add(ws, w);
 	}
 	json_object_object_add(o, "workers", ws);
-	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return s;
+	return report_json_finish(o);
 }

@@ -8,6 +8,7 @@
 #ifndef LAB_REPORT_H
 #define LAB_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "bank.h"
@@ -34,8 +35,14 @@ const char *report_journal(const struct ledger *l, int slot, char *buf,
 
 struct json_object;
 
-/* Add key k with the integer v to the JSON object o. */
+/* Add key k with the value v to the JSON object o. */
 void report_json_int(struct json_object *o, const char *k, int64_t v);
+void report_json_str(struct json_object *o, const char *k, const char *v);
+void report_json_bool(struct json_object *o, const char *k, bool v);
+void report_json_double(struct json_object *o, const char *k, double v);
+
+/* o as one line of JSON (malloc'd, NULL on ENOMEM); o is put. */
+char *report_json_finish(struct json_object *o);
 
 /* Format cents as "12.34" (sign kept) into buf. */
 const char *report_money(int64_t cents, char *buf, size_t len);
