@@ -1,13 +1,16 @@
 /*
- * scenario: the four lessons (race, stale read, deadlock, crash) as runs on
- * a private ledger, with their options, their verdict and their report.
+ * scenario: the lessons (race, stale read, deadlock, crash) as runs on a
+ * private ledger, with their verdict and their report.  Lesson level:
+ * above the runs (run.h), the schedules (sched_cli.h) and the reports.
  *
- * Contract: scenario_main() is the whole of a lesson program: it parses the
- * common options, creates a ledger "<lesson>-<pid>", runs the workers
- * (run.c), watches them (deadlock cycles, SIGINT/SIGTERM), judges, prints
- * the report (text or JSON), removes the ledger on every path, and returns
- * the exit code: 0 no anomaly, 1 anomaly found, 2 bad usage, 3 system
- * failure.  Everything that shapes a run, the seed first, is printed.
+ * Contract: a lesson is data, one struct lesson in lessons[] (lessons.c):
+ * its variants, defaults, workload, words and schedule file.  The program
+ * (scenarios/lesson.c) parses the command line into struct scenario_opts;
+ * scenario_run() creates a ledger "<lesson>-<pid>", runs the workers
+ * (run.c), watches them (deadlock cycles, SIGINT/SIGTERM), judges and
+ * removes the ledger on every path; scenario_report() and scenario_json()
+ * write to what they are given.  Everything that shapes a run, the seed
+ * first, is printed.
  */
 #ifndef LAB_SCENARIO_H
 #define LAB_SCENARIO_H
@@ -19,6 +22,7 @@
 #include "ledger.h"
 #include "run.h"
 #include "sched_cli.h"
+#include "worker.h"
 
 enum scenario_kind {
 	SCENARIO_RACE = 0,
@@ -27,6 +31,56 @@ enum scenario_kind {
 	SCENARIO_CRASH,
 	SCENARIO_COUNT
 };
+
+/* When a lesson's explanation applies: every bit given must hold. */
+enum lesson_when {
+	LESSON_ANOMALY = 1 << 0,	/* an anomaly was found */
+	LESSON_CLEAN = 1 << 1,		/* none was */
+	LESSON_DEADLOCK = 1 << 2,	/* a wait-for cycle was seen */
+	LESSON_STUCK = 1 << 3,		/* a dead holder kept the semaphore */
+	LESSON_DIED = 1 << 4,		/* a worker died */
+};
+
+/* One explanation: the first row whose conditions hold is printed. */
+struct lesson_why {
+	unsigned when;			/* lesson_when bits; 0: always */
+	int sync;			/* only under this variant; -1: any */
+	const char *text;		/* "{sync}" stands for the variant */
+};
+
+/* What each worker of a lesson does (scenario_worker()). */
+enum lesson_shape {
+	LESSON_MIXED,			/* the mix, random pairs */
+	LESSON_LAST_AUDITS,		/* the last worker audits the others */
+	LESSON_OPPOSITE,		/* 0 -> 1 and 1 -> 0, alternately */
+	LESSON_KILLED,			/* 0 -> 1; one (or --kills) die */
+};
+
+enum lesson_flags {
+	LESSON_HAS_KILLS = 1 << 0,	/* --kill-at, --kill-after, --kills */
+	LESSON_SHOWS_AUDITS = 1 << 1,	/* the audits line of the report */
+	LESSON_SHOWS_DEATHS = 1 << 2,	/* deaths line; no lost-update example */
+};
+
+struct lesson {
+	const char *name;		/* "race": banklab-race, race.sched */
+	const char *title;		/* what the anomaly is called */
+	const char *about;		/* --help: what it shows */
+	enum sync_kind buggy, fixed;
+	unsigned procs;			/* defaults */
+	uint32_t accounts;
+	uint64_t ops;
+	unsigned window;
+	enum worker_mix mix;
+	enum lesson_shape shape;
+	unsigned min_procs;
+	const char *min_procs_why;	/* "--procs: " and this, if fewer */
+	unsigned lock_timeout_ms;	/* 0: LEDGER_LOCK_TIMEOUT_MS */
+	unsigned flags;			/* lesson_flags */
+	const struct lesson_why *why;	/* ends with a NULL text */
+};
+
+const struct lesson *scenario_lesson(enum scenario_kind k);
 
 struct scenario_opts {
 	enum scenario_kind kind;
@@ -80,12 +134,13 @@ const char *scenario_name(enum scenario_kind k);
 enum sync_kind scenario_buggy(enum scenario_kind k);
 enum sync_kind scenario_fixed(enum scenario_kind k);
 
-/*
- * Parse a lesson's command line into o.  Returns 0 to run, or the exit
- * code to leave with at once (0 after --help/--version, 2 bad usage).
- */
-int scenario_parse(enum scenario_kind k, int argc, char **argv,
+/* o with the lesson's defaults (seed 0, sync the buggy variant). */
+void scenario_defaults(enum scenario_kind k, const char *prog,
     struct scenario_opts *o);
+
+/* What worker i of the lesson does; rng draws --kills' kill points. */
+void scenario_worker(const struct scenario_opts *o, unsigned i,
+    uint64_t *rng, struct worker_config *w);
 
 /* Run the lesson on a private ledger that is removed on every path. */
 int scenario_run(const struct scenario_opts *o, struct scenario_result *r);
@@ -96,8 +151,5 @@ void scenario_report(FILE *f, const struct scenario_opts *o,
 /* One JSON object (malloc'd, NULL on ENOMEM). */
 char *scenario_json(const struct scenario_opts *o,
     const struct scenario_result *r);
-
-/* Parse, run, print; the program's exit code. */
-int scenario_main(enum scenario_kind k, int argc, char **argv);
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * sched_cli: the command line of banklab-sched, also taken by the lesson
- * programs' --schedule and --explore: parse, run, print, exit code.
+ * sched_cli: running a schedule as banklab-sched and the lessons'
+ * --schedule and --explore ask (their options are parsed by the programs,
+ * scenarios/cli_sched.c): the timelines, the exploration's failing runs
+ * and their replay lines, printed to the streams the caller gives.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -12,141 +13,10 @@
 #include <unistd.h>
 
 #include "lab.h"
-#include "parse.h"
 #include "report.h"
 #include "sched_cli.h"
 
 #define SCHED_SHOW_FAILING	5	/* replay lines printed when exploring */
-
-const struct option sched_longopts[] = {
-	{ "sync", required_argument, NULL, 's' },
-	{ "schedule", required_argument, NULL, 'c' },
-	{ "permutation", required_argument, NULL, 'P' },
-	{ "explore", required_argument, NULL, 'x' },
-	{ "runs", required_argument, NULL, 'r' },
-	{ "seed", required_argument, NULL, 'S' },
-	{ "depth", required_argument, NULL, 'd' },
-	{ "repeat", required_argument, NULL, 'R' },
-	{ "shrink", no_argument, NULL, 'k' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-
-void
-sched_usage(const char *prog)
-{
-	printf("usage: %s FILE.sched [options]\n\n"
-"Runs a schedule: processes that each do their operations on a shared\n"
-"ledger, released one step at a time in the order a permutation gives.\n"
-"Every run of a schedule is the same run.\n\n"
-"options:\n"
-"  --sync V          none | semaphore | robust | ordered (default: the\n"
-"                    file's sync line, else $BANKLAB_SYNC, else none)\n"
-"  --schedule \"...\"  this permutation instead of the file's, e.g.\n"
-"                    \"p1:read_from p2:read_to p1:write_from p2:write_to\";\n"
-"                    pN runs pN to its next step, pN:STEP until STEP,\n"
-"                    pN:KILL kills it where it is parked\n"
-"  --permutation N   only the file's N-th permutation (1-based)\n"
-"  --explore MODE    all (every interleaving; where the file kills, every\n"
-"                    kill point too), random, pct\n"
-"  --runs N          runs for random and pct (default 100)\n"
-"  --depth D         pct: bug depth d (default 2)\n"
-"  --seed S          seed for random and pct (printed)\n"
-"  --shrink          make a failing schedule minimal, and show it\n"
-"  --repeat N        run each permutation N times; they must agree\n"
-"  --json            one JSON object\n"
-"  --quiet           verdicts only\n\n"
-"steps: lock first_lock read_from read_to write_from write_to unlock\n"
-"       audit_read\n"
-"exit: 0 no anomaly, 1 anomaly found, 2 bad usage or a bad schedule\n"
-"      file, 3 system failure\n", prog);
-}
-
-int
-sched_cli_option(struct sched_cli *o, int ch, const char *arg)
-{
-	int64_t v;
-	int sync;
-
-	switch (ch) {
-	case 's':
-		if (parse_sync(o->prog, arg, 0, &sync) < 0)
-			return -1;
-		o->sync = (enum sync_kind)sync;
-		o->has_sync = true;
-		return 0;
-	case 'c':
-		o->schedule = arg;
-		return 0;
-	case 'P':
-		if (parse_num_opt(o->prog, "--permutation", arg, 1,
-		    SCHED_PERMS_MAX, &v) < 0)
-			return -1;
-		o->permutation = (int)v;
-		return 0;
-	case 'x':
-		if (strcmp(arg, "all") == 0)
-			o->explore = SCHED_REPLAY;
-		else if (strcmp(arg, "random") == 0)
-			o->explore = SCHED_RANDOM;
-		else if (strcmp(arg, "pct") == 0)
-			o->explore = SCHED_PCT;
-		else {
-			fprintf(stderr, "%s: --explore: \"%s\" is not a mode "
-			    "(all, random, pct)\n", o->prog, arg);
-			return -1;
-		}
-		o->has_explore = true;
-		return 0;
-	case 'r':
-		if (parse_num_opt(o->prog, "--runs", arg, 1, 1000000, &v) < 0)
-			return -1;
-		o->runs = (unsigned)v;
-		return 0;
-	case 'S':
-		if (parse_num_opt(o->prog, "--seed", arg, 0, INT64_MAX, &v) < 0)
-			return -1;
-		o->seed = (uint64_t)v;
-		return 0;
-	case 'd':
-		if (parse_num_opt(o->prog, "--depth", arg, 1, 8, &v) < 0)
-			return -1;
-		o->depth = (unsigned)v;
-		return 0;
-	case 'R':
-		if (parse_num_opt(o->prog, "--repeat", arg, 1, 100000, &v) < 0)
-			return -1;
-		o->repeat = (unsigned)v;
-		return 0;
-	case 'k':
-		o->shrink = true;
-		return 0;
-	case 'j':
-		o->json = true;
-		return 0;
-	case 'q':
-		o->quiet = true;
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-void
-sched_cli_defaults(struct sched_cli *o, const char *prog)
-{
-	const char *base = strrchr(prog, '/');
-
-	memset(o, 0, sizeof(*o));
-	o->prog = base ? base + 1 : prog;
-	o->runs = 100;
-	o->depth = 2;
-	o->repeat = 1;
-	o->seed = (uint64_t)getpid();
-}
 
 /* ------------------------------------------------------------ verdicts */
 
@@ -213,7 +83,7 @@ sched_json_run(const struct sched_cli *o, const struct sched_spec *s,
 	char buf[4096];
 
 	sched_replay(o, s, v, r->taken, r->ntaken, buf, sizeof(buf));
-	json_object_object_add(j, "replay", json_object_new_string(buf));
+	report_json_str(j, "replay", buf);
 	return j;
 }
 
@@ -225,15 +95,16 @@ sched_print_run(const struct sched_cli *o, const struct sched_spec *s,
 	bool is_anomaly = sched_verdict(r, buf, sizeof(buf));
 
 	if (!o->quiet) {
-		sched_timeline(stdout, s, r);
-		sched_cycle_text(stdout, r);
+		sched_timeline(o->out, s, r);
+		sched_cycle_text(o->out, r);
 	}
-	printf("  => %s (variant %s, %u steps in %.4f s: %.0f steps/s)\n",
+	fprintf(o->out,
+	    "  => %s (variant %s, %u steps in %.4f s: %.0f steps/s)\n",
 	    buf, ledger_sync_name(v), r->steps, r->elapsed_s,
 	    r->elapsed_s > 0 ? r->steps / r->elapsed_s : 0.0);
 	if (is_anomaly && !o->quiet) {
 		sched_replay(o, s, v, r->taken, r->ntaken, buf, sizeof(buf));
-		printf("  replay: %s\n", buf);
+		fprintf(o->out, "  replay: %s\n", buf);
 	}
 }
 
@@ -274,11 +145,11 @@ struct sched_explore_ctx {
  * even when we have had nothing to write for a while.
  */
 static bool
-sched_out_gone(void)
+sched_out_gone(FILE *out)
 {
-	struct pollfd p = { STDOUT_FILENO, 0, 0 };
+	struct pollfd p = { fileno(out), 0, 0 };
 
-	if (fflush(stdout) == EOF || ferror(stdout))
+	if (fflush(out) == EOF || ferror(out))
 		return true;
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
 }
@@ -290,7 +161,7 @@ sched_explore_cb(const struct sched_result *r, unsigned run, void *arg)
 	char verdict[256], replay[4096];
 	int i;
 
-	if (sched_out_gone())
+	if (sched_out_gone(x->o->out))
 		x->st->is_stopped = true;
 	if (!sched_verdict(r, verdict, sizeof(verdict)) || x->st->is_stopped)
 		return;
@@ -305,7 +176,8 @@ sched_explore_cb(const struct sched_result *r, unsigned run, void *arg)
 		return;
 	sched_replay(x->o, x->s, x->v, r->taken, r->ntaken, replay,
 	    sizeof(replay));
-	printf("run %u: %s\n  replay: %s\n", run, verdict, replay);
+	fprintf(x->o->out, "run %u: %s\n  replay: %s\n", run, verdict,
+	    replay);
 }
 
 static const char *
@@ -363,10 +235,10 @@ sched_cli_shrink(const struct sched_cli *o, const struct sched_spec *s,
 	}
 	sched_replay(o, s, v, min->e, min->n, replay, sizeof(replay));
 	if (j != NULL) {
-		json_object_object_add(j, "shrunk",
-		    json_object_new_string(replay));
+		report_json_str(j, "shrunk", replay);
 	} else {
-		printf("\nshrunk from %d to %d steps in %u runs:\n  %s\n",
+		fprintf(o->out,
+		    "\nshrunk from %d to %d steps in %u runs:\n  %s\n",
 		    in->n, min->n, runs, replay);
 		memset(&r, 0, sizeof(r));
 		if (sched_run(s, v, min, NULL, &r) == 0)
@@ -393,47 +265,39 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 		return -ENOMEM;
 	sched_explore_what(o, s, what, sizeof(what));
 	if (!o->json)
-		printf("%s: exploring %s under %s (%s)\n", o->prog,
+		fprintf(o->out, "%s: exploring %s under %s (%s)\n", o->prog,
 		    s->title[0] ? s->title : o->file, ledger_sync_name(v), what);
 	rc = sched_explore(s, v, &eo, sched_explore_cb, &x, &st);
 	if (o->json) {
 		j = json_object_new_object();
-		json_object_object_add(j, "covers", json_object_new_string(what));
-		json_object_object_add(j, "sync",
-		    json_object_new_string(ledger_sync_name(v)));
-		json_object_object_add(j, "explore", json_object_new_string(
-		    sched_policy_name(o->explore)));
-		json_object_object_add(j, "seed",
-		    json_object_new_int64((int64_t)o->seed));
-		json_object_object_add(j, "runs", json_object_new_int(
-		    (int)st.runs));
-		json_object_object_add(j, "failing", json_object_new_int(
-		    (int)st.failing));
-		json_object_object_add(j, "first_failing",
-		    json_object_new_int((int)st.first_failing));
-		json_object_object_add(j, "complete",
-		    json_object_new_boolean(st.is_complete));
-		json_object_object_add(j, "steps", json_object_new_int64(
-		    st.steps));
-		json_object_object_add(j, "elapsed_s",
-		    json_object_new_double(st.elapsed_s));
-		json_object_object_add(j, "anomaly",
-		    json_object_new_boolean(st.failing > 0));
+		report_json_str(j, "covers", what);
+		report_json_str(j, "sync", ledger_sync_name(v));
+		report_json_str(j, "explore", sched_policy_name(o->explore));
+		report_json_int(j, "seed", (int64_t)o->seed);
+		report_json_int(j, "runs", st.runs);
+		report_json_int(j, "failing", st.failing);
+		report_json_int(j, "first_failing", st.first_failing);
+		report_json_bool(j, "complete", st.is_complete);
+		report_json_int(j, "steps", st.steps);
+		report_json_double(j, "elapsed_s", st.elapsed_s);
+		report_json_bool(j, "anomaly", st.failing > 0);
 	} else {
-		printf("%u runs%s in %.3f s (%.0f steps/s): %u showed an "
+		fprintf(o->out,
+		    "%u runs%s in %.3f s (%.0f steps/s): %u showed an "
 		    "anomaly", st.runs, st.is_complete ? " (all of them)" : "",
 		    st.elapsed_s, st.elapsed_s > 0 ? st.steps / st.elapsed_s :
 		    0.0, st.failing);
 		if (st.first_failing)
-			printf(", the first at run %u", st.first_failing);
+			fprintf(o->out, ", the first at run %u",
+			    st.first_failing);
 		if (o->explore != SCHED_REPLAY)
-			printf(" (seed %" PRIu64 ")", o->seed);
-		printf("\n");
+			fprintf(o->out, " (seed %" PRIu64 ")", o->seed);
+		fprintf(o->out, "\n");
 	}
 	if (rc == 0 && o->shrink && x.has_first && !st.is_stopped)
 		rc = sched_cli_shrink(o, s, v, x.first, j);
 	if (j != NULL) {
-		printf("%s\n", json_object_to_json_string_ext(j,
+		fprintf(o->out, "%s\n", json_object_to_json_string_ext(j,
 		    JSON_C_TO_STRING_PLAIN));
 		json_object_put(j);
 	}
@@ -471,18 +335,16 @@ sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s,
 	if (arr != NULL) {
 		struct json_object *j = sched_json_run(o, s, v, &first);
 
-		json_object_object_add(j, "permutation",
-		    json_object_new_string(label));
-		json_object_object_add(j, "repeat", json_object_new_int(
-		    (int)o->repeat));
-		json_object_object_add(j, "identical", json_object_new_int(
-		    (int)same));
+		report_json_str(j, "permutation", label);
+		report_json_int(j, "repeat", o->repeat);
+		report_json_int(j, "identical", same);
 		json_object_array_add(arr, j);
 	} else {
-		printf("\npermutation: %s\n", label);
+		fprintf(o->out, "\npermutation: %s\n", label);
 		sched_print_run(o, s, v, &first);
 		if (o->repeat > 1)
-			printf("  %u of %u runs identical to the first\n",
+			fprintf(o->out,
+			    "  %u of %u runs identical to the first\n",
 			    same, o->repeat);
 	}
 	if (first.anomaly && o->shrink && p != NULL && arr == NULL)
@@ -503,16 +365,9 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s)
 	bool anomaly = false;
 	int i, rc = 0, worst = 0;
 
-	if (!o->has_sync) {
-		int sync;
-
-		if (parse_sync(o->prog, NULL, (int)s->sync, &sync) < 0)
-			return LAB_EXIT_USAGE;
-		v = (enum sync_kind)sync;
-	}
 	/* Running none of them and saying nothing would look like a pass. */
 	if (o->permutation > s->nperms) {
-		fprintf(stderr, "%s: --permutation: %d, but %s has %s%d "
+		fprintf(o->err, "%s: --permutation: %d, but %s has %s%d "
 		    "permutation%s\n", o->prog, o->permutation, o->file,
 		    s->nperms ? "only " : "", s->nperms, s->nperms == 1 ? "" :
 		    "s");
@@ -526,7 +381,7 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s)
 		j = json_object_new_object();
 		arr = json_object_new_array();
 	} else if (!o->quiet) {
-		printf("%s: %s (variant %s)\n", o->prog, s->title[0] ?
+		fprintf(o->out, "%s: %s (variant %s)\n", o->prog, s->title[0] ?
 		    s->title : o->file, ledger_sync_name(v));
 	}
 	if (o->schedule != NULL) {
@@ -534,7 +389,7 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s)
 			return LAB_EXIT_SYSTEM;
 		if (sched_parse_perm(o->schedule, s, one, err,
 		    sizeof(err)) < 0) {
-			fprintf(stderr, "%s: --schedule: %s\n", o->prog, err);
+			fprintf(o->err, "%s: --schedule: %s\n", o->prog, err);
 			free(one);
 			json_object_put(j);
 			json_object_put(arr);
@@ -558,14 +413,12 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s)
 		rc = worst;
 	}
 	if (j != NULL) {
-		json_object_object_add(j, "schedule", json_object_new_string(
-		    s->title[0] ? s->title : o->file));
-		json_object_object_add(j, "sync",
-		    json_object_new_string(ledger_sync_name(v)));
-		json_object_object_add(j, "anomaly",
-		    json_object_new_boolean(anomaly));
+		report_json_str(j, "schedule", s->title[0] ? s->title :
+		    o->file);
+		report_json_str(j, "sync", ledger_sync_name(v));
+		report_json_bool(j, "anomaly", anomaly);
 		json_object_object_add(j, "runs", arr);
-		printf("%s\n", json_object_to_json_string_ext(j,
+		fprintf(o->out, "%s\n", json_object_to_json_string_ext(j,
 		    JSON_C_TO_STRING_PLAIN));
 		json_object_put(j);
 	}
@@ -575,10 +428,10 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s)
 }
 
 int
-sched_find_lesson(const char *lesson, char *path, size_t len)
+sched_find_lesson(const char *dir, const char *lesson, char *path,
+    size_t len)
 {
-	const char *dirs[] = { getenv("BANKLAB_SCHEDULES"), SCHEDULE_DIR,
-	    SRC_SCHEDULE_DIR };
+	const char *dirs[] = { dir, SCHEDULE_DIR, SRC_SCHEDULE_DIR };
 	size_t i;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -589,48 +442,4 @@ sched_find_lesson(const char *lesson, char *path, size_t len)
 			return 0;
 	}
 	return -ENOENT;
-}
-
-int
-sched_main(int argc, char **argv)
-{
-	struct sched_cli o;
-	struct sched_spec *s;
-	char err[512];
-	int ch, rc;
-
-	sched_cli_defaults(&o, argv[0]);
-	lab_sigpipe_quiet();
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", sched_longopts, NULL)) !=
-	    -1) {
-		if (ch == 'h') {
-			sched_usage(o.prog);
-			return LAB_EXIT_OK;
-		}
-		if (ch == 'V') {
-			printf("%s (banklab) %s\n", o.prog, PACKAGE_VERSION);
-			return LAB_EXIT_OK;
-		}
-		if (ch == ':' || ch == '?')
-			return parse_bad_option(o.prog, ch, argv);
-		if (sched_cli_option(&o, ch, optarg) < 0)
-			return LAB_EXIT_USAGE;
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "%s: %s (--help)\n", o.prog, optind >= argc ?
-		    "needs a schedule FILE" : "takes one schedule FILE");
-		return LAB_EXIT_USAGE;
-	}
-	o.file = argv[optind];
-	if ((s = malloc(sizeof(*s))) == NULL)
-		return LAB_EXIT_SYSTEM;
-	if (sched_parse_file(o.file, s, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", o.prog, err);
-		free(s);
-		return LAB_EXIT_USAGE;
-	}
-	rc = sched_cli_run(&o, s);
-	free(s);
-	return rc;
 }

@@ -18,7 +18,7 @@
 
 #include "bench.h"
 #include "lab.h"
-#include "parse.h"
+#include "cli.h"
 
 static const char *prog = "banklab-bench";
 

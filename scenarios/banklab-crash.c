@@ -1,11 +1,11 @@
 /*
  * banklab-crash: the lesson of a process dies holding a lock, in the middle of a transfer.
- * Everything is in the library (lab/scenario.c); see --help.
+ * The lesson is a table entry (lab/lessons.c); see --help.
  */
-#include "scenario.h"
+#include "lesson.h"
 
 int
 main(int argc, char **argv)
 {
-	return scenario_main(SCENARIO_CRASH, argc, argv);
+	return lesson_main(SCENARIO_CRASH, argc, argv);
 }

@@ -1,11 +1,11 @@
 /*
  * banklab-deadlock: the lesson of deadlock: two transfers lock the same accounts in opposite order.
- * Everything is in the library (lab/scenario.c); see --help.
+ * The lesson is a table entry (lab/lessons.c); see --help.
  */
-#include "scenario.h"
+#include "lesson.h"
 
 int
 main(int argc, char **argv)
 {
-	return scenario_main(SCENARIO_DEADLOCK, argc, argv);
+	return lesson_main(SCENARIO_DEADLOCK, argc, argv);
 }

@@ -1,11 +1,11 @@
 /*
  * banklab-race: the lesson of lost updates: two read-modify-writes of one balance overlap.
- * Everything is in the library (lab/scenario.c); see --help.
+ * The lesson is a table entry (lab/lessons.c); see --help.
  */
-#include "scenario.h"
+#include "lesson.h"
 
 int
 main(int argc, char **argv)
 {
-	return scenario_main(SCENARIO_RACE, argc, argv);
+	return lesson_main(SCENARIO_RACE, argc, argv);
 }

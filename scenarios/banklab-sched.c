@@ -1,12 +1,106 @@
 /*
  * banklab-sched: run a schedule of named steps by named processes, explore
  * its interleavings, replay and shrink a failing one.  See --help; the
- * work is in the library (lab/sched_*.c).
+ * work is in the library (lab/sched_*.c), the options in cli_sched.c.
  */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "cli_sched.h"
 #include "sched_cli.h"
+
+static const struct cli_prog sched_prog = {
+	.name = "banklab-sched",
+	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_QUIET | CLI_HELP |
+	    CLI_VERSION,
+	.seed_max = INT64_MAX,
+};
+
+static void
+sched_usage(const char *prog)
+{
+	printf("usage: %s FILE.sched [options]\n\n"
+"Runs a schedule: processes that each do their operations on a shared\n"
+"ledger, released one step at a time in the order a permutation gives.\n"
+"Every run of a schedule is the same run.\n\n"
+"options:\n"
+"  --sync V          none | semaphore | robust | ordered (default: the\n"
+"                    file's sync line, else $BANKLAB_SYNC, else none)\n"
+"  --schedule \"...\"  this permutation instead of the file's, e.g.\n"
+"                    \"p1:read_from p2:read_to p1:write_from p2:write_to\";\n"
+"                    pN runs pN to its next step, pN:STEP until STEP,\n"
+"                    pN:KILL kills it where it is parked\n"
+"  --permutation N   only the file's N-th permutation (1-based)\n"
+"  --explore MODE    all (every interleaving; where the file kills, every\n"
+"                    kill point too), random, pct\n"
+"  --runs N          runs for random and pct (default 100)\n"
+"  --depth D         pct: bug depth d (default 2)\n"
+"  --seed S          seed for random and pct (printed)\n"
+"  --shrink          make a failing schedule minimal, and show it\n"
+"  --repeat N        run each permutation N times; they must agree\n"
+"  --json            one JSON object\n"
+"  --quiet           verdicts only\n\n"
+"steps: lock first_lock read_from read_to write_from write_to unlock\n"
+"       audit_read\n"
+"exit: 0 no anomaly, 1 anomaly found, 2 bad usage or a bad schedule\n"
+"      file, 3 system failure\n", prog);
+}
+
+/* The options into o; 0, or a negative code (cli.h). */
+static int
+sched_parse_args(int argc, char **argv, struct sched_cli *o)
+{
+	struct option opts[CLI_OPTIONS_MAX];
+	struct cli_given g = { 0 };
+	int ch, r;
+
+	cli_sched_defaults(o, cli_basename(argv[0]));
+	cli_longopts(&sched_prog, cli_sched_rows, NULL, opts);
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
+	    -1) {
+		if (cli_is_common(&sched_prog, ch))
+			r = cli_common(&sched_prog, &g, ch, optarg);
+		else if (cli_sched_is_option(ch))
+			r = cli_sched_option(o, ch, optarg);
+		else
+			r = cli_bad_option(o->prog, ch, argv);
+		if (r == -CLI_EHELP) {
+			sched_usage(o->prog);
+			return -CLI_EDONE;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "%s: %s (--help)\n", o->prog, optind >= argc ?
+		    "needs a schedule FILE" : "takes one schedule FILE");
+		return -CLI_EUSAGE;
+	}
+	o->file = argv[optind];
+	return cli_sched_common(o, &g);
+}
 
 int
 main(int argc, char **argv)
 {
-	return sched_main(argc, argv);
+	struct sched_cli o;
+	struct sched_spec *s;
+	char err[512];
+	int rc;
+
+	lab_sigpipe_quiet();
+	if ((rc = sched_parse_args(argc, argv, &o)) < 0)
+		return cli_exit_code(rc);
+	if ((s = malloc(sizeof(*s))) == NULL)
+		return LAB_EXIT_SYSTEM;
+	if (sched_parse_file(o.file, s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", o.prog, err);
+		free(s);
+		return LAB_EXIT_USAGE;
+	}
+	rc = sched_cli_run(&o, s);
+	free(s);
+	return rc;
 }

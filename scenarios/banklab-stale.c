@@ -1,11 +1,11 @@
 /*
  * banklab-stale: the lesson of inconsistent totals: an audit sums balances while transfers run.
- * Everything is in the library (lab/scenario.c); see --help.
+ * The lesson is a table entry (lab/lessons.c); see --help.
  */
-#include "scenario.h"
+#include "lesson.h"
 
 int
 main(int argc, char **argv)
 {
-	return scenario_main(SCENARIO_STALE, argc, argv);
+	return lesson_main(SCENARIO_STALE, argc, argv);
 }

@@ -4,30 +4,34 @@
  * while; at the end not a cent may be missing.  The storm is in the library
  * (lab/storm.c); this parses options, calls it and prints.
  */
-#include <getopt.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "lab.h"
-#include "parse.h"
 #include "storm.h"
 
 static const char *prog = "banklab-storm";
 
-static const struct option storm_longopts[] = {
+static const struct cli_prog storm_prog = {
+	.name = "banklab-storm",
+	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_HELP |
+	    CLI_VERSION,
+	.seed_max = INT64_MAX / 2,
+	.timeout_min = 1,		/* seconds */
+	.timeout_max = 86400,
+};
+
+/* The storm's own rows, beside the common ones. */
+static const struct option storm_rows[] = {
 	{ "kills", required_argument, NULL, 'k' },
 	{ "workers", required_argument, NULL, 'w' },
 	{ "accounts", required_argument, NULL, 'a' },
 	{ "ops", required_argument, NULL, 'n' },
 	{ "repair-kills", required_argument, NULL, 'r' },
-	{ "seed", required_argument, NULL, 'S' },
-	{ "sync", required_argument, NULL, 's' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -58,115 +62,113 @@ usage(void)
 "(the ledger is removed on every path).\n", prog, STORM_WORKERS_MAX);
 }
 
+/* Only ordered survives a storm: say why the others cannot. */
 static int
-parse_sync_storm(const char *s, enum sync_kind *out)
+storm_sync(const char *s, enum sync_kind *out)
 {
-	int v;
+	enum sync_kind v;
+	int r;
 
-	if (parse_sync(prog, s, SYNC_ORDERED, &v) < 0)
-		return -1;
+	if ((r = cli_sync(prog, s, SYNC_ORDERED, &v)) < 0)
+		return r;
 	if (v != SYNC_ORDERED) {
 		fprintf(stderr, "%s: %s: \"%s\" cannot be stormed: %s "
 		    "(banklab-%s --sync %s shows it)\n", prog,
-		    s != NULL ? "--sync" : "BANKLAB_SYNC",
-		    ledger_sync_name((enum sync_kind)v), v == SYNC_NONE ?
+		    s != NULL ? "--sync" : "BANKLAB_SYNC", ledger_sync_name(v),
+		    v == SYNC_NONE ?
 		    "a half-done transfer is never rolled back" :
 		    v == SYNC_SEMAPHORE ?
 		    "a dead holder keeps the semaphore for ever" :
 		    "its transfers deadlock without any kill",
 		    v == SYNC_ROBUST ? "deadlock" : "crash",
-		    ledger_sync_name((enum sync_kind)v));
-		return -1;
+		    ledger_sync_name(v));
+		return -CLI_EUSAGE;
 	}
-	*out = (enum sync_kind)v;
+	*out = v;
 	return 0;
 }
 
 struct opts {
 	struct storm_config c;
-	const char *sync;
 	bool json;
 };
 
-/* 0 to run, -1 after --help/--version, or an exit code. */
+/* One of storm_rows. */
+static int
+storm_option(struct opts *o, int ch, const char *arg)
+{
+	int64_t v;
+	int r;
+
+	switch (ch) {
+	case 'k':
+		if ((r = cli_number(prog, "--kills", arg, 1, 10000000,
+		    &v)) == 0)
+			o->c.kills = (uint64_t)v;
+		return r;
+	case 'w':
+		if ((r = cli_number(prog, "--workers", arg, 2,
+		    STORM_WORKERS_MAX, &v)) == 0)
+			o->c.workers = (unsigned)v;
+		return r;
+	case 'a':
+		if ((r = cli_number(prog, "--accounts", arg, 2, 100000,
+		    &v)) == 0)
+			o->c.accounts = (uint32_t)v;
+		return r;
+	case 'n':
+		if ((r = cli_number(prog, "--ops", arg, 1, 1000000000,
+		    &v)) == 0)
+			o->c.ops = (uint64_t)v;
+		return r;
+	case 'r':
+		if ((r = cli_number(prog, "--repair-kills", arg, 0, 100,
+		    &v)) == 0)
+			o->c.repair_pct = (unsigned)v;
+		return r;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* 0 to run, or a negative code (cli.h). */
 static int
 parse(int argc, char **argv, struct opts *o)
 {
-	int64_t v;
-	int ch;
+	struct option opts[CLI_OPTIONS_MAX];
+	struct cli_given g = { 0 };
+	int ch, r;
 
 	memset(o, 0, sizeof(*o));
 	storm_config_default(&o->c);
 	/* A caller's tag (a grader's) in the ledger's name: it sweeps. */
 	o->c.run_tag = getenv("BANKLAB_RUN_TAG");
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", storm_longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'k':
-			if (parse_num_opt(prog, "--kills", optarg, 1,
-			    10000000, &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->c.kills = (uint64_t)v;
-			break;
-		case 'w':
-			if (parse_num_opt(prog, "--workers", optarg, 2,
-			    STORM_WORKERS_MAX, &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->c.workers = (unsigned)v;
-			break;
-		case 'a':
-			if (parse_num_opt(prog, "--accounts", optarg, 2,
-			    100000, &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->c.accounts = (uint32_t)v;
-			break;
-		case 'n':
-			if (parse_num_opt(prog, "--ops", optarg, 1,
-			    1000000000, &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->c.ops = (uint64_t)v;
-			break;
-		case 'r':
-			if (parse_num_opt(prog, "--repair-kills", optarg, 0,
-			    100, &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->c.repair_pct = (unsigned)v;
-			break;
-		case 'S':
-			if (parse_num_opt(prog, "--seed", optarg, 0,
-			    INT64_MAX / 2, &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->c.seed = (uint64_t)v;
-			break;
-		case 's':
-			o->sync = optarg;
-			break;
-		case 't':
-			if (parse_num_opt(prog, "--timeout", optarg, 1, 86400,
-			    &v) < 0)
-				return LAB_EXIT_USAGE;
-			o->c.timeout_ms = (unsigned)v * 1000;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'h':
+	cli_longopts(&storm_prog, storm_rows, NULL, opts);
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
+	    -1) {
+		if (ch == '?' || ch == ':')
+			r = cli_bad_option(prog, ch, argv);
+		else if (cli_is_common(&storm_prog, ch))
+			r = cli_common(&storm_prog, &g, ch, optarg);
+		else
+			r = storm_option(o, ch, optarg);
+		if (r == -CLI_EHELP) {
 			usage();
-			return -1;
-		case 'V':
-			printf("%s (banklab) %s\n", prog, PACKAGE_VERSION);
-			return -1;
-		default:
-			return parse_bad_option(prog, ch, argv);
+			return -CLI_EDONE;
 		}
+		if (r < 0)
+			return r;
 	}
-	if (parse_no_operands(prog, argc, argv) != 0)
-		return LAB_EXIT_USAGE;
+	if ((r = cli_no_operands(prog, argc, argv)) < 0)
+		return r;
+	if (g.has_seed)
+		o->c.seed = g.seed;
+	if (g.has_timeout)
+		o->c.timeout_ms = (unsigned)g.timeout * 1000;
+	o->json = g.json;
 	/* After the loop: BANKLAB_SYNC counts even without --sync. */
-	if (parse_sync_storm(o->sync, &o->c.sync) < 0)
-		return LAB_EXIT_USAGE;
-	return 0;
+	return storm_sync(g.sync, &o->c.sync);
 }
 
 int
@@ -177,8 +179,8 @@ main(int argc, char **argv)
 	char *json;
 	int rc;
 
-	if ((rc = parse(argc, argv, &o)) != 0)
-		return rc < 0 ? LAB_EXIT_OK : rc;
+	if ((rc = parse(argc, argv, &o)) < 0)
+		return cli_exit_code(rc);
 	if ((rc = storm_run(&o.c, &r)) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, lab_strerror(rc));
 		return LAB_EXIT_SYSTEM;

@@ -166,6 +166,14 @@ same_events(const struct sched_event *a, int na, const struct sched_event *b,
 	return true;
 }
 
+/* A shipped schedule's path: $BANKLAB_SCHEDULES first, as the programs. */
+static int
+find_lesson(const char *lesson, char *path, size_t len)
+{
+	return sched_find_lesson(getenv("BANKLAB_SCHEDULES"), lesson, path,
+	    len);
+}
+
 /* A shipped schedule, parsed; ck-fails if it is missing or bad. */
 static struct sched_spec *
 lesson_spec(const char *lesson, char *path, size_t len)
@@ -175,7 +183,7 @@ lesson_spec(const char *lesson, char *path, size_t len)
 	int rc;
 
 	ck_assert_ptr_nonnull(s);
-	rc = sched_find_lesson(lesson, path, len);
+	rc = find_lesson(lesson, path, len);
 	ck_assert_msg(rc == 0, "%s.sched: not found (BANKLAB_SCHEDULES=%s)",
 	    lesson, getenv("BANKLAB_SCHEDULES") ? getenv("BANKLAB_SCHEDULES") :
 	    "(unset)");
@@ -967,7 +975,7 @@ START_TEST(test_replay_cli)
 {
 	char path[PATH_MAX];
 
-	ck_assert_int_eq(sched_find_lesson("race", path, sizeof(path)), 0);
+	ck_assert_int_eq(find_lesson("race", path, sizeof(path)), 0);
 	cli_replay(path);
 }
 END_TEST
@@ -1011,7 +1019,7 @@ START_TEST(test_replay_cli_blank_in_path)
 {
 	char src[PATH_MAX], dir[PATH_MAX], file[PATH_MAX + 16];
 
-	ck_assert_int_eq(sched_find_lesson("race", src, sizeof(src)), 0);
+	ck_assert_int_eq(find_lesson("race", src, sizeof(src)), 0);
 	blank_dir(dir, sizeof(dir), file, sizeof(file));
 	ck_assert_msg(mkdir(dir, 0700) == 0 || errno == EEXIST, "%s: %s", dir,
 	    strerror(errno));
@@ -2019,7 +2027,7 @@ START_TEST(test_cli_bad_explore)
 	char path[PATH_MAX];
 	struct cli_out o;
 
-	ck_assert_int_eq(sched_find_lesson("race", path, sizeof(path)), 0);
+	ck_assert_int_eq(find_lesson("race", path, sizeof(path)), 0);
 	cli(&o, true, "banklab-sched '%s' --explore bogus", path);
 	ck_assert_msg(o.code == 2, "exit %d: %s", o.code, o.text);
 	ck_assert_msg(tl_count_lines(o.text) == 1 && strstr(o.text, "bogus"),
@@ -2043,7 +2051,7 @@ START_TEST(test_cli_permutation_range)
 	struct cli_out o;
 	size_t k;
 
-	ck_assert_int_eq(sched_find_lesson("race", path, sizeof(path)), 0);
+	ck_assert_int_eq(find_lesson("race", path, sizeof(path)), 0);
 	for (k = 0; k < sizeof(lines) / sizeof(lines[0]); k++) {
 		/* lines[] is this test's own table of formats. */
 #pragma GCC diagnostic push
@@ -2106,7 +2114,7 @@ START_TEST(test_cli_reader_leaves)
 	double t0;
 	DIR *shm;
 
-	ck_assert_int_eq(sched_find_lesson("race", path, sizeof(path)), 0);
+	ck_assert_int_eq(find_lesson("race", path, sizeof(path)), 0);
 	bin_dir(dir, sizeof(dir));
 	/* cmds[] is this test's own table of formats, each with one %s. */
 #pragma GCC diagnostic push

@@ -2,7 +2,7 @@
 # grade.sh DIR [OUT [GRADER-OPTIONS]]: grade the exercise files in DIR
 # (semaphore.c, ordered.c, repair.c, audit.c) without touching the tree.
 # Called by `make grade`, which passes the compiler and flags in the
-# environment: CC CPPFLAGS CFLAGS LDFLAGS LIBS CHECK_LIBS LIBLAB SRCDIR
+# environment: CC CPPFLAGS CFLAGS LDFLAGS LIBS CHECK_LIBS LIBLAB LIBCLI SRCDIR
 # VERSION.
 #
 # It builds, in OUT/bin: the grader (OUT/bin/grade, linked with the
@@ -16,7 +16,7 @@
 #
 # GRADE_CACHE=DIR keeps the objects that hold no submission (the grader,
 # the stubs, the programs' mains) for the next grading: they are reused
-# while newer than their source and than LIBLAB.
+# while newer than their source and than LIBLAB and LIBCLI.
 #
 # Exit: 0 graded (whatever the score), 2 bad usage (nothing touched), 3 the
 # grader itself could not be built.
@@ -39,7 +39,7 @@ link() {	# link OUTPUT OBJECTS...: with the library, Check and json-c
 	o=$1
 	shift
 	# shellcheck disable=SC2086
-	$CC $CFLAGS $LDFLAGS -o "$o" "$@" "$LIBLAB" $CHECK_LIBS $LIBS
+	$CC $CFLAGS $LDFLAGS -o "$o" "$@" "$LIBCLI" "$LIBLAB" $CHECK_LIBS $LIBS
 }
 files="semaphore ordered repair audit"
 lessons="race deadlock storm stale"	# what each exercise's failures run
@@ -49,7 +49,8 @@ mkdir -p "$work/o" "$work/bin" || exit 3
 cache=${GRADE_CACHE:-$work/o}
 mkdir -p "$cache" || exit 3
 common() {	# common SRC NAME: $work/o/NAME.o, from the cache if fresh
-	if [ ! "$cache/$2.o" -nt "$1" ] || [ ! "$cache/$2.o" -nt "$LIBLAB" ]; then
+	if [ ! "$cache/$2.o" -nt "$1" ] || [ ! "$cache/$2.o" -nt "$LIBLAB" ] ||
+	    [ ! "$cache/$2.o" -nt "$LIBCLI" ]; then
 		cc -c "$1" -o "$cache/$2.o.$$" && mv -f "$cache/$2.o.$$" "$cache/$2.o" ||
 		    { rm -f "$cache/$2.o.$$"; return 1; }
 	fi

@@ -47,7 +47,8 @@ grade_lesson(const char *name)
 	char path[4096], err[512];
 
 	ck_assert_ptr_nonnull(g);
-	ck_assert_msg(sched_find_lesson(name, path, sizeof(path)) == 0,
+	ck_assert_msg(sched_find_lesson(getenv("BANKLAB_SCHEDULES"), name, path,
+	    sizeof(path)) == 0,
 	    "%s.sched not found (BANKLAB_SCHEDULES?)", name);
 	ck_assert_msg(sched_parse_file(path, &g->s, err, sizeof(err)) == 0,
 	    "%s", err);

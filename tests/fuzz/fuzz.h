@@ -23,7 +23,7 @@ int fuzz_sched(const uint8_t *data, size_t size);
 /* ledger_validate() on the input as a mapping, then the readers. */
 int fuzz_ledger(const uint8_t *data, size_t size);
 
-/* scenario_parse() on the input as argv, and parse_i64()/parse_u64(). */
+/* lesson_parse() on the input as argv, and parse_i64()/parse_u64(). */
 int fuzz_options(const uint8_t *data, size_t size);
 
 /*

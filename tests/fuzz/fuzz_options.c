@@ -1,5 +1,5 @@
 /*
- * fuzz_options: the lessons' option parser (scenario_parse()) and the
+ * fuzz_options: the lessons' option parser (lesson_parse(), scenarios/lesson.c) and the
  * number parsers under it (lab/parse.c).
  *
  * The input is a command line: arguments separated by NUL or newline
@@ -21,6 +21,8 @@
 #include "lab.h"
 #include "parse.h"
 #include "scenario.h"
+#include "scenarios/cli.h"
+#include "scenarios/lesson.h"
 #include "step.h"
 
 /* The lesson whose program name ends argv[0], race if none. */
@@ -138,19 +140,19 @@ fuzz_options(const uint8_t *data, size_t size)
 		stdout = stderr = null;
 	/* getopt_long keeps its place in static variables: start afresh. */
 	optind = 0;
-	r = scenario_parse(fuzz_lesson(argv[0]), argc, argv, &o);
+	r = lesson_parse(fuzz_lesson(argv[0]), argc, argv, &o);
 	if (null != NULL) {
 		stdout = out;
 		stderr = err;
 		fclose(null);
 	}
-	/* 0: run; -1: --help or --version printed; 2: bad usage. */
-	FUZZ_REQUIRE(r == 0 || r == -1 || r == LAB_EXIT_USAGE);
+	/* 0: run; -CLI_EDONE: --help or --version printed; bad usage. */
+	FUZZ_REQUIRE(r == 0 || r == -CLI_EDONE || r == -CLI_EUSAGE);
 	if (r == 0)
 		fuzz_check_opts(&o);
 	free(argv);
 	free(buf);
-	return r == LAB_EXIT_USAGE ? -EINVAL : 0;
+	return r == -CLI_EUSAGE ? -EINVAL : 0;
 }
 
 #ifdef FUZZ_LIBFUZZER

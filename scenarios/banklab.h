@@ -1,0 +1,82 @@
+/*
+ * banklab: the umbrella tool's parts (scenarios/banklab.c parses the
+ * command line, banklab_cmd.c runs the commands).  Program side: these
+ * print, and return the exit code.
+ */
+#ifndef SCENARIOS_BANKLAB_H
+#define SCENARIOS_BANKLAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "schedule.h"
+#include "worker.h"
+
+#define PROG "banklab"
+
+enum opt {
+	O_ACCOUNTS = 1 << 0,
+	O_BALANCE = 1 << 1,
+	O_SYNC = 1 << 2,
+	O_OPS = 1 << 3,
+	O_MIX = 1 << 4,
+	O_SEED = 1 << 5,
+	O_PROCS = 1 << 6,
+	O_GATE = 1 << 7,
+	O_WINDOW = 1 << 8,
+	O_LOCK_TIMEOUT = 1 << 9,
+	O_MAX_AMOUNT = 1 << 10,
+	O_FROM = 1 << 11,
+	O_TO = 1 << 12,
+	O_DIE_STEP = 1 << 13,
+	O_DIE_AFTER = 1 << 14,
+	O_JSON = 1 << 15,
+	O_TIMEOUT = 1 << 16,
+	O_STOP = 1 << 17,
+	O_HELP = 1 << 18,
+	O_VERSION = 1 << 19,
+	O_UNTIL = 1 << 20,
+	O_ASCENDING = 1 << 21,
+	O_GATE_COUNT = 1 << 22,
+	O_SCRIPT = 1 << 23,
+	O_SCHEDULED = 1 << 24,
+	O_STALE = 1 << 25,
+	O_PARENT = 1 << 26,
+};
+
+/* Everything the command line said, checked. */
+struct banklab_args {
+	const char *cmd;
+	const char *name;
+	unsigned given;
+	int64_t accounts, balance, ops, seed, procs, gate, window;
+	int64_t lock_timeout, max_amount, from, to, die_step, die_after;
+	int64_t timeout, until_ops, gate_count, parent;
+	const char *sync_arg;
+	enum worker_mix mix;
+	struct worker_op script[SCHED_OPS_MAX];
+	int nscript;
+};
+
+struct banklab_command {
+	const char *name;
+	int (*run)(struct banklab_args *);
+	unsigned allowed;
+	bool needs_name;
+	const char *usage;
+};
+
+#define WORK_OPTS (O_OPS | O_MIX | O_SEED | O_SYNC | O_WINDOW |		\
+	O_LOCK_TIMEOUT | O_MAX_AMOUNT | O_FROM | O_TO | O_DIE_STEP |	\
+	O_DIE_AFTER | O_STOP | O_JSON | O_UNTIL | O_ASCENDING)
+
+/* The commands: each returns the program's exit code. */
+int banklab_cmd_create(struct banklab_args *c);
+int banklab_cmd_worker(struct banklab_args *c);
+int banklab_cmd_run(struct banklab_args *c);
+int banklab_cmd_audit(struct banklab_args *c);
+int banklab_cmd_show(struct banklab_args *c);
+int banklab_cmd_list(struct banklab_args *c);
+int banklab_cmd_destroy(struct banklab_args *c);
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * banklab_cmd: banklab's commands (create, worker, run, audit, show, list,
+ * destroy), each on what the command line said, each returning the exit
+ * code.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bank.h"
+#include "banklab.h"
+#include "cli.h"
+#include "lab.h"
+#include "ledger.h"
+#include "report.h"
+#include "run.h"
+#include "spawn.h"
+#include "sync.h"
+
+/* One line for a library failure on NAME, and the exit code it maps to. */
+static int
+fail(const struct banklab_args *c, int code)
+{
+	if (c->name != NULL)
+		fprintf(stderr, "%s: %s: %s\n", PROG, c->name,
+		    code == -ENOENT ? "no such ledger" : lab_strerror(code));
+	else
+		fprintf(stderr, "%s: %s\n", PROG, lab_strerror(code));
+	if (code == -ENOENT || code == -EEXIST)
+		return LAB_EXIT_USAGE;
+	return lab_exit_code(code);
+}
+
+/* Attach (and join, if asked) with the variant the command line chose. */
+static int
+open_ledger(struct banklab_args *c, struct ledger *l, bool join)
+{
+	enum sync_kind sync;
+	int r;
+
+	if ((r = sync_attach(c->name, l)) < 0)
+		return fail(c, r);
+	if (cli_sync(PROG, c->sync_arg, l->created_sync, &sync) < 0) {
+		ledger_detach(l);
+		return LAB_EXIT_USAGE;
+	}
+	sync_use(l, sync);
+	if (c->given & O_LOCK_TIMEOUT)
+		l->lock_timeout_ms = (unsigned)c->lock_timeout;
+	l->window = (unsigned)c->window;
+	if (join && (r = ledger_join(l)) < 0) {
+		ledger_detach(l);
+		return fail(c, r);
+	}
+	return 0;
+}
+
+int
+banklab_cmd_create(struct banklab_args *c)
+{
+	struct ledger_config cfg = {
+		.naccounts = (uint32_t)c->accounts,
+		.balance = c->balance,
+	};
+	struct ledger l;
+	char m[32];
+	int r;
+
+	if (cli_sync(PROG, c->sync_arg, SYNC_ORDERED, &cfg.sync) < 0)
+		return LAB_EXIT_USAGE;
+	if (c->balance > LEDGER_BALANCE_MAX / c->accounts) {
+		fprintf(stderr, "%s: --balance: %" PRId64 " cents in each of %"
+		    PRId64 " accounts is more than a ledger holds\n", PROG,
+		    c->balance, c->accounts);
+		return LAB_EXIT_USAGE;
+	}
+	if ((r = sync_create(c->name, &cfg, &l)) < 0) {
+		if (r == -EEXIST) {
+			fprintf(stderr, "%s: %s: a ledger of that name exists "
+			    "(banklab destroy %s)\n", PROG, c->name, c->name);
+			return LAB_EXIT_USAGE;
+		}
+		return fail(c, r);
+	}
+	printf("created %s%s: %" PRIu32 " accounts of %s, variant %s, "
+	    "%zu bytes\n", LEDGER_PREFIX, c->name, l.naccounts,
+	    report_money(c->balance, m, sizeof(m)), ledger_sync_name(cfg.sync),
+	    l.size);
+	ledger_detach(&l);
+	return LAB_EXIT_OK;
+}
+
+/* The worker settings the command line gave. */
+static void
+worker_from_cli(const struct banklab_args *c, struct worker_config *w)
+{
+	worker_config_default(w);
+	w->ops = (uint64_t)c->ops;
+	w->mix = c->mix;
+	w->seed = (uint64_t)c->seed;
+	w->max_amount = c->max_amount;
+	w->from = c->from;
+	w->to = c->to;
+	w->gate = (uint64_t)c->gate;
+	w->gate_count = (unsigned)c->gate_count;
+	w->die_step = (unsigned)c->die_step;
+	w->die_after = (uint64_t)c->die_after;
+	w->stop_on_error = (c->given & O_STOP) != 0;
+	w->until_ops = (uint64_t)c->until_ops;
+	w->ascending = (c->given & O_ASCENDING) != 0;
+}
+
+static int
+check_pair(const struct banklab_args *c)
+{
+	if (((c->given & O_FROM) != 0) != ((c->given & O_TO) != 0)) {
+		fprintf(stderr, "%s: --from and --to go together\n", PROG);
+		return -1;
+	}
+	if ((c->given & O_FROM) && c->from == c->to) {
+		fprintf(stderr, "%s: --from and --to: the same account\n",
+		    PROG);
+		return -1;
+	}
+	if (((c->given & O_DIE_STEP) != 0) != ((c->given & O_DIE_AFTER) != 0)) {
+		fprintf(stderr, "%s: --die-step and --die-after go together\n",
+		    PROG);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_accounts(const struct banklab_args *c, const struct ledger *l)
+{
+	if ((c->given & O_FROM) &&
+	    (!ledger_index_ok(l, c->from) || !ledger_index_ok(l, c->to))) {
+		fprintf(stderr, "%s: %s: --from/--to: the ledger has accounts "
+		    "0 to %" PRIu32 "\n", PROG, c->name, l->naccounts - 1);
+		return -1;
+	}
+	return 0;
+}
+
+int
+banklab_cmd_worker(struct banklab_args *c)
+{
+	struct worker_config w;
+	struct worker_result res;
+	struct ledger l;
+	char *json;
+	int r;
+
+	if (check_pair(c) < 0)
+		return LAB_EXIT_USAGE;
+	/* Whoever started us is gone already: nobody waits for our work. */
+	if ((c->given & O_PARENT) && (r = spawn_bind_parent(
+	    (pid_t)c->parent)) < 0) {
+		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", PROG,
+		    c->parent, lab_strerror(r));
+		return lab_exit_code(r);
+	}
+	if ((r = open_ledger(c, &l, true)) != 0)
+		return r;
+	if (check_accounts(c, &l) < 0) {
+		ledger_detach(&l);
+		return LAB_EXIT_USAGE;
+	}
+	worker_from_cli(c, &w);
+	if (c->given & O_SCRIPT)
+		r = worker_run_script(&l, c->script, c->nscript,
+		    (c->given & O_SCHEDULED) != 0, &res);
+	else
+		r = worker_run(&l, &w, &res);
+	if (c->given & O_JSON) {
+		if ((json = worker_result_json(&res)) != NULL)
+			printf("%s\n", json);
+		free(json);
+	} else {
+		printf("worker pid %d on %s (%s, seed %" PRIu64 "): %" PRIu64
+		    " done, %" PRIu64 " refused, %" PRIu64 " failed in %.3f s\n",
+		    (int)res.pid, c->name, l.sync->name, w.seed, res.done,
+		    res.refused, res.failed, res.elapsed_s);
+		if (w.mix == WORKER_AUDIT)
+			printf("  %" PRIu64 " audits, %" PRIu64 " saw a wrong "
+			    "total (worst off by %" PRId64 " cents)\n",
+			    res.audits, res.stale_audits, res.worst_deviation);
+	}
+	if (r < 0 && !(c->given & O_JSON))
+		fprintf(stderr, "%s: %s: %s\n", PROG, c->name, lab_strerror(r));
+	ledger_detach(&l);
+	if (r == -LAB_EAMOUNT || r == -LAB_EACCOUNT)
+		return LAB_EXIT_USAGE;
+	return r < 0 ? lab_exit_code(r) : LAB_EXIT_OK;
+}
+
+int
+banklab_cmd_run(struct banklab_args *c)
+{
+	struct run_config rc;
+	struct run_result res;
+	struct ledger l;
+	char *json;
+	int r, sync;
+
+	if (check_pair(c) < 0)
+		return LAB_EXIT_USAGE;
+	if ((r = open_ledger(c, &l, false)) != 0)
+		return r;
+	if (check_accounts(c, &l) < 0) {
+		ledger_detach(&l);
+		return LAB_EXIT_USAGE;
+	}
+	run_config_default(&rc);
+	worker_from_cli(c, &rc.w);
+	rc.procs = (unsigned)c->procs;
+	sync = (int)l.sync->kind;
+	rc.sync = (enum sync_kind)sync;
+	rc.window = (unsigned)c->window;
+	rc.lock_timeout_ms = (unsigned)c->lock_timeout;
+	rc.timeout_ms = (unsigned)c->timeout;
+	if ((r = run_workers(&l, &rc, &res)) < 0) {
+		run_result_free(&res);
+		ledger_detach(&l);
+		return fail(c, r);
+	}
+	if (c->given & O_JSON) {
+		if ((json = report_run_json(&l, &rc, &res)) != NULL)
+			printf("%s\n", json);
+		free(json);
+	} else {
+		report_run(stdout, &rc, &res);
+	}
+	r = res.check.is_ok && res.failed == 0 && !res.timed_out;
+	run_result_free(&res);
+	ledger_detach(&l);
+	return r ? LAB_EXIT_OK : LAB_EXIT_ANOMALY;
+}
+
+int
+banklab_cmd_audit(struct banklab_args *c)
+{
+	struct ledger_counters b1, b2;
+	struct sync_audit a;
+	struct ledger l;
+	char m1[32], m2[32];
+	int64_t expected;
+	int r;
+
+	if ((r = open_ledger(c, &l, true)) != 0)
+		return r;
+	ledger_books(&l, &b1);
+	r = bank_audit(&l, &a);
+	ledger_books(&l, &b2);
+	if (r < 0) {
+		ledger_detach(&l);
+		return fail(c, r);
+	}
+	expected = l.initial_total + b1.deposited - b1.withdrawn;
+	printf("audit of %s (%s): total %s, %s\n", c->name, l.sync->name,
+	    report_money(a.total, m1, sizeof(m1)), a.is_consistent ?
+	    "a consistent snapshot" : "not a snapshot (accounts read at "
+	    "different moments)");
+	if (b1.deposited != b2.deposited || b1.withdrawn != b2.withdrawn) {
+		printf("  deposits or withdrawals ran during the audit: no "
+		    "single total to compare with\n");
+		ledger_detach(&l);
+		return LAB_EXIT_OK;
+	}
+	printf("  the books say %s: %s\n", report_money(expected, m2,
+	    sizeof(m2)), a.total == expected ? "they agree" : "they DISAGREE");
+	ledger_detach(&l);
+	return a.total == expected ? LAB_EXIT_OK : LAB_EXIT_ANOMALY;
+}
+
+int
+banklab_cmd_show(struct banklab_args *c)
+{
+	struct ledger l;
+	int r;
+
+	if ((r = sync_attach(c->name, &l)) < 0)
+		return fail(c, r);
+	report_show(stdout, &l);
+	ledger_detach(&l);
+	return LAB_EXIT_OK;
+}
+
+static void
+print_name(const char *name, void *arg)
+{
+	struct ledger l;
+	int r;
+
+	(void)arg;
+	if ((r = sync_attach(name, &l)) < 0) {
+		printf("%-24s (cannot attach: %s)\n", name, lab_strerror(r));
+		return;
+	}
+	printf("%-24s %8" PRIu32 " accounts  %-9s %zu bytes%s\n", name,
+	    l.naccounts, ledger_sync_name(l.created_sync), l.size,
+	    ledger_is_stale(&l) ? "  stale (its program is gone: banklab "
+	    "destroy --stale)" : (l.hdr->flags & LEDGER_F_PRIVATE) ?
+	    "  private (a running program's)" : "");
+	ledger_detach(&l);
+}
+
+/* destroy --stale: every stale ledger, and only those. */
+static void
+destroy_stale(const char *name, void *arg)
+{
+	unsigned *n = arg;
+	struct ledger l;
+	bool is_stale;
+
+	if (sync_attach(name, &l) < 0)
+		return;		/* not ours to judge: left alone */
+	is_stale = ledger_is_stale(&l);
+	ledger_detach(&l);
+	if (is_stale && ledger_unlink(name) == 0) {
+		printf("destroyed %s%s (stale)\n", LEDGER_PREFIX, name);
+		(*n)++;
+	}
+}
+
+int
+banklab_cmd_list(struct banklab_args *c)
+{
+	int r;
+
+	if ((r = ledger_list(print_name, NULL)) < 0)
+		return fail(c, r);
+	return LAB_EXIT_OK;
+}
+
+int
+banklab_cmd_destroy(struct banklab_args *c)
+{
+	unsigned n = 0;
+	int r;
+
+	if (c->given & O_STALE) {
+		if ((r = ledger_list(destroy_stale, &n)) < 0)
+			return fail(c, r);
+		if (n == 0)
+			printf("no stale ledger\n");
+		return LAB_EXIT_OK;
+	}
+	if ((r = ledger_unlink(c->name)) < 0)
+		return fail(c, r);
+	printf("destroyed %s%s\n", LEDGER_PREFIX, c->name);
+	return LAB_EXIT_OK;
+}
+
