@@ -1,7 +1,8 @@
 /*
  * lessons: every lesson as one table entry.  A new lesson is a row here
- * (its variants, defaults, workload and words), an enum scenario_kind, a
- * schedule file scenarios/schedules/NAME.sched and a three-line program.
+ * (its variants, defaults, workload, words and schedule file), an enum
+ * scenario_kind, the file in scenarios/schedules/ and a three-line
+ * program calling lesson_main() (scenarios/lesson.c).
  */
 #include <string.h>
 
@@ -81,7 +82,8 @@ static const struct lesson_why crash_why[] = {
 
 static const struct lesson lessons[SCENARIO_COUNT] = {
 	[SCENARIO_RACE] = {
-		.name = "race", .title = "lost updates",
+		.name = "race", .schedule = "race.sched",
+		.title = "lost updates",
 		.about =
 "Workers deposit, withdraw and transfer at once; without locks\n"
 "a balance write can overwrite another process's write.",
@@ -91,7 +93,8 @@ static const struct lesson lessons[SCENARIO_COUNT] = {
 		.why = race_why,
 	},
 	[SCENARIO_STALE] = {
-		.name = "stale", .title = "totals that never existed",
+		.name = "stale", .schedule = "stale.sched",
+		.title = "totals that never existed",
 		.about =
 "Writers transfer while an auditor sums every balance again and\n"
 "again; reading each account under its own lock is not enough.",
@@ -103,7 +106,8 @@ static const struct lesson lessons[SCENARIO_COUNT] = {
 		.flags = LESSON_SHOWS_AUDITS, .why = stale_why,
 	},
 	[SCENARIO_DEADLOCK] = {
-		.name = "deadlock", .title = "deadlock",
+		.name = "deadlock", .schedule = "deadlock.sched",
+		.title = "deadlock",
 		.about =
 "Two workers transfer between the same two accounts in opposite\n"
 "directions; locks taken in argument order wait for each other.",
@@ -115,7 +119,8 @@ static const struct lesson lessons[SCENARIO_COUNT] = {
 		.why = deadlock_why,
 	},
 	[SCENARIO_CRASH] = {
-		.name = "crash", .title = "dead worker",
+		.name = "crash", .schedule = "crash.sched",
+		.title = "dead worker",
 		.about =
 "A worker is killed in the middle of a transfer, holding its\n"
 "lock(s): after the debit, before the credit.",

@@ -66,6 +66,7 @@ struct lesson {
 	const char *name;		/* "race": banklab-race, race.sched */
 	const char *title;		/* what the anomaly is called */
 	const char *about;		/* --help: what it shows */
+	const char *schedule;		/* its file in the schedules folder */
 	enum sync_kind buggy, fixed;
 	unsigned procs;			/* defaults */
 	uint32_t accounts;

@@ -428,8 +428,7 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s)
 }
 
 int
-sched_find_lesson(const char *dir, const char *lesson, char *path,
-    size_t len)
+sched_find_file(const char *dir, const char *file, char *path, size_t len)
 {
 	const char *dirs[] = { dir, SCHEDULE_DIR, SRC_SCHEDULE_DIR };
 	size_t i;
@@ -437,9 +436,19 @@ sched_find_lesson(const char *dir, const char *lesson, char *path,
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (dirs[i] == NULL || dirs[i][0] == '\0')
 			continue;
-		snprintf(path, len, "%s/%s.sched", dirs[i], lesson);
+		snprintf(path, len, "%s/%s", dirs[i], file);
 		if (access(path, R_OK) == 0)
 			return 0;
 	}
 	return -ENOENT;
+}
+
+int
+sched_find_lesson(const char *dir, const char *lesson, char *path,
+    size_t len)
+{
+	char file[256];
+
+	snprintf(file, sizeof(file), "%s.sched", lesson);
+	return sched_find_file(dir, file, path, len);
 }

@@ -37,11 +37,15 @@ struct sched_cli {
 int sched_cli_run(const struct sched_cli *o, const struct sched_spec *s);
 
 /*
- * The shipped schedule of a lesson ("race" -> race.sched): looked for in
- * dir (the caller's choice, e.g. $BANKLAB_SCHEDULES; NULL or "" for none),
- * then where `make install` puts them, then in the source tree this was
- * built from.  0, or -ENOENT.
+ * A shipped schedule file ("race.sched") into path: looked for in dir (the
+ * caller's choice, e.g. $BANKLAB_SCHEDULES; NULL or "" for none), then
+ * where `make install` puts them, then in the source tree this was built
+ * from.  0, or -ENOENT.
  */
+int sched_find_file(const char *dir, const char *file, char *path,
+    size_t len);
+
+/* The same for a lesson's name: "race" -> race.sched. */
 int sched_find_lesson(const char *dir, const char *lesson, char *path,
     size_t len);
 

@@ -11,7 +11,6 @@
 #include "sched_cli.h"
 
 static const struct cli_prog sched_prog = {
-	.name = "banklab-sched",
 	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_QUIET | CLI_HELP |
 	    CLI_VERSION,
 	.seed_max = INT64_MAX,
@@ -51,17 +50,19 @@ sched_usage(const char *prog)
 static int
 sched_parse_args(int argc, char **argv, struct sched_cli *o)
 {
+	struct cli_prog p = sched_prog;
 	struct option opts[CLI_OPTIONS_MAX];
 	struct cli_given g = { 0 };
 	int ch, r;
 
 	cli_sched_defaults(o, cli_basename(argv[0]));
-	cli_longopts(&sched_prog, cli_sched_rows, NULL, opts);
+	p.name = o->prog;
+	cli_longopts(&p, cli_sched_rows, NULL, opts);
 	cli_getopt_reset();
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
 	    -1) {
-		if (cli_is_common(&sched_prog, ch))
-			r = cli_common(&sched_prog, &g, ch, optarg);
+		if (cli_is_common(&p, ch))
+			r = cli_common(&p, &g, ch, optarg);
 		else if (cli_sched_is_option(ch))
 			r = cli_sched_option(o, ch, optarg);
 		else

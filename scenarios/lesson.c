@@ -60,12 +60,12 @@ lesson_usage(const struct scenario_opts *o)
 "  --kill-after N  ... in its N-th transfer (default 100)\n"
 "  --kills N       instead: N workers die at random points (from the seed)\n");
 	printf(
-"  --schedule \"...\" replay the lesson's shipped schedule (%s.sched) step\n"
+"  --schedule \"...\" replay the lesson's shipped schedule (%s) step\n"
 "                  by step with this permutation, or with the file's own\n"
 "                  permutations if the value is \"file\"\n"
 "  --explore MODE  run its interleavings: all, random, pct (--runs N,\n"
 "                  --depth D, --shrink, --repeat N, --permutation N)\n",
-	    in->name);
+	    in->schedule);
 	printf(
 "  --json          one JSON object instead of the text report\n"
 "  --quiet         only the verdict line\n"
@@ -237,16 +237,16 @@ lesson_parse(enum scenario_kind k, int argc, char **argv,
 static int
 lesson_scheduled(struct scenario_opts *o)
 {
-	const char *name = scenario_name(o->kind);
+	const char *file = scenario_lesson(o->kind)->schedule;
 	struct sched_spec *s;
 	char path[4096], err[512];
 	int rc;
 
-	if (sched_find_lesson(cli_schedule_dir(), name, path,
+	if (sched_find_file(cli_schedule_dir(), file, path,
 	    sizeof(path)) < 0) {
-		fprintf(stderr, "%s: %s.sched: not found (set "
+		fprintf(stderr, "%s: %s: not found (set "
 		    "BANKLAB_SCHEDULES to the folder of the schedules)\n",
-		    o->prog, name);
+		    o->prog, file);
 		return LAB_EXIT_SYSTEM;
 	}
 	if ((s = malloc(sizeof(*s))) == NULL)
