@@ -251,7 +251,7 @@ sched_cli_shrink(const struct sched_cli *o, const struct sched_spec *s,
 
 static int
 sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
-    enum sync_kind v)
+    enum sync_kind v, bool *anomaly)
 {
 	struct sched_explore_opts eo = { o->explore, o->runs, o->seed,
 	    o->depth, 200000, 0 };
@@ -302,9 +302,8 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 		json_object_put(j);
 	}
 	free(x.first);
-	if (rc < 0)
-		return rc;
-	return st.failing > 0 ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;
+	*anomaly = st.failing > 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* ------------------------------------------------------------ runs */
@@ -351,32 +350,49 @@ sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s,
 		sched_cli_shrink(o, s, v, p, NULL);
 	sched_result_free(&first);
 	if (rc < 0)
-		return LAB_EXIT_SYSTEM;
-	return same == o->repeat ? 0 : LAB_EXIT_SYSTEM;
+		return rc;
+	return same == o->repeat ? 0 : -EPROTO;
+}
+
+/* The file's permutations, or those o picks; the first failure ends it. */
+static int
+sched_cli_perms(const struct sched_cli *o, const struct sched_spec *s,
+    enum sync_kind v, struct json_object *arr, bool *anomaly)
+{
+	char label[4096];
+	int i, rc;
+
+	if (o->perm != NULL)
+		return sched_cli_perm(o, s, v, o->perm, o->schedule, arr,
+		    anomaly);
+	if (s->nperms == 0)
+		return sched_cli_perm(o, s, v, NULL, "(in order)", arr,
+		    anomaly);
+	for (i = 0; i < s->nperms; i++) {
+		if (o->permutation && i + 1 != o->permutation)
+			continue;
+		sched_format_perm(s, s->perm[i].e, s->perm[i].n, label,
+		    sizeof(label));
+		if ((rc = sched_cli_perm(o, s, v, &s->perm[i], label, arr,
+		    anomaly)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 int
-sched_cli_run(const struct sched_cli *o, const struct sched_spec *s)
+sched_cli_run(const struct sched_cli *o, const struct sched_spec *s,
+    bool *anomaly)
 {
 	struct json_object *j = NULL, *arr = NULL;
-	struct sched_perm *one = NULL;
-	char err[256], label[4096];
 	enum sync_kind v = o->has_sync ? o->sync : s->sync;
-	bool anomaly = false;
-	int i, rc = 0, worst = 0;
+	int rc;
 
-	/* Running none of them and saying nothing would look like a pass. */
-	if (o->permutation > s->nperms) {
-		fprintf(o->err, "%s: --permutation: %d, but %s has %s%d "
-		    "permutation%s\n", o->prog, o->permutation, o->file,
-		    s->nperms ? "only " : "", s->nperms, s->nperms == 1 ? "" :
-		    "s");
-		return LAB_EXIT_USAGE;
-	}
-	if (o->has_explore) {
-		rc = sched_cli_explore(o, s, v);
-		return rc < 0 ? LAB_EXIT_SYSTEM : rc;
-	}
+	*anomaly = false;
+	if (o->permutation > s->nperms)
+		return -EINVAL;		/* the program checks it first */
+	if (o->has_explore)
+		return sched_cli_explore(o, s, v, anomaly);
 	if (o->json) {
 		j = json_object_new_object();
 		arr = json_object_new_array();
@@ -384,47 +400,18 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s)
 		fprintf(o->out, "%s: %s (variant %s)\n", o->prog, s->title[0] ?
 		    s->title : o->file, ledger_sync_name(v));
 	}
-	if (o->schedule != NULL) {
-		if ((one = malloc(sizeof(*one))) == NULL)
-			return LAB_EXIT_SYSTEM;
-		if (sched_parse_perm(o->schedule, s, one, err,
-		    sizeof(err)) < 0) {
-			fprintf(o->err, "%s: --schedule: %s\n", o->prog, err);
-			free(one);
-			json_object_put(j);
-			json_object_put(arr);
-			return LAB_EXIT_USAGE;
-		}
-		rc = sched_cli_perm(o, s, v, one, o->schedule, arr, &anomaly);
-		free(one);
-	} else if (s->nperms == 0) {
-		rc = sched_cli_perm(o, s, v, NULL, "(in order)", arr, &anomaly);
-	} else {
-		for (i = 0; i < s->nperms; i++) {
-			if (o->permutation && i + 1 != o->permutation)
-				continue;
-			sched_format_perm(s, s->perm[i].e, s->perm[i].n, label,
-			    sizeof(label));
-			rc = sched_cli_perm(o, s, v, &s->perm[i], label, arr,
-			    &anomaly);
-			if (rc > worst)
-				worst = rc;
-		}
-		rc = worst;
-	}
+	rc = sched_cli_perms(o, s, v, arr, anomaly);
 	if (j != NULL) {
 		report_json_str(j, "schedule", s->title[0] ? s->title :
 		    o->file);
 		report_json_str(j, "sync", ledger_sync_name(v));
-		report_json_bool(j, "anomaly", anomaly);
+		report_json_bool(j, "anomaly", *anomaly);
 		json_object_object_add(j, "runs", arr);
 		fprintf(o->out, "%s\n", json_object_to_json_string_ext(j,
 		    JSON_C_TO_STRING_PLAIN));
 		json_object_put(j);
 	}
-	if (rc != 0)
-		return rc < 0 ? LAB_EXIT_SYSTEM : rc;
-	return anomaly ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;
+	return rc;
 }
 
 int

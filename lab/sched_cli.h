@@ -1,8 +1,7 @@
 /*
  * sched_cli: running a parsed schedule as banklab-sched (and the lessons'
  * --schedule and --explore) asks: print the timeline or the exploration's
- * failing runs with their replay lines to o->out (problems to o->err),
- * return the exit code (0 no anomaly, 1 anomaly, 2 usage, 3 system).
+ * failing runs with their replay lines to o->out (problems to o->err).
  * Reports layer, above the schedules; it never parses a command line:
  * the programs fill struct sched_cli (scenarios/cli_sched.c).
  */
@@ -24,6 +23,7 @@ struct sched_cli {
 	enum sync_kind sync;
 	bool has_sync;			/* else the file's sync line */
 	const char *schedule;		/* one permutation, on the line */
+	const struct sched_perm *perm;	/* ... parsed by the program */
 	int permutation;		/* only this one of the file's (1-based) */
 	enum sched_policy explore;
 	bool has_explore;
@@ -34,7 +34,15 @@ struct sched_cli {
 	bool shrink, json, quiet;
 };
 
-int sched_cli_run(const struct sched_cli *o, const struct sched_spec *s);
+/*
+ * Run s as o asks (the permutation o->perm, else the file's, or only the
+ * o->permutation-th, or explore); *anomaly says whether a run showed one.
+ * 0, or a negative code: -EPROTO when --repeat's runs disagree, -EINVAL
+ * for o->permutation past the file's (the program refuses it first),
+ * else what a run failed with.
+ */
+int sched_cli_run(const struct sched_cli *o, const struct sched_spec *s,
+    bool *anomaly);
 
 /*
  * A shipped schedule file ("race.sched") into path: looked for in dir (the

@@ -101,7 +101,7 @@ main(int argc, char **argv)
 		free(s);
 		return LAB_EXIT_USAGE;
 	}
-	rc = sched_cli_run(&o, s);
+	rc = cli_sched_run(&o, s);
 	free(s);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * the lessons' --schedule and --explore.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -115,4 +116,39 @@ cli_sched_common(struct sched_cli *o, const struct cli_given *g)
 		return r;
 	o->has_sync = true;
 	return 0;
+}
+
+int
+cli_sched_run(struct sched_cli *o, const struct sched_spec *s)
+{
+	struct sched_perm *one = NULL;
+	char err[256];
+	bool anomaly;
+	int rc;
+
+	/* Running none of them and saying nothing would look like a pass. */
+	if (o->permutation > s->nperms) {
+		fprintf(stderr, "%s: --permutation: %d, but %s has %s%d "
+		    "permutation%s\n", o->prog, o->permutation, o->file,
+		    s->nperms ? "only " : "", s->nperms, s->nperms == 1 ? "" :
+		    "s");
+		return LAB_EXIT_USAGE;
+	}
+	if (o->schedule != NULL && !o->has_explore) {
+		if ((one = malloc(sizeof(*one))) == NULL)
+			return LAB_EXIT_SYSTEM;
+		if (sched_parse_perm(o->schedule, s, one, err,
+		    sizeof(err)) < 0) {
+			fprintf(stderr, "%s: --schedule: %s\n", o->prog, err);
+			free(one);
+			return LAB_EXIT_USAGE;
+		}
+		o->perm = one;
+	}
+	rc = sched_cli_run(o, s, &anomaly);
+	o->perm = NULL;
+	free(one);
+	if (rc < 0)
+		return LAB_EXIT_SYSTEM;
+	return anomaly ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;
 }

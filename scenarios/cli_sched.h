@@ -29,4 +29,12 @@ int cli_sched_option(struct sched_cli *o, int ch, const char *arg);
  */
 int cli_sched_common(struct sched_cli *o, const struct cli_given *g);
 
+/*
+ * Run s as o says (sched_cli_run()), after refusing what the file cannot
+ * do (a --permutation past its permutations, a --schedule it does not
+ * parse: one line, exit 2); the exit code: 0 no anomaly, 1 an anomaly,
+ * 3 a system failure or --repeat's runs that disagree.
+ */
+int cli_sched_run(struct sched_cli *o, const struct sched_spec *s);
+
 #endif

@@ -263,7 +263,7 @@ lesson_scheduled(struct scenario_opts *o)
 	o->sched.seed = o->seed;
 	o->sched.json = o->json;
 	o->sched.quiet = o->quiet;
-	rc = sched_cli_run(&o->sched, s);
+	rc = cli_sched_run(&o->sched, s);
 	free(s);
 	return rc;
 }
