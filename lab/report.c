@@ -1,6 +1,7 @@
 /*
  * report: text and JSON about ledgers and runs.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -45,6 +46,18 @@ report_json_finish(struct json_object *o)
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return s;
+}
+
+int
+report_json_print(FILE *f, struct json_object *o)
+{
+	char *s = report_json_finish(o);
+
+	if (s == NULL)
+		return -ENOMEM;
+	fprintf(f, "%s\n", s);
+	free(s);
+	return 0;
 }
 
 const char *

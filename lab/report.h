@@ -44,6 +44,9 @@ void report_json_double(struct json_object *o, const char *k, double v);
 /* o as one line of JSON (malloc'd, NULL on ENOMEM); o is put. */
 char *report_json_finish(struct json_object *o);
 
+/* o as one line of JSON on f; o is put.  0, or -ENOMEM. */
+int report_json_print(FILE *f, struct json_object *o);
+
 /* Format cents as "12.34" (sign kept) into buf. */
 const char *report_money(int64_t cents, char *buf, size_t len);
 

@@ -296,11 +296,8 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 	}
 	if (rc == 0 && o->shrink && x.has_first && !st.is_stopped)
 		rc = sched_cli_shrink(o, s, v, x.first, j);
-	if (j != NULL) {
-		fprintf(o->out, "%s\n", json_object_to_json_string_ext(j,
-		    JSON_C_TO_STRING_PLAIN));
-		json_object_put(j);
-	}
+	if (j != NULL)
+		report_json_print(o->out, j);
 	free(x.first);
 	*anomaly = st.failing > 0;
 	return rc < 0 ? rc : 0;
@@ -407,9 +404,7 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s,
 		report_json_str(j, "sync", ledger_sync_name(v));
 		report_json_bool(j, "anomaly", *anomaly);
 		json_object_object_add(j, "runs", arr);
-		fprintf(o->out, "%s\n", json_object_to_json_string_ext(j,
-		    JSON_C_TO_STRING_PLAIN));
-		json_object_put(j);
+		report_json_print(o->out, j);
 	}
 	return rc;
 }
