@@ -1,6 +1,7 @@
 /*
- * banklab-crash: the lesson of a process dies holding a lock, in the middle of a transfer.
- * The lesson is a table entry (lab/lessons.c); see --help.
+ * banklab-crash: the lesson of a process dies holding a lock, in the middle
+ * of a transfer.  The lesson is a table entry (lab/lessons.c), its command
+ * line is scenarios/lesson.c; see --help.
  */
 #include "lesson.h"
 

@@ -1,6 +1,7 @@
 /*
- * banklab-race: the lesson of lost updates: two read-modify-writes of one balance overlap.
- * The lesson is a table entry (lab/lessons.c); see --help.
+ * banklab-race: the lesson of lost updates: two read-modify-writes of one
+ * balance overlap.  The lesson is a table entry (lab/lessons.c), its command
+ * line is scenarios/lesson.c; see --help.
  */
 #include "lesson.h"
 

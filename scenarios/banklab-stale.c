@@ -1,6 +1,7 @@
 /*
- * banklab-stale: the lesson of inconsistent totals: an audit sums balances while transfers run.
- * The lesson is a table entry (lab/lessons.c); see --help.
+ * banklab-stale: the lesson of inconsistent totals: an audit sums balances
+ * while transfers run.  The lesson is a table entry (lab/lessons.c), its
+ * command line is scenarios/lesson.c; see --help.
  */
 #include "lesson.h"
 
