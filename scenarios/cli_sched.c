@@ -31,6 +31,9 @@ cli_sched_defaults(struct sched_cli *o, const char *prog)
 	o->depth = 2;
 	o->repeat = 1;
 	o->seed = (uint64_t)getpid();
+	/* A caller's tag lets it sweep what a kill left (the graders). */
+	o->run_tag = getenv("BANKLAB_RUN_TAG") != NULL ?
+	    getenv("BANKLAB_RUN_TAG") : "";
 }
 
 bool

@@ -14,7 +14,10 @@
 /* Their rows (ending with a NULL name), beside the common ones. */
 extern const struct option cli_sched_rows[];
 
-/* Defaults: 100 runs, depth 2, repeat 1, the seed from the pid; stdout. */
+/*
+ * Defaults: 100 runs, depth 2, repeat 1, the seed from the pid, stdout and
+ * stderr, the run tag from $BANKLAB_RUN_TAG.
+ */
 void cli_sched_defaults(struct sched_cli *o, const char *prog);
 
 /* Is ch one of cli_sched_rows? */
