@@ -19,6 +19,9 @@
 
 #include "lab.h"
 #include "ledger.h"
+#include "scenario.h"
+#include "scenarios/cli.h"
+#include "scenarios/lesson.h"
 #include "sync.h"
 #include "spawn.h"
 #include "testlib.h"
@@ -489,6 +492,90 @@ START_TEST(test_sync_env)
 }
 END_TEST
 
+/* The programs' side (scenarios/cli.c): one convention for errors. */
+START_TEST(test_cli_exit_codes)
+{
+	ck_assert_int_eq(cli_exit_code(0), LAB_EXIT_OK);
+	ck_assert_int_eq(cli_exit_code(-CLI_EUSAGE), LAB_EXIT_USAGE);
+	ck_assert_int_eq(cli_exit_code(-CLI_EHELP), LAB_EXIT_OK);
+	ck_assert_int_eq(cli_exit_code(-CLI_EDONE), LAB_EXIT_OK);
+	ck_assert_int_eq(cli_exit_code(-LAB_ESYNC), LAB_EXIT_USAGE);
+	ck_assert_int_eq(cli_exit_code(-LAB_EDEADLK), LAB_EXIT_ANOMALY);
+	ck_assert_int_eq(cli_exit_code(-ENOMEM), LAB_EXIT_SYSTEM);
+}
+END_TEST
+
+/* A program's table: the common rows it takes, then its own. */
+START_TEST(test_cli_common_table)
+{
+	static const struct option own[] = {
+		{ "procs", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_prog p = { .name = "t", .common = CLI_SYNC |
+	    CLI_JSON | CLI_HELP, .seed_max = 10 };
+	struct option out[CLI_OPTIONS_MAX];
+	struct cli_given g = { 0 };
+	int64_t v;
+	int n;
+
+	cli_longopts(&p, own, NULL, out);
+	for (n = 0; out[n].name != NULL; n++)
+		ck_assert_str_ne(out[n].name, "seed");
+	ck_assert_int_eq(n, 4);
+	ck_assert_str_eq(out[0].name, "sync");
+	ck_assert_str_eq(out[3].name, "procs");
+	ck_assert(cli_is_common(&p, CLI_OPT_JSON));
+	ck_assert(!cli_is_common(&p, CLI_OPT_SEED));
+	ck_assert(!cli_is_common(&p, 'p'));
+	ck_assert_int_eq(cli_common(&p, &g, CLI_OPT_SYNC, "ordered"), 0);
+	ck_assert_str_eq(g.sync, "ordered");
+	ck_assert_int_eq(cli_common(&p, &g, CLI_OPT_HELP, NULL), -CLI_EHELP);
+	ck_assert_int_eq(cli_common(&p, &g, CLI_OPT_SEED, "11"), -CLI_EUSAGE);
+	ck_assert_int_eq(cli_number("t", "--n", "7", 1, 9, &v), 0);
+	ck_assert_int_eq(v, 7);
+	ck_assert_int_eq(cli_number("t", "--n", "0", 1, 9, &v), -CLI_EUSAGE);
+	ck_assert_int_eq(cli_number("t", "--n", "7x", 1, 9, &v), -CLI_EUSAGE);
+}
+END_TEST
+
+/* A lesson's command line: 0 or a negative code, the table's defaults. */
+START_TEST(test_lesson_parse)
+{
+	char *help[] = { lab_unconst("banklab-race"), lab_unconst("-h"),
+	    NULL };
+	char *few[] = { lab_unconst("banklab-stale"),
+	    lab_unconst("--procs"), lab_unconst("1"), NULL };
+	char *ok[] = { lab_unconst("/x/banklab-crash"),
+	    lab_unconst("--kills"), lab_unconst("2"), NULL };
+	struct scenario_opts o;
+	int k;
+
+	unsetenv("BANKLAB_SYNC");
+	ck_assert_int_eq(lesson_parse(SCENARIO_RACE, 2, help, &o),
+	    -CLI_EDONE);
+	ck_assert_int_eq(lesson_parse(SCENARIO_STALE, 3, few, &o),
+	    -CLI_EUSAGE);
+	ck_assert_int_eq(lesson_parse(SCENARIO_CRASH, 3, ok, &o), 0);
+	ck_assert_str_eq(o.prog, "banklab-crash");
+	ck_assert_int_eq(o.kills, 2);
+	ck_assert_int_eq(o.sync, scenario_buggy(SCENARIO_CRASH));
+	ck_assert_int_eq(o.procs, scenario_lesson(SCENARIO_CRASH)->procs);
+	/* Every lesson says something for every outcome. */
+	for (k = 0; k < SCENARIO_COUNT; k++) {
+		const struct lesson *in = scenario_lesson(k);
+		const struct lesson_why *w = in->why;
+
+		ck_assert_ptr_nonnull(in->schedule);
+		ck_assert_int_ne(in->buggy, in->fixed);
+		while (w[1].text != NULL)
+			w++;
+		ck_assert_int_eq(w->when, 0);
+		ck_assert_int_eq(w->sync, -1);
+	}
+}
+END_TEST
+
 static Suite *
 cli_suite(void)
 {
@@ -504,6 +591,12 @@ cli_suite(void)
 	tcase_add_loop_test(tc, test_bad_usage, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_help_version);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("common_options");
+	tcase_add_test(tc, test_cli_exit_codes);
+	tcase_add_test(tc, test_cli_common_table);
+	tcase_add_test(tc, test_lesson_parse);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ledger_by_name");
