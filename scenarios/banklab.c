@@ -211,7 +211,7 @@ opt_name(const struct option *o, int ch)
 }
 
 static void
-cli_defaults(struct banklab_args *c)
+banklab_defaults(struct banklab_args *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->accounts = 16;
@@ -318,7 +318,7 @@ main(int argc, char **argv)
 	struct banklab_args c;
 	int r;
 
-	cli_defaults(&c);
+	banklab_defaults(&c);
 	if (argc < 2) {
 		usage(stderr);
 		return LAB_EXIT_USAGE;

@@ -14,6 +14,7 @@
 
 #define PROG "banklab"
 
+/* Bit i is the option whose getopt value is opt_bit()'s i-th character. */
 enum opt {
 	O_ACCOUNTS = 1 << 0,
 	O_BALANCE = 1 << 1,
