@@ -59,7 +59,7 @@ enum lesson_shape {
 enum lesson_flags {
 	LESSON_HAS_KILLS = 1 << 0,	/* --kill-at, --kill-after, --kills */
 	LESSON_SHOWS_AUDITS = 1 << 1,	/* the audits line of the report */
-	LESSON_SHOWS_DEATHS = 1 << 2,	/* deaths line; no lost-update example */
+	LESSON_SHOWS_DEATHS = 1 << 2,	/* deaths; no lost-update example */
 };
 
 struct lesson {

@@ -32,7 +32,7 @@ struct sched_cli {
 	unsigned depth;
 	unsigned repeat;
 	bool shrink, json, quiet;
-	const char *run_tag;		/* the caller's $BANKLAB_RUN_TAG, or "" */
+	const char *run_tag;		/* $BANKLAB_RUN_TAG, or "" */
 };
 
 /*

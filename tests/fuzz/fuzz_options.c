@@ -1,6 +1,6 @@
 /*
- * fuzz_options: the lessons' option parser (lesson_parse(), scenarios/lesson.c) and the
- * number parsers under it (lab/parse.c).
+ * fuzz_options: the lessons' option parser (lesson_parse(), in
+ * scenarios/lesson.c) and the number parsers under it (lab/parse.c).
  *
  * The input is a command line: arguments separated by NUL or newline
  * bytes (a last separator ends the last argument), the first being the
