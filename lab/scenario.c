@@ -32,6 +32,8 @@ scenario_canon(int *cyc, int len)
 {
 	int tmp[LEDGER_SLOTS], lo = 0, k;
 
+	if (len < 2)
+		return;		/* nothing to rotate (and cppcheck sees so) */
 	for (k = 1; k < len; k++)
 		if (cyc[k] < cyc[lo])
 			lo = k;
