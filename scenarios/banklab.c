@@ -327,7 +327,7 @@ main(int argc, char **argv)
 		usage(stdout);
 		return LAB_EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("banklab %s\n", PACKAGE_VERSION);
 		return LAB_EXIT_OK;
 	}
