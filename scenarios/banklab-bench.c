@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "lab.h"
 #include "cli.h"
+#include "lab.h"
 
 static const char *prog = "banklab-bench";
 
