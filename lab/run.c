@@ -36,7 +36,16 @@ run_build_argv(struct worker_argv *a, const char *prog, const struct ledger *l,
 	s.lock_timeout = c->lock_timeout_ms;
 	s.given |= WORKER_ARG(WORKER_ARG_PARENT) |
 	    WORKER_ARG(WORKER_ARG_WINDOW) | WORKER_ARG(WORKER_ARG_LOCK_TIMEOUT);
+	if (c->is_by_fd)
+		worker_spec_give(&s, WORKER_ARG_LEDGER_FD, l->fd);
 	worker_argv_build(a, prog, &s);
+}
+
+int
+run_spawn(struct spawn_set *set, const struct ledger *l,
+    const struct run_config *c, const struct worker_argv *a)
+{
+	return spawn_start_fd(set, a->argv, c->is_by_fd ? l->fd : -1);
 }
 
 void
@@ -126,7 +135,7 @@ run_workers(struct ledger *l, const struct run_config *c,
 
 		run_build_argv(av, prog, l, c, w,
 		    c->each ? w->seed : w->seed + i, tick.gate);
-		if ((rc = spawn_start(&set, av->argv)) < 0)
+		if ((rc = run_spawn(&set, l, c, av)) < 0)
 			goto out;
 	}
 	rc = spawn_wait(&set, c->timeout_ms, run_tick, &tick);

@@ -38,6 +38,13 @@ struct run_config {
 	 * SIGKILLed leaves nothing in /dev/shm.
 	 */
 	bool is_private;
+	/*
+	 * Hand the workers the ledger by descriptor (--ledger-fd), not by
+	 * name: for a caller that starts workers while it runs and has
+	 * removed the name already (the kill storm).  run_build_argv() and
+	 * run_spawn() do it.
+	 */
+	bool is_by_fd;
 };
 
 struct run_worker {
@@ -69,6 +76,10 @@ void run_config_default(struct run_config *c);
 void run_build_argv(struct worker_argv *a, const char *prog,
     const struct ledger *l, const struct run_config *c,
     const struct worker_config *w, uint64_t seed, uint64_t gate);
+
+/* Start the worker a (from run_build_argv()) in set, as c says. */
+int run_spawn(struct spawn_set *set, const struct ledger *l,
+    const struct run_config *c, const struct worker_argv *a);
 
 int run_workers(struct ledger *l, const struct run_config *c,
     struct run_result *r);

@@ -163,7 +163,7 @@ storm_refill(struct storm *st, struct spawn_set *set)
 		    &st->diehard : &st->w;
 		run_build_argv(&st->av, st->prog, st->l, &st->rc, w,
 		    st->c->seed + st->r->started, 0);
-		if ((rc = spawn_start(set, st->av.argv)) < 0)
+		if ((rc = run_spawn(set, st->l, &st->rc, &st->av)) < 0)
 			return rc;
 		st->r->started++;
 		running++;
@@ -202,6 +202,7 @@ storm_setup(struct storm *st, const struct storm_config *c,
 	st->rc.procs = c->workers;
 	st->rc.sync = c->sync;
 	st->rc.lock_timeout_ms = STORM_LOCK_TIMEOUT_MS;
+	st->rc.is_by_fd = true;
 	worker_config_default(&st->w);
 	st->w.mix = WORKER_TRANSFER;
 	st->w.ops = c->ops;
@@ -234,7 +235,7 @@ storm_auditor_start(struct storm *st, struct spawn_set *aud)
 	w.mix = WORKER_AUDIT;
 	w.ops = STORM_AUDITS_MAX;
 	run_build_argv(&st->av, st->prog, st->l, &st->rc, &w, st->c->seed, 0);
-	return (rc = spawn_start(aud, st->av.argv)) < 0 ? rc : 0;
+	return (rc = run_spawn(aud, st->l, &st->rc, &st->av)) < 0 ? rc : 0;
 }
 
 /*
@@ -351,6 +352,12 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	spawn_init(&aud);
 	if ((rc = sync_create(name, &cfg, &l)) < 0)
 		goto out;
+	/*
+	 * Workers come and go all storm long; they get the ledger by
+	 * descriptor (run_config.is_by_fd), so its name can go now, and a
+	 * storm SIGKILLed leaves nothing in /dev/shm.
+	 */
+	ledger_unlink(name);
 	storm_setup(&st, c, r, &l);
 	if ((rc = spawn_worker_path(st.prog, sizeof(st.prog))) < 0 ||
 	    (!c->is_repair_only && (rc = storm_auditor_start(&st, &aud)) < 0))
@@ -368,7 +375,6 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 unlink:
 	spawn_free(&aud);
 	ledger_detach(&l);
-	ledger_unlink(name);
 out:
 	if (r->interrupted) {
 		struct timespec zero = { 0, 0 };

@@ -6,9 +6,10 @@
  * books must balance to the cent.
  *
  * Contract: storm_run() creates the ledger "storm-PID" (plus the caller's
- * run_tag), removes it on every path, and reaps every process it starts.
- * Workers and the auditor are `banklab worker` programs
- * (spawn_worker_path()) that attach by name; the auditor is stopped with
+ * run_tag) and removes its name at once, and reaps every process it
+ * starts.  Workers and the auditor are `banklab worker` programs
+ * (spawn_worker_path()) that get the ledger by descriptor (--ledger-fd)
+ * and die with the storm; the auditor is stopped with
  * a SIGTERM, which it finds pending (worker.h).  Only `ordered`
  * can be stormed: it survives a dead owner and no cycle of waits can form
  * (robust's transfers in argument order deadlock among themselves, and

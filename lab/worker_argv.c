@@ -1,5 +1,6 @@
 /*
- * worker_argv: one table of the worker's options, walked both ways.
+ * worker_argv: one table of the worker's options, and the vector built
+ * from it (the program's side, scenarios/cli_worker.c, reads it back).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -8,24 +9,10 @@
 
 #include "lab.h"
 #include "ledger.h"
-#include "parse.h"
 #include "step.h"
 #include "worker_argv.h"
 
-enum worker_arg_type {
-	WA_FLAG,		/* no value */
-	WA_NUM,			/* an int64_t in [min, max] */
-	WA_SYNC,		/* a variant's name */
-	WA_MIX,			/* a mix's name */
-	WA_TEXT			/* a string, taken as it is */
-};
-
-static const struct worker_arg_def {
-	const char *name;
-	enum worker_arg_type type;
-	int64_t min, max;
-	size_t off;		/* of the int64_t, for WA_NUM */
-} worker_args[WORKER_ARG_COUNT] = {
+const struct worker_arg_def worker_args[WORKER_ARG_COUNT] = {
 #define NUM(f, lo, hi)	WA_NUM, lo, hi, offsetof(struct worker_spec, f)
 	[WORKER_ARG_JSON] = { "--json", WA_FLAG, 0, 0, 0 },
 	[WORKER_ARG_PARENT] = { "--parent", NUM(parent, 1, INT32_MAX) },
@@ -89,9 +76,8 @@ worker_spec_init(struct worker_spec *s)
 	s->mix = WORKER_TRANSFER;
 }
 
-/* Give a: its bit, and its value for a number. */
-static void
-worker_spec_set(struct worker_spec *s, enum worker_arg a, int64_t v)
+void
+worker_spec_give(struct worker_spec *s, enum worker_arg a, int64_t v)
 {
 	s->given |= WORKER_ARG(a);
 	if (worker_args[a].type == WA_NUM)
@@ -106,28 +92,28 @@ worker_spec_from_config(struct worker_spec *s, const struct worker_config *w)
 	worker_config_default(&d);
 	s->mix = w->mix;
 	s->given |= WORKER_ARG(WORKER_ARG_MIX);
-	worker_spec_set(s, WORKER_ARG_OPS, (int64_t)w->ops);
-	worker_spec_set(s, WORKER_ARG_SEED, (int64_t)w->seed);
-	worker_spec_set(s, WORKER_ARG_MAX_AMOUNT, w->max_amount);
+	worker_spec_give(s, WORKER_ARG_OPS, (int64_t)w->ops);
+	worker_spec_give(s, WORKER_ARG_SEED, (int64_t)w->seed);
+	worker_spec_give(s, WORKER_ARG_MAX_AMOUNT, w->max_amount);
 	if (w->from >= 0) {
-		worker_spec_set(s, WORKER_ARG_FROM, w->from);
-		worker_spec_set(s, WORKER_ARG_TO, w->to);
+		worker_spec_give(s, WORKER_ARG_FROM, w->from);
+		worker_spec_give(s, WORKER_ARG_TO, w->to);
 	}
 	if (w->gate != d.gate)
-		worker_spec_set(s, WORKER_ARG_GATE, (int64_t)w->gate);
+		worker_spec_give(s, WORKER_ARG_GATE, (int64_t)w->gate);
 	if (w->gate_count != d.gate_count)
-		worker_spec_set(s, WORKER_ARG_GATE_COUNT, w->gate_count);
+		worker_spec_give(s, WORKER_ARG_GATE_COUNT, w->gate_count);
 	if (w->die_step != 0) {
-		worker_spec_set(s, WORKER_ARG_DIE_STEP, w->die_step);
-		worker_spec_set(s, WORKER_ARG_DIE_AFTER,
+		worker_spec_give(s, WORKER_ARG_DIE_STEP, w->die_step);
+		worker_spec_give(s, WORKER_ARG_DIE_AFTER,
 		    (int64_t)w->die_after);
 	}
 	if (w->stop_on_error)
-		worker_spec_set(s, WORKER_ARG_STOP_ON_ERROR, 0);
+		worker_spec_give(s, WORKER_ARG_STOP_ON_ERROR, 0);
 	if (w->ascending)
-		worker_spec_set(s, WORKER_ARG_ASCENDING, 0);
+		worker_spec_give(s, WORKER_ARG_ASCENDING, 0);
 	if (w->until_ops != 0)
-		worker_spec_set(s, WORKER_ARG_UNTIL_OPS, (int64_t)w->until_ops);
+		worker_spec_give(s, WORKER_ARG_UNTIL_OPS, (int64_t)w->until_ops);
 }
 
 void
@@ -201,126 +187,3 @@ worker_argv_build(struct worker_argv *a, const char *prog,
 	a->argc = k;
 }
 
-/* The table's entry for word w ("--ops" or "--ops=5"), or -1. */
-static int
-worker_arg_find(const char *w, const char **value)
-{
-	size_t n;
-	int i;
-
-	for (i = 0; i < WORKER_ARG_COUNT; i++) {
-		n = strlen(worker_args[i].name);
-		if (strncmp(w, worker_args[i].name, n) != 0)
-			continue;
-		if (w[n] == '\0') {
-			*value = NULL;
-			return i;
-		}
-		if (w[n] == '=' && worker_args[i].type != WA_FLAG) {
-			*value = w + n + 1;
-			return i;
-		}
-	}
-	return -1;
-}
-
-/* Take option a's value v into s. */
-static int
-worker_arg_take(struct worker_spec *s, int a, const char *v)
-{
-	const struct worker_arg_def *d = &worker_args[a];
-	int64_t n = 0;
-	int r;
-
-	switch (d->type) {
-	case WA_FLAG:
-		break;
-	case WA_NUM:
-		if ((r = parse_i64(v, d->min, d->max, &n)) < 0)
-			return r;
-		break;
-	case WA_SYNC:
-		if (ledger_sync_parse(v, &s->sync) < 0)
-			return -EINVAL;
-		break;
-	case WA_MIX:
-		if (worker_mix_parse(v, &s->mix) < 0)
-			return -EINVAL;
-		break;
-	case WA_TEXT:
-		s->script = v;
-		break;
-	}
-	worker_spec_set(s, (enum worker_arg)a, n);
-	return 0;
-}
-
-int
-worker_argv_parse(int argc, char *const argv[], struct worker_spec *s,
-    int *bad)
-{
-	const char *v;
-	int i, a, r;
-
-	worker_spec_init(s);
-	for (i = 0; i < argc; i++) {
-		*bad = i;
-		if (argv[i][0] != '-' || argv[i][1] == '\0') {
-			if (s->ledger != NULL)
-				return -EINVAL;	/* a second NAME */
-			s->ledger = argv[i];
-			continue;
-		}
-		if ((a = worker_arg_find(argv[i], &v)) < 0)
-			return -EINVAL;
-		if (v == NULL && worker_args[a].type != WA_FLAG) {
-			if (i + 1 == argc)
-				return -EINVAL;	/* the value is missing */
-			v = argv[++i];
-		}
-		if ((r = worker_arg_take(s, a, v)) < 0)
-			return r;
-	}
-	*bad = argc;
-	return s->ledger == NULL ? -EINVAL : 0;
-}
-
-const char *
-worker_argv_explain(int argc, char *const argv[], int bad, int rc, char *buf,
-    size_t len)
-{
-	const struct worker_arg_def *d;
-	const char *v, *w;
-	int a;
-
-	if (bad >= argc) {
-		snprintf(buf, len, "needs a ledger NAME");
-		return buf;
-	}
-	w = argv[bad];
-	if (w[0] != '-' || w[1] == '\0') {
-		snprintf(buf, len, "\"%s\": one ledger NAME only", w);
-		return buf;
-	}
-	if ((a = worker_arg_find(w, &v)) < 0) {
-		snprintf(buf, len, "%s: unknown option", w);
-		return buf;
-	}
-	d = &worker_args[a];
-	if (v == NULL)
-		v = bad + 1 < argc ? argv[bad + 1] : NULL;
-	if (v == NULL)
-		snprintf(buf, len, "%s: needs a value", d->name);
-	else if (d->type == WA_SYNC)
-		snprintf(buf, len, "%s: \"%s\" is not a variant (none, "
-		    "semaphore, robust, ordered)", d->name, v);
-	else if (d->type == WA_MIX)
-		snprintf(buf, len, "%s: \"%s\" is not a mix (transfer, "
-		    "deposit, withdraw, mixed, audit)", d->name, v);
-	else if (rc == -ERANGE)
-		snprintf(buf, len, "%s: \"%s\" is not between %" PRId64
-		    " and %" PRId64, d->name, v, d->min, d->max);
-	else
-		snprintf(buf, len, "%s: \"%s\" is not a number", d->name, v);
-	return buf;
-}

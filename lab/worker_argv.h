@@ -1,19 +1,17 @@
 /*
- * worker_argv: the `banklab worker` argument vector, built and parsed by
- * one table.
+ * worker_argv: the `banklab worker` argument vector, and the one table of
+ * its options.
  *
  * Every process that runs bank operations for a program is a `banklab
- * worker` it started (run.c, sched_run.c, storm.c); this module is the
- * one place that knows that command's options.  worker_argv_build() turns
- * a spec into an argument vector; worker_argv_parse() turns the words
- * after `banklab worker` back into a spec: both walk the same table, so
- * parse(build(spec)) == spec (a round-trip test holds us to it).
+ * worker` it started (run.c, sched_run.c, storm.c, the storm's auditor);
+ * worker_args[] is the one place that names that command's options, their
+ * kinds and ranges.  worker_argv_build() walks it to turn a spec into an
+ * argument vector; the program's parser (scenarios/cli_worker.c: the
+ * library parses no command line) walks it back, so parse(build(spec)) ==
+ * spec, which a round-trip test holds us to.
  *
  * Contract: a spec says which options it carries (the bits of given, one
- * per WORKER_ARG_*); numbers are int64_t and checked against the table's
- * range when parsed.  Parsing is exact: an unknown option, a missing or
- * malformed value or a second NAME is refused with -EINVAL or -ERANGE, and
- * worker_argv_explain() says why in one line for the program to print.  No
+ * per WORKER_ARG_*); numbers are int64_t within the table's range.  No
  * allocation, no global state; the vector's strings point into the spec
  * and the argv storage.
  */
@@ -55,6 +53,24 @@ enum worker_arg {
 
 #define WORKER_ARG(a)	(1u << (a))
 
+enum worker_arg_type {
+	WA_FLAG,		/* no value */
+	WA_NUM,			/* an int64_t in [min, max] */
+	WA_SYNC,		/* a variant's name */
+	WA_MIX,			/* a mix's name */
+	WA_TEXT			/* a string, taken as it is */
+};
+
+struct worker_arg_def {
+	const char *name;	/* "--ops" */
+	enum worker_arg_type type;
+	int64_t min, max;
+	size_t off;		/* of the int64_t in the spec, for WA_NUM */
+};
+
+/* The options, indexed by enum worker_arg. */
+extern const struct worker_arg_def worker_args[WORKER_ARG_COUNT];
+
 struct worker_spec {
 	const char *ledger;		/* NAME */
 	unsigned given;			/* WORKER_ARG() bits */
@@ -89,17 +105,8 @@ void worker_spec_config(const struct worker_spec *s, struct worker_config *w);
 void worker_argv_build(struct worker_argv *a, const char *prog,
     const struct worker_spec *s);
 
-/*
- * Parse argv[0..argc-1], the words after `worker`, into s.  0, or -EINVAL /
- * -ERANGE with *bad the index of the word at fault (argc if NAME is
- * missing).
- */
-int worker_argv_parse(int argc, char *const argv[], struct worker_spec *s,
-    int *bad);
-
-/* Why worker_argv_parse() refused argv[bad], as one line into buf. */
-const char *worker_argv_explain(int argc, char *const argv[], int bad,
-    int rc, char *buf, size_t len);
+/* Give option a (its bit), with value v if it is a number. */
+void worker_spec_give(struct worker_spec *s, enum worker_arg a, int64_t v);
 
 /* The option's name ("--ops"), for callers' own messages. */
 const char *worker_arg_name(enum worker_arg a);

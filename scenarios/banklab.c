@@ -44,7 +44,6 @@ static const struct option banklab_rows[] = {
 	{ "ops", required_argument, NULL, 'n' },
 	{ "mix", required_argument, NULL, 'm' },
 	{ "procs", required_argument, NULL, 'p' },
-	{ "gate", required_argument, NULL, 'G' },
 	{ "window", required_argument, NULL, 'w' },
 	{ "lock-timeout", required_argument, NULL, 'L' },
 	{ "max-amount", required_argument, NULL, 'M' },
@@ -55,11 +54,7 @@ static const struct option banklab_rows[] = {
 	{ "stop-on-error", no_argument, NULL, 'E' },
 	{ "until-ops", required_argument, NULL, 'U' },
 	{ "ascending", no_argument, NULL, 'H' },
-	{ "gate-count", required_argument, NULL, 'C' },
-	{ "script", required_argument, NULL, 'X' },
-	{ "scheduled", no_argument, NULL, 'Y' },
 	{ "stale", no_argument, NULL, 'Z' },
-	{ "parent", required_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -120,9 +115,6 @@ usage(FILE *f)
 static const struct banklab_command commands[] = {
 	{ "create", banklab_cmd_create, O_ACCOUNTS | O_BALANCE | O_SYNC, true,
 	    "create NAME [--accounts N] [--balance CENTS] [--sync V]" },
-	{ "worker", banklab_cmd_worker, WORK_OPTS | O_GATE | O_GATE_COUNT |
-	    O_SCRIPT | O_SCHEDULED | O_PARENT, true,
-	    "worker NAME [--ops N] [--mix M] [--seed S] [--sync V] [--json]" },
 	{ "run", banklab_cmd_run, WORK_OPTS | O_PROCS | O_TIMEOUT, true,
 	    "run NAME --procs P [--ops N] [--mix M] [--seed S] [--sync V]" },
 	{ "audit", banklab_cmd_audit, O_SYNC | O_LOCK_TIMEOUT, true,
@@ -162,9 +154,6 @@ take_number(struct banklab_args *c, int ch, const char *arg)
 		    BL_OFF(balance) },
 		{ 'n', "--ops", 0, 1000000000, BL_OFF(ops) },
 		{ 'p', "--procs", 1, RUN_PROCS_MAX, BL_OFF(procs) },
-		{ 'G', "--gate", 0, INT64_MAX, BL_OFF(gate) },
-		{ 'C', "--gate-count", 1, LEDGER_SLOTS,
-		    BL_OFF(gate_count) },
 		{ 'w', "--window", 0, 100000, BL_OFF(window) },
 		{ 'L', "--lock-timeout", 1, 3600000,
 		    BL_OFF(lock_timeout) },
@@ -180,7 +169,6 @@ take_number(struct banklab_args *c, int ch, const char *arg)
 		    BL_OFF(die_after) },
 		{ 'U', "--until-ops", 1, INT64_MAX,
 		    BL_OFF(until_ops) },
-		{ 'P', "--parent", 1, INT32_MAX, BL_OFF(parent) },
 	};
 	size_t i;
 
@@ -231,8 +219,6 @@ static int
 take_option(const struct banklab_command *cmd, const struct option *opts,
     struct banklab_args *c, struct cli_given *g, int ch)
 {
-	char err[160];
-
 	if ((cmd->allowed & opt_bit(ch)) == 0) {
 		fprintf(stderr, "%s %s: --%s is not an option of %s\n", PROG,
 		    c->cmd, opt_name(opts, ch), c->cmd);
@@ -246,12 +232,7 @@ take_option(const struct banklab_command *cmd, const struct option *opts,
 		    "deposit, withdraw, mixed, audit)\n", PROG, optarg);
 		return -CLI_EUSAGE;
 	}
-	if (ch == 'X' && sched_parse_ops(optarg, c->script, &c->nscript, err,
-	    sizeof(err)) < 0) {
-		fprintf(stderr, "%s: --script: %s\n", PROG, err);
-		return -CLI_EUSAGE;
-	}
-	if (strchr("mXEHYZ", ch) != NULL)
+	if (strchr("mEHZ", ch) != NULL)
 		return 0;
 	return take_number(c, ch, optarg);
 }
@@ -331,6 +312,9 @@ main(int argc, char **argv)
 		printf("banklab %s\n", PACKAGE_VERSION);
 		return LAB_EXIT_OK;
 	}
+	/* A worker's options are the worker table's (banklab_worker.c). */
+	if (strcmp(argv[1], "worker") == 0)
+		return banklab_worker_main(argc - 2, argv + 2);
 	if ((cmd = find_command(argv[1])) == NULL) {
 		fprintf(stderr, "%s: \"%s\" is not a command (create, worker, "
 		    "run, audit, show, list, destroy; --help)\n", PROG,

@@ -23,7 +23,7 @@ enum opt {
 	O_MIX = 1 << 4,
 	O_SEED = 1 << 5,
 	O_PROCS = 1 << 6,
-	O_GATE = 1 << 7,
+	/* 1 << 7: the worker's --gate, now in the worker's table */
 	O_WINDOW = 1 << 8,
 	O_LOCK_TIMEOUT = 1 << 9,
 	O_MAX_AMOUNT = 1 << 10,
@@ -38,11 +38,8 @@ enum opt {
 	O_VERSION = 1 << 19,
 	O_UNTIL = 1 << 20,
 	O_ASCENDING = 1 << 21,
-	O_GATE_COUNT = 1 << 22,
-	O_SCRIPT = 1 << 23,
-	O_SCHEDULED = 1 << 24,
+	/* 1 << 22 to 24, 26: the worker's, in its table (worker_argv.h) */
 	O_STALE = 1 << 25,
-	O_PARENT = 1 << 26,
 };
 
 /* Everything the command line said, checked. */
@@ -50,13 +47,11 @@ struct banklab_args {
 	const char *cmd;
 	const char *name;
 	unsigned given;
-	int64_t accounts, balance, ops, seed, procs, gate, window;
+	int64_t accounts, balance, ops, seed, procs, window;
 	int64_t lock_timeout, max_amount, from, to, die_step, die_after;
-	int64_t timeout, until_ops, gate_count, parent;
+	int64_t timeout, until_ops;
 	const char *sync_arg;
 	enum worker_mix mix;
-	struct worker_op script[SCHED_OPS_MAX];
-	int nscript;
 };
 
 struct banklab_command {
@@ -73,7 +68,19 @@ struct banklab_command {
 
 /* The commands: each returns the program's exit code. */
 int banklab_cmd_create(struct banklab_args *c);
-int banklab_cmd_worker(struct banklab_args *c);
+/* `banklab worker`: the words after "worker"; the exit code. */
+int banklab_worker_main(int argc, char **argv);
+
+/*
+ * A worker's options that go together (--from/--to, --die-step/-after),
+ * its NAME, and its accounts in the ledger: one line and -CLI_EUSAGE if
+ * not.  For `banklab run`'s workers too.
+ */
+struct worker_spec;
+struct ledger;
+int banklab_worker_check(const struct worker_spec *s);
+int banklab_worker_accounts(const struct worker_spec *s,
+    const struct ledger *l);
 int banklab_cmd_run(struct banklab_args *c);
 int banklab_cmd_audit(struct banklab_args *c);
 int banklab_cmd_show(struct banklab_args *c);

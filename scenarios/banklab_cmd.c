@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,129 +94,67 @@ banklab_cmd_create(struct banklab_args *c)
 	return LAB_EXIT_OK;
 }
 
-/* The worker settings the command line gave. */
+/*
+ * The worker options run's command line gave, as a worker's spec: run's
+ * workers are checked as `banklab worker` checks its own (banklab_worker.c).
+ */
 static void
-worker_from_cli(const struct banklab_args *c, struct worker_config *w)
+banklab_args_spec(const struct banklab_args *c, struct worker_spec *s)
 {
-	worker_config_default(w);
-	w->ops = (uint64_t)c->ops;
-	w->mix = c->mix;
-	w->seed = (uint64_t)c->seed;
-	w->max_amount = c->max_amount;
-	w->from = c->from;
-	w->to = c->to;
-	w->gate = (uint64_t)c->gate;
-	w->gate_count = (unsigned)c->gate_count;
-	w->die_step = (unsigned)c->die_step;
-	w->die_after = (uint64_t)c->die_after;
-	w->stop_on_error = (c->given & O_STOP) != 0;
-	w->until_ops = (uint64_t)c->until_ops;
-	w->ascending = (c->given & O_ASCENDING) != 0;
-}
+	static const struct {
+		unsigned opt;
+		enum worker_arg arg;
+		size_t off;
+	} map[] = {
+#define M(o, a, f) { o, WORKER_ARG_##a, offsetof(struct banklab_args, f) }
+		M(O_OPS, OPS, ops), M(O_SEED, SEED, seed),
+		M(O_MAX_AMOUNT, MAX_AMOUNT, max_amount), M(O_FROM, FROM, from),
+		M(O_TO, TO, to), M(O_DIE_STEP, DIE_STEP, die_step),
+		M(O_DIE_AFTER, DIE_AFTER, die_after),
+		M(O_UNTIL, UNTIL_OPS, until_ops),
+#undef M
+	};
+	int64_t v;
+	size_t i;
 
-static int
-check_pair(const struct banklab_args *c)
-{
-	if (((c->given & O_FROM) != 0) != ((c->given & O_TO) != 0)) {
-		fprintf(stderr, "%s: --from and --to go together\n", PROG);
-		return -1;
+	worker_spec_init(s);
+	s->ledger = c->name;
+	s->mix = c->mix;
+	s->given |= WORKER_ARG(WORKER_ARG_MIX);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		memcpy(&v, (const char *)c + map[i].off, sizeof(v));
+		/* The seed and the op count have defaults of their own. */
+		if ((c->given & map[i].opt) || map[i].arg == WORKER_ARG_OPS ||
+		    map[i].arg == WORKER_ARG_SEED)
+			worker_spec_give(s, map[i].arg, v);
 	}
-	if ((c->given & O_FROM) && c->from == c->to) {
-		fprintf(stderr, "%s: --from and --to: the same account\n",
-		    PROG);
-		return -1;
-	}
-	if (((c->given & O_DIE_STEP) != 0) != ((c->given & O_DIE_AFTER) != 0)) {
-		fprintf(stderr, "%s: --die-step and --die-after go together\n",
-		    PROG);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-check_accounts(const struct banklab_args *c, const struct ledger *l)
-{
-	if ((c->given & O_FROM) &&
-	    (!ledger_index_ok(l, c->from) || !ledger_index_ok(l, c->to))) {
-		fprintf(stderr, "%s: %s: --from/--to: the ledger has accounts "
-		    "0 to %" PRIu32 "\n", PROG, c->name, l->naccounts - 1);
-		return -1;
-	}
-	return 0;
-}
-
-int
-banklab_cmd_worker(struct banklab_args *c)
-{
-	struct worker_config w;
-	struct worker_result res;
-	struct ledger l;
-	char *json;
-	int r;
-
-	if (check_pair(c) < 0)
-		return LAB_EXIT_USAGE;
-	/* Whoever started us is gone already: nobody waits for our work. */
-	if ((c->given & O_PARENT) && (r = spawn_bind_parent(
-	    (pid_t)c->parent)) < 0) {
-		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", PROG,
-		    c->parent, lab_strerror(r));
-		return lab_exit_code(r);
-	}
-	if ((r = open_ledger(c, &l, true)) != 0)
-		return r;
-	if (check_accounts(c, &l) < 0) {
-		ledger_detach(&l);
-		return LAB_EXIT_USAGE;
-	}
-	worker_from_cli(c, &w);
-	if (c->given & O_SCRIPT)
-		r = worker_run_script(&l, c->script, c->nscript,
-		    (c->given & O_SCHEDULED) != 0, &res);
-	else
-		r = worker_run(&l, &w, &res);
-	if (c->given & O_JSON) {
-		if ((json = worker_result_json(&res)) != NULL)
-			printf("%s\n", json);
-		free(json);
-	} else {
-		printf("worker pid %d on %s (%s, seed %" PRIu64 "): %" PRIu64
-		    " done, %" PRIu64 " refused, %" PRIu64 " failed in %.3f s\n",
-		    (int)res.pid, c->name, l.sync->name, w.seed, res.done,
-		    res.refused, res.failed, res.elapsed_s);
-		if (w.mix == WORKER_AUDIT)
-			printf("  %" PRIu64 " audits, %" PRIu64 " saw a wrong "
-			    "total (worst off by %" PRId64 " cents)\n",
-			    res.audits, res.stale_audits, res.worst_deviation);
-	}
-	if (r < 0 && !(c->given & O_JSON))
-		fprintf(stderr, "%s: %s: %s\n", PROG, c->name, lab_strerror(r));
-	ledger_detach(&l);
-	if (r == -LAB_EAMOUNT || r == -LAB_EACCOUNT)
-		return LAB_EXIT_USAGE;
-	return r < 0 ? lab_exit_code(r) : LAB_EXIT_OK;
+	if (c->given & O_STOP)
+		worker_spec_give(s, WORKER_ARG_STOP_ON_ERROR, 0);
+	if (c->given & O_ASCENDING)
+		worker_spec_give(s, WORKER_ARG_ASCENDING, 0);
 }
 
 int
 banklab_cmd_run(struct banklab_args *c)
 {
+	struct worker_spec spec;
 	struct run_config rc;
 	struct run_result res;
 	struct ledger l;
 	char *json;
 	int r, sync;
 
-	if (check_pair(c) < 0)
+	banklab_args_spec(c, &spec);
+	if (banklab_worker_check(&spec) < 0)
 		return LAB_EXIT_USAGE;
 	if ((r = open_ledger(c, &l, false)) != 0)
 		return r;
-	if (check_accounts(c, &l) < 0) {
+	if (banklab_worker_accounts(&spec, &l) < 0) {
 		ledger_detach(&l);
 		return LAB_EXIT_USAGE;
 	}
 	run_config_default(&rc);
-	worker_from_cli(c, &rc.w);
+	worker_spec_config(&spec, &rc.w);
 	rc.procs = (unsigned)c->procs;
 	sync = (int)l.sync->kind;
 	rc.sync = (enum sync_kind)sync;

@@ -26,6 +26,8 @@
 #include "testlib.h"
 #include "worker_argv.h"
 
+#include "scenarios/cli_worker.h"
+
 static int
 start_sh(struct spawn_set *set, const char *script)
 {
@@ -903,7 +905,7 @@ START_TEST(test_worker_argv_round_trip)
 		worker_argv_build(&av, "/x/banklab", &s);
 		ck_assert_str_eq(av.argv[1], "worker");
 		ck_assert_ptr_null(av.argv[av.argc]);
-		ck_assert_int_eq(worker_argv_parse(av.argc - 2, av.argv + 2,
+		ck_assert_int_eq(cli_worker_parse(av.argc - 2, av.argv + 2,
 		    &back, &bad), 0);
 		assert_same_spec(&s, &back);
 	}
@@ -936,7 +938,7 @@ START_TEST(test_worker_argv_config)
 	worker_spec_from_config(&s, &w);
 	s.ledger = "cfg";
 	worker_argv_build(&av, "banklab", &s);
-	ck_assert_int_eq(worker_argv_parse(av.argc - 2, av.argv + 2, &p,
+	ck_assert_int_eq(cli_worker_parse(av.argc - 2, av.argv + 2, &p,
 	    &bad), 0);
 	worker_spec_config(&p, &back);
 	ck_assert_mem_eq(&w, &back, sizeof(w));
@@ -974,10 +976,10 @@ START_TEST(test_worker_argv_refused)
 		w[argc] = lab_unconst(argv_bad[_i].words[argc]);
 		argc++;
 	}
-	rc = worker_argv_parse(argc, w, &s, &bad);
+	rc = cli_worker_parse(argc, w, &s, &bad);
 	ck_assert_int_lt(rc, 0);
 	ck_assert_int_eq(bad, argv_bad[_i].bad);
-	ck_assert_str_eq(worker_argv_explain(argc, w, bad, rc, why,
+	ck_assert_str_eq(cli_worker_explain(argc, w, bad, rc, why,
 	    sizeof(why)), argv_bad[_i].why);
 }
 END_TEST

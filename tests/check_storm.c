@@ -10,12 +10,17 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
+#include <glob.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "lab.h"
 #include "spawn.h"
 #include "storm.h"
+#include "testlib.h"
 
 START_TEST(test_storm_keeps_money)
 {
@@ -116,6 +121,71 @@ START_TEST(test_storm_program)
 }
 END_TEST
 
+/* How many children pid has now (/proc/PID/task/PID/children). */
+static int
+children(pid_t pid)
+{
+	char path[64], buf[4096];
+	int n = 0;
+	FILE *f;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+	    (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) != NULL)
+		for (p = strtok(buf, " \n"); p != NULL; p = strtok(NULL, " \n"))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * A storm SIGKILLed, which it cannot catch: its workers and its auditor
+ * end with it (they die with their parent), and its ledger's name went as
+ * soon as it was made (workers get the ledger by descriptor).
+ */
+START_TEST(test_storm_killed)
+{
+	char prog[PATH_MAX], pattern[64], *argv[] = { prog, "--kills",
+	    "1000000", "--workers", "4", NULL };
+	const char *bin = getenv("BANKLAB_BIN_DIR");
+	struct spawn_set set;
+	double t0;
+	glob_t g;
+	pid_t pid;
+	int n = 0, left = 0;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+	snprintf(prog, sizeof(prog), "%s/banklab-storm", bin ? bin :
+	    "scenarios");
+	spawn_init(&set);
+	ck_assert_int_ge(spawn_start(&set, argv), 0);
+	pid = set.child[0].pid;
+	/* Its four workers and its auditor running. */
+	for (t0 = lab_now_s(); lab_now_s() - t0 < 10.0 &&
+	    (n = children(pid)) < 5; tl_sleep_ms(10))
+		;
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	spawn_wait(&set, 5000, NULL, NULL);
+	spawn_free(&set);
+	/* Its children become ours (we are the subreaper): reap them. */
+	for (t0 = lab_now_s(); lab_now_s() - t0 < 5.0; tl_sleep_ms(10)) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if ((left = children(getpid())) == 0)
+			break;
+	}
+	snprintf(pattern, sizeof(pattern), "/dev/shm/banklab-storm*-%d",
+	    (int)pid);
+	ck_assert_int_eq(glob(pattern, 0, NULL, &g), GLOB_NOMATCH);
+	ck_assert_msg(n >= 5, "banklab-storm ran %d processes in 10 s", n);
+	ck_assert_msg(left == 0, "%d process(es) still running 5 s after "
+	    "their storm was SIGKILLed", left);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -128,6 +198,7 @@ main(void)
 	tcase_set_timeout(tc, 150);
 	tcase_add_test(tc, test_storm_keeps_money);
 	tcase_add_test(tc, test_storm_program);
+	tcase_add_test(tc, test_storm_killed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("refuses");
 	tcase_add_loop_test(tc, test_storm_refuses, 0, 3);
