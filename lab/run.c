@@ -120,7 +120,7 @@ run_workers(struct ledger *l, const struct run_config *c,
 		return -ENOMEM;
 	}
 	r->n = c->procs;
-	if ((rc = spawn_worker_path(prog, sizeof(prog))) < 0) {
+	if ((rc = spawn_worker_path(c->worker, prog, sizeof(prog))) < 0) {
 		free(av);
 		free(r->w);
 		r->w = NULL;

@@ -45,6 +45,8 @@ struct run_config {
 	 * run_spawn() do it.
 	 */
 	bool is_by_fd;
+	/* The banklab program workers run (spawn_worker_path()'s worker). */
+	const char *worker;
 };
 
 struct run_worker {

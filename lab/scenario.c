@@ -200,6 +200,7 @@ scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 	rc.w = each[0];
 	rc.each = each;
 	rc.sync = o->sync;
+	rc.worker = o->worker;
 	rc.window = o->window;
 	rc.lock_timeout_ms = scenario_lesson(o->kind)->lock_timeout_ms ?
 	    scenario_lesson(o->kind)->lock_timeout_ms : LEDGER_LOCK_TIMEOUT_MS;

@@ -101,6 +101,8 @@ struct scenario_opts {
 	/* --schedule, --explore ...: run the lesson's shipped schedule. */
 	bool is_scheduled;
 	struct sched_cli sched;
+	/* The banklab program workers run (spawn_worker_path()'s worker). */
+	const char *worker;
 };
 
 struct scenario_result {

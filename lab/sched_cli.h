@@ -33,6 +33,7 @@ struct sched_cli {
 	unsigned repeat;
 	bool shrink, json, quiet;
 	const char *run_tag;		/* $BANKLAB_RUN_TAG, or "" */
+	const char *worker;		/* $BANKLAB_WORKER, or NULL */
 };
 
 /*

@@ -347,7 +347,7 @@ sched_start(struct sched_ctx *c)
 	bool blocked[SCHED_PROCS_MAX];
 	int i, k, slot, rc;
 
-	if ((rc = spawn_worker_path(prog, sizeof(prog))) < 0)
+	if ((rc = spawn_worker_path(c->s->worker, prog, sizeof(prog))) < 0)
 		return sched_fail(c, rc, "cannot find the worker program",
 		    lab_strerror(rc));
 	worker_spec_init(&ws);
@@ -610,10 +610,9 @@ sched_run(const struct sched_spec *s, enum sync_kind v,
 	c->n = s->nprocs;
 	c->r = r;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	/* A caller's tag (BANKLAB_RUN_TAG) lets it sweep what a kill left. */
+	/* A caller's tag (a grader's) lets it sweep what a kill left. */
 	snprintf(c->name, sizeof(c->name), "sched-%d-%.16s%lx", (int)getpid(),
-	    getenv("BANKLAB_RUN_TAG") ? getenv("BANKLAB_RUN_TAG") : "",
-	    (unsigned long)ts.tv_nsec);
+	    s->run_tag != NULL ? s->run_tag : "", (unsigned long)ts.tv_nsec);
 	spawn_init(&c->set);
 	if ((rc = sync_create(c->name, &cfg, &c->l)) < 0) {
 		sched_fail(c, rc, "cannot create the ledger",

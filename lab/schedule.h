@@ -70,6 +70,14 @@ struct sched_spec {
 	int nprocs;
 	struct sched_perm perm[SCHED_PERMS_MAX];
 	int nperms;
+	/*
+	 * How to run it, not in the file (the parse leaves both NULL): the
+	 * banklab program workers run (spawn_worker_path()'s worker), and a
+	 * caller's word in the ledger's name (a grader's run tag, by which it
+	 * sweeps what a kill left).
+	 */
+	const char *worker;
+	const char *run_tag;
 };
 
 /* What happened at one step of a run, for the timeline. */

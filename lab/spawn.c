@@ -528,17 +528,20 @@ spawn_try_dir(const char *dir, size_t dirlen, char *buf, size_t len)
 }
 
 int
-spawn_worker_path(char *buf, size_t len)
+spawn_worker_path(const char *worker, char *buf, size_t len)
 {
+	static const char *const dirs[] = { "/usr/local/bin", "/usr/bin",
+	    "/bin" };
 	char self[PATH_MAX];
-	const char *env, *path, *p, *end;
+	const char *p;
 	ssize_t n;
+	size_t i;
 
-	if ((env = getenv("BANKLAB_WORKER")) != NULL && env[0] != '\0') {
+	if (worker != NULL && worker[0] != '\0') {
 		/* Never a path cut short, nor a buffer left as it was. */
-		if (strlen(env) >= len)
+		if (strlen(worker) >= len)
 			return -ENAMETOOLONG;
-		memcpy(buf, env, strlen(env) + 1);
+		memcpy(buf, worker, strlen(worker) + 1);
 		return 0;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self));
@@ -546,26 +549,9 @@ spawn_worker_path(char *buf, size_t len)
 	    (p = memrchr(self, '/', (size_t)n)) != NULL &&
 	    spawn_try_dir(self, (size_t)(p - self), buf, len) != NULL)
 		return 0;
-	/*
-	 * spawn_start() uses execv(), which does not search PATH: look here,
-	 * so "banklab on PATH" means what it says.
-	 */
-	if ((path = getenv("PATH")) == NULL || path[0] == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path;; p = end + 1) {
-		if ((end = strchr(p, ':')) == NULL)
-			end = p + strlen(p);
-		/* An empty element means the current directory. */
-		if (end == p && spawn_try_dir(".", 1, buf, len) != NULL)
+	/* spawn_start() does not search PATH (nor read it): look here. */
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (spawn_try_dir(dirs[i], strlen(dirs[i]), buf, len) != NULL)
 			return 0;
-		if (end > p &&
-		    spawn_try_dir(p, (size_t)(end - p), buf, len) != NULL)
-			return 0;
-		if (*end == '\0')
-			break;
-	}
-	if (len <= strlen("banklab"))
-		return -ENAMETOOLONG;
-	memcpy(buf, "banklab", sizeof("banklab"));
-	return 0;
+	return -ENOENT;
 }

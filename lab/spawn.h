@@ -81,10 +81,11 @@ const char *spawn_describe(const struct spawn_child *c, char *buf,
 int spawn_bind_parent(pid_t parent);
 
 /*
- * Path of the `banklab` program workers run, into buf: $BANKLAB_WORKER,
- * else `banklab` beside this program (/proc/self/exe), else "banklab" on
- * PATH.  0, or -ENAMETOOLONG (buf is then not a path to use).
+ * Path of the `banklab` program workers run, into buf: worker if it is
+ * not NULL or empty (a program's $BANKLAB_WORKER), else `banklab` beside
+ * this program (/proc/self/exe), else in /usr/local/bin, /usr/bin or /bin.
+ * 0, or -ENAMETOOLONG or -ENOENT (buf is then not a path to use).
  */
-int spawn_worker_path(char *buf, size_t len);
+int spawn_worker_path(const char *worker, char *buf, size_t len);
 
 #endif

@@ -359,7 +359,7 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	 */
 	ledger_unlink(name);
 	storm_setup(&st, c, r, &l);
-	if ((rc = spawn_worker_path(st.prog, sizeof(st.prog))) < 0 ||
+	if ((rc = spawn_worker_path(c->worker, st.prog, sizeof(st.prog))) < 0 ||
 	    (!c->is_repair_only && (rc = storm_auditor_start(&st, &aud)) < 0))
 		goto unlink;
 	rc = storm_workers(&st);

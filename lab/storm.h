@@ -45,6 +45,8 @@ struct storm_config {
 	 * between debit and credit (where most kills then land), no auditor.
 	 */
 	bool is_repair_only;
+	/* The banklab program workers run (spawn_worker_path()'s worker). */
+	const char *worker;
 	/*
 	 * NULL, or a word in the ledger's name ("storm-TAG-PID") by which a
 	 * caller finds what a SIGKILL left (the program: $BANKLAB_RUN_TAG).

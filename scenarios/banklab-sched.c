@@ -101,6 +101,8 @@ main(int argc, char **argv)
 		free(s);
 		return LAB_EXIT_USAGE;
 	}
+	s->worker = o.worker;
+	s->run_tag = o.run_tag;
 	rc = cli_sched_run(&o, s);
 	free(s);
 	return rc;

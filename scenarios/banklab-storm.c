@@ -143,6 +143,7 @@ parse(int argc, char **argv, struct opts *o)
 	storm_config_default(&o->c);
 	/* A caller's tag (a grader's) in the ledger's name: it sweeps. */
 	o->c.run_tag = getenv("BANKLAB_RUN_TAG");
+	o->c.worker = getenv("BANKLAB_WORKER");
 	cli_longopts(&storm_prog, storm_rows, NULL, opts);
 	cli_getopt_reset();
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=

@@ -155,6 +155,7 @@ banklab_cmd_run(struct banklab_args *c)
 	}
 	run_config_default(&rc);
 	worker_spec_config(&spec, &rc.w);
+	rc.worker = getenv("BANKLAB_WORKER");
 	rc.procs = (unsigned)c->procs;
 	sync = (int)l.sync->kind;
 	rc.sync = (enum sync_kind)sync;

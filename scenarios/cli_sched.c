@@ -34,6 +34,7 @@ cli_sched_defaults(struct sched_cli *o, const char *prog)
 	/* A caller's tag lets it sweep what a kill left (the graders). */
 	o->run_tag = getenv("BANKLAB_RUN_TAG") != NULL ?
 	    getenv("BANKLAB_RUN_TAG") : "";
+	o->worker = getenv("BANKLAB_WORKER");
 }
 
 bool

@@ -204,6 +204,7 @@ lesson_parse(enum scenario_kind k, int argc, char **argv,
 
 	scenario_defaults(k, cli_basename(argv[0]), o);
 	o->seed = cli_seed_from_clock();
+	o->worker = getenv("BANKLAB_WORKER");
 	cli_sched_defaults(&o->sched, o->prog);
 	p.name = o->prog;
 	cli_longopts(&p, lesson_rows, cli_sched_rows, opts);
@@ -256,6 +257,8 @@ lesson_scheduled(struct scenario_opts *o)
 		free(s);
 		return LAB_EXIT_SYSTEM;
 	}
+	s->worker = o->worker;
+	s->run_tag = o->sched.run_tag;
 	o->sched.file = path;
 	o->sched.is_lesson = true;
 	o->sched.sync = o->sync;

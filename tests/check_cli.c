@@ -40,7 +40,8 @@ cli(struct cli_out *o, const char *env, const char *args)
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	struct spawn_child *c;
 
-	ck_assert_int_eq(spawn_worker_path(prog, sizeof(prog)), 0);
+	ck_assert_int_eq(spawn_worker_path(getenv("BANKLAB_WORKER"), prog,
+	    sizeof(prog)), 0);
 	snprintf(cmd, sizeof(cmd), "%s exec '%s' %s 2>&1", env ? env : "",
 	    prog, args);
 	spawn_init(&set);

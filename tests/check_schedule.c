@@ -189,6 +189,8 @@ lesson_spec(const char *lesson, char *path, size_t len)
 	    "(unset)");
 	rc = sched_parse_file(path, s, err, sizeof(err));
 	ck_assert_msg(rc == 0, "%s: parse returned %d: %s", path, rc, err);
+	s->worker = getenv("BANKLAB_WORKER");
+	s->run_tag = getenv("BANKLAB_RUN_TAG");
 	return s;
 }
 
@@ -202,6 +204,8 @@ text_spec(const char *text)
 	ck_assert_ptr_nonnull(s);
 	rc = sched_parse_text(text, "test.sched", s, err, sizeof(err));
 	ck_assert_msg(rc == 0, "parse returned %d: %s", rc, err);
+	s->worker = getenv("BANKLAB_WORKER");
+	s->run_tag = getenv("BANKLAB_RUN_TAG");
 	return s;
 }
 
@@ -924,6 +928,8 @@ cli_replay(const char *file)
 	ck_assert_ptr_nonnull(s);
 	ck_assert_msg(sched_parse_file(file, s, err, sizeof(err)) == 0, "%s",
 	    err);
+	s->worker = getenv("BANKLAB_WORKER");
+	s->run_tag = getenv("BANKLAB_RUN_TAG");
 	cli(&o, true, "banklab-sched '%s' --explore all", file);
 	ck_assert_msg(o.code == 1, "banklab-sched %s --explore all: exit %d: "
 	    "%s", file, o.code, o.text);

@@ -29,6 +29,7 @@ START_TEST(test_storm_keeps_money)
 	const char *v = "ordered";
 
 	storm_config_default(&c);
+	c.worker = getenv("BANKLAB_WORKER");
 	c.kills = 1000;
 	c.seed = 1000;
 	c.timeout_ms = 100000;
@@ -67,9 +68,11 @@ START_TEST(test_storm_refuses)
 	struct storm_result r;
 
 	storm_config_default(&c);
+	c.worker = getenv("BANKLAB_WORKER");
 	c.sync = bad[_i];
 	ck_assert_int_eq(storm_run(&c, &r), -EINVAL);
 	storm_config_default(&c);
+	c.worker = getenv("BANKLAB_WORKER");
 	c.workers = 1;
 	ck_assert_int_eq(storm_run(&c, &r), -EINVAL);
 	c.workers = STORM_WORKERS_MAX + 1;

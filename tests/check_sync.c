@@ -1382,6 +1382,7 @@ START_TEST(test_run_stopped_worker)
 
 	tl_ledger_new(name, sizeof(name), 2, 1000000000, k, &l);
 	run_config_default(&c);
+	c.worker = getenv("BANKLAB_WORKER");
 	c.procs = STOP_PROCS;
 	c.sync = k;
 	c.w.ops = STOP_OPS;

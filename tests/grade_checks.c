@@ -570,6 +570,7 @@ START_TEST(rep_storm)
 	int rc;
 
 	storm_config_default(&c);
+	c.worker = getenv("BANKLAB_WORKER");
 	c.kills = 150;
 	c.workers = 4;
 	c.timeout_ms = 20000;

@@ -52,6 +52,8 @@ grade_lesson(const char *name)
 	    "%s.sched not found (BANKLAB_SCHEDULES?)", name);
 	ck_assert_msg(sched_parse_file(path, &g->s, err, sizeof(err)) == 0,
 	    "%s", err);
+	g->s.worker = getenv("BANKLAB_WORKER");
+	g->s.run_tag = getenv("BANKLAB_RUN_TAG");
 	slurp(path, g->text, sizeof(g->text));
 	return g;
 }
@@ -65,6 +67,8 @@ grade_spec(const char *text)
 	ck_assert_ptr_nonnull(g);
 	ck_assert_msg(sched_parse_text(text, grade_note.check, &g->s, err,
 	    sizeof(err)) == 0, "%s", err);
+	g->s.worker = getenv("BANKLAB_WORKER");
+	g->s.run_tag = getenv("BANKLAB_RUN_TAG");
 	snprintf(g->text, sizeof(g->text), "%s", text);
 	return g;
 }
@@ -261,6 +265,7 @@ grade_stress(enum sync_kind v, uint32_t accounts, struct worker_config *each,
 	for (i = 0; i < procs; i++)
 		each[i].stop_on_error = true;
 	run_config_default(&rc);
+	rc.worker = getenv("BANKLAB_WORKER");
 	rc.procs = procs;
 	rc.w = each[0];
 	rc.each = each;
