@@ -102,6 +102,8 @@ usage(FILE *f)
 "                    transfer A B C; audit; balance A\" (separated by ;)\n"
 "  --scheduled       park at step points for a scheduler (banklab-sched)\n"
 "  --parent PID      end when process PID ends (the workers programs start)\n"
+"  --ledger-fd FD    attach through descriptor FD, handed down by the\n"
+"                    program that started it (the kill storm's workers)\n"
 "  --stop-on-error   a worker stops at its first lock error\n"
 "  --until-ops N     audit: stop once the books show N operations\n"
 "  --ascending       transfers always go to the higher account\n"
