@@ -346,6 +346,52 @@ worker_run_script(struct ledger *l, const struct worker_op *ops, int nops,
 	return r->first_error;
 }
 
+/*
+ * What the handle recorded of one run, cleared before the next as a fresh
+ * attach would have it: the contract's records, the last lock wait, the
+ * last step's note.  (The slot is the scheduler's to reset.)
+ */
+static void
+worker_script_clear(struct ledger *l)
+{
+	l->blocker_pid = 0;
+	l->held = 0;
+	l->held_max = 0;
+	l->quiet_locks = 0;
+	l->order_seen = 0;
+	memset(l->contract, 0, sizeof(l->contract));
+	l->step_acct = 0;
+	l->step_value = 0;
+	l->step_minor = 0;
+}
+
+int
+worker_serve_script(struct ledger *l, const struct worker_op *ops, int nops,
+    worker_report_fn report, void *arg, struct worker_result *r)
+{
+	double start;
+	int i;
+
+	step_hook_scheduled(l);
+	do {
+		worker_script_clear(l);
+		memset(r, 0, sizeof(*r));
+		r->pid = l->pid;
+		step_park(l, STEP_START);
+		start = lab_now_s();
+		for (i = 0; i < nops; i++)
+			worker_count(l, worker_script_op(l, &ops[i], r), r);
+		r->elapsed_s = lab_now_s() - start;
+		worker_copy_out(l, r);
+		report(r, arg);
+		step_park(l, STEP_END);
+		/* A park that gave up on its scheduler unhooked us: done. */
+	} while (l->step != NULL && atomic_load(&l->slots[l->slot].sched_target)
+	    == STEP_START);
+	step_unhook(l);
+	return r->first_error;
+}
+
 #define WORKER_FIELDS(X)						\
 	X(pid) X(ops) X(done) X(refused) X(failed) X(first_error)	\
 	X(blocker_pid) X(deposited) X(withdrawn) X(moved) X(audits)	\

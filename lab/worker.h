@@ -107,6 +107,21 @@ struct worker_op {
 int worker_run_script(struct ledger *l, const struct worker_op *ops, int nops,
     bool scheduled, struct worker_result *r);
 
+/* Called with each run's result, before the worker parks at its end. */
+typedef void (*worker_report_fn)(const struct worker_result *r, void *arg);
+
+/*
+ * A scheduled script, run again and again for a scheduler that keeps its
+ * workers between runs (sched_pool.c).  Each run parks at the start, runs
+ * the script, hands its result to report (the scheduler reads it while we
+ * are parked at the end) and parks at the end.  Released from the end
+ * with target STEP_START, it clears what the handle recorded of the run
+ * (the contract's records, the last step's note) and runs again; with any
+ * other target it returns.  r is the last run's result.
+ */
+int worker_serve_script(struct ledger *l, const struct worker_op *ops,
+    int nops, worker_report_fn report, void *arg, struct worker_result *r);
+
 /* One line of JSON (no newline) into a malloc'd string; NULL on ENOMEM. */
 char *worker_result_json(const struct worker_result *r);
 

@@ -17,6 +17,7 @@ const struct worker_arg_def worker_args[WORKER_ARG_COUNT] = {
 	[WORKER_ARG_JSON] = { "--json", WA_FLAG, 0, 0, 0 },
 	[WORKER_ARG_PARENT] = { "--parent", NUM(parent, 1, INT32_MAX) },
 	[WORKER_ARG_SCHEDULED] = { "--scheduled", WA_FLAG, 0, 0, 0 },
+	[WORKER_ARG_REUSE] = { "--reuse", WA_FLAG, 0, 0, 0 },
 	[WORKER_ARG_SYNC] = { "--sync", WA_SYNC, 0, 0, 0 },
 	[WORKER_ARG_MIX] = { "--mix", WA_MIX, 0, 0, 0 },
 	[WORKER_ARG_OPS] = { "--ops", NUM(ops, 0, 1000000000) },

@@ -104,6 +104,8 @@ usage(FILE *f)
 "  --parent PID      end when process PID ends (the workers programs start)\n"
 "  --ledger-fd FD    attach through descriptor FD, handed down by the\n"
 "                    program that started it (the kill storm's workers)\n"
+"  --reuse           with --scheduled --script: report each run, then run\n"
+"                    again when the scheduler says so\n"
 "  --stop-on-error   a worker stops at its first lock error\n"
 "  --until-ops N     audit: stop once the books show N operations\n"
 "  --ascending       transfers always go to the higher account\n"

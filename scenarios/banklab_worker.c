@@ -167,6 +167,18 @@ banklab_worker_report(const struct worker_spec *s, const struct ledger *l,
 		    res->stale_audits, res->worst_deviation);
 }
 
+/* --reuse: each run's result, one JSON line, out before the next run. */
+static void
+banklab_worker_each(const struct worker_result *res, void *arg)
+{
+	char *json = worker_result_json(res);
+
+	(void)arg;
+	printf("%s\n", json != NULL ? json : "{}");
+	fflush(stdout);
+	free(json);
+}
+
 int
 banklab_worker_main(int argc, char **argv)
 {
@@ -188,6 +200,12 @@ banklab_worker_main(int argc, char **argv)
 	if ((r = banklab_worker_open(&s, &l)) < 0)
 		return cli_exit_code(r);
 	worker_spec_config(&s, &w);
+	if (HAS(&s, SCRIPT) && HAS(&s, SCHEDULED) && HAS(&s, REUSE)) {
+		r = worker_serve_script(&l, ops, nops, banklab_worker_each,
+		    NULL, &res);
+		ledger_detach(&l);
+		return r < 0 ? lab_exit_code(r) : LAB_EXIT_OK;
+	}
 	if (HAS(&s, SCRIPT))
 		r = worker_run_script(&l, ops, nops, HAS(&s, SCHEDULED), &res);
 	else
