@@ -2,8 +2,8 @@
  * sched_explore: many runs of one schedule.  `all` enumerates every
  * interleaving of the processes' step points by replaying a choice vector
  * and backtracking the last choice that has an untried alternative (a
- * stateless model checker: each run starts from a fresh ledger and fresh
- * processes).  If the file's permutations kill processes (pN:KILL), `all`
+ * stateless model checker: each run starts from the same state, its
+ * processes and ledger fresh or reset (sched_pool.c)).  If the file's permutations kill processes (pN:KILL), `all`
  * also kills each such process at every step point it reaches, up to as
  * many kills a run as one permutation has.  `random` picks uniformly
  * among the runnable; `pct` is probabilistic concurrency testing
@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "lab.h"
+#include "sched_impl.h"
 #include "schedule.h"
 #include "step.h"
 
@@ -70,15 +71,14 @@ sched_choose(struct sched_chooser *ch, const int *en, int n)
 
 /* One run with chooser ch; account for it; hand it to cb. */
 static int
-explore_one(const struct sched_spec *s, enum sync_kind v,
-    struct sched_chooser *ch, sched_run_fn cb, void *arg,
-    struct sched_explore_stats *st)
+explore_one(struct sched_pool *p, struct sched_chooser *ch, sched_run_fn cb,
+    void *arg, struct sched_explore_stats *st)
 {
 	struct sched_result r;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = sched_run(s, v, NULL, ch, &r);
+	rc = sched_pool_run(p, NULL, ch, &r);
 	st->runs++;
 	st->steps += r.steps;
 	if (rc == 0 && r.anomaly) {
@@ -138,9 +138,9 @@ sched_killable(const struct sched_spec *s, unsigned *kills)
  * has just parked, "kill it there" is one more choice (sched_run.c).
  */
 static int
-explore_all(const struct sched_spec *s, enum sync_kind v,
-    const struct sched_explore_opts *o, struct sched_chooser *ch,
-    sched_run_fn cb, void *arg, struct sched_explore_stats *st)
+explore_all(struct sched_pool *p, const struct sched_explore_opts *o,
+    struct sched_chooser *ch, sched_run_fn cb, void *arg,
+    struct sched_explore_stats *st)
 {
 	int rc, back;
 
@@ -149,10 +149,10 @@ explore_all(const struct sched_spec *s, enum sync_kind v,
 	ch->alts = calloc(SCHED_CHOICES_MAX, sizeof(int));
 	if (ch->choice == NULL || ch->alts == NULL)
 		return -ENOMEM;
-	ch->killable = sched_killable(s, &ch->kills);
+	ch->killable = sched_killable(p->s, &ch->kills);
 	for (;;) {
 		ch->steps = 0;
-		if ((rc = explore_one(s, v, ch, cb, arg, st)) < 0 ||
+		if ((rc = explore_one(p, ch, cb, arg, st)) < 0 ||
 		    st->is_stopped)
 			return rc;
 		back = (int)ch->steps - 1;
@@ -171,13 +171,13 @@ explore_all(const struct sched_spec *s, enum sync_kind v,
 }
 
 int
-sched_explore(const struct sched_spec *s, enum sync_kind v,
+sched_explore_pool(struct sched_pool *p,
     const struct sched_explore_opts *o, sched_run_fn cb, void *arg,
     struct sched_explore_stats *st)
 {
 	struct sched_chooser ch;
 	double t0 = lab_now_s();
-	unsigned i, k = 0;
+	unsigned i, k = 0, starts = p->starts;
 	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -186,7 +186,7 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 	ch.rng = o->seed;
 	ch.depth = o->depth;
 	if (o->policy == SCHED_REPLAY) {
-		rc = explore_all(s, v, o, &ch, cb, arg, st);
+		rc = explore_all(p, o, &ch, cb, arg, st);
 		goto out;
 	}
 	if (o->policy == SCHED_PCT) {
@@ -194,7 +194,7 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 		struct sched_result r;
 
 		memset(&r, 0, sizeof(r));
-		if ((rc = sched_run(s, v, NULL, NULL, &r)) == 0)
+		if ((rc = sched_pool_run(p, NULL, NULL, &r)) == 0)
 			k = r.steps;
 		sched_result_free(&r);
 		if (rc < 0)
@@ -203,8 +203,8 @@ sched_explore(const struct sched_spec *s, enum sync_kind v,
 	for (i = 0; i < o->runs; i++) {
 		ch.steps = 0;
 		if (o->policy == SCHED_PCT)
-			explore_pct(&ch, s->nprocs, o->depth, k);
-		if ((rc = explore_one(s, v, &ch, cb, arg, st)) < 0 ||
+			explore_pct(&ch, p->s->nprocs, o->depth, k);
+		if ((rc = explore_one(p, &ch, cb, arg, st)) < 0 ||
 		    st->is_stopped)
 			break;
 		if (o->stop_after && st->failing >= o->stop_after)
@@ -214,18 +214,35 @@ out:
 	free(ch.choice);
 	free(ch.alts);
 	st->elapsed_s = lab_now_s() - t0;
+	st->starts = p->starts - starts;
+	return rc;
+}
+
+int
+sched_explore(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_explore_opts *o, sched_run_fn cb, void *arg,
+    struct sched_explore_stats *st)
+{
+	struct sched_pool *p;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = sched_pool_open(s, v, true, &p)) < 0)
+		return rc;
+	rc = sched_explore_pool(p, o, cb, arg, st);
+	sched_pool_close(p);
 	return rc;
 }
 
 static int
-shrink_fails(const struct sched_spec *s, enum sync_kind v,
-    const struct sched_perm *p, unsigned *runs)
+shrink_fails(struct sched_pool *pool, const struct sched_perm *p,
+    unsigned *runs)
 {
 	struct sched_result r;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = sched_run(s, v, p, NULL, &r);
+	rc = sched_pool_run(pool, p, NULL, &r);
 	(*runs)++;
 	rc = rc == 0 && r.anomaly;
 	sched_result_free(&r);
@@ -237,15 +254,21 @@ sched_shrink(const struct sched_spec *s, enum sync_kind v,
     const struct sched_perm *in, struct sched_perm *out, unsigned *runs)
 {
 	struct sched_perm *try;
+	struct sched_pool *p;
 	bool is_smaller = true;
-	int i;
+	int i, rc;
 
 	*runs = 0;
 	*out = *in;
-	if (!shrink_fails(s, v, out, runs))
-		return -EINVAL;		/* nothing to shrink: it passes */
-	if ((try = malloc(sizeof(*try))) == NULL)
+	if ((rc = sched_pool_open(s, v, true, &p)) < 0)
+		return rc;
+	if ((try = malloc(sizeof(*try))) == NULL) {
+		sched_pool_close(p);
 		return -ENOMEM;
+	}
+	if (!shrink_fails(p, out, runs))
+		is_smaller = false;
+	rc = is_smaller ? 0 : -EINVAL;	/* nothing to shrink: it passes */
 	/* Drop one entry at a time while the run still fails. */
 	while (is_smaller) {
 		is_smaller = false;
@@ -254,12 +277,13 @@ sched_shrink(const struct sched_spec *s, enum sync_kind v,
 			memmove(&try->e[i], &try->e[i + 1],
 			    (size_t)(try->n - i - 1) * sizeof(try->e[0]));
 			try->n--;
-			if (shrink_fails(s, v, try, runs)) {
+			if (shrink_fails(p, try, runs)) {
 				*out = *try;
 				is_smaller = true;
 			}
 		}
 	}
 	free(try);
-	return 0;
+	sched_pool_close(p);
+	return rc;
 }

@@ -2,10 +2,11 @@
  * sched_run: run a schedule across real processes, one step at a time.
  *
  * Handoff is through each worker's slot: the worker publishes the step it
- * is parked at and spins (then yields) on sched_go; the scheduler sets the
- * target, clears sched_parked and bumps sched_go.  No syscall on the fast
- * path, so a step costs about a cache-line round trip between processes.
- * (The worker's side, parking: sched_worker.c.)
+ * is parked at and spins (then sleeps on a futex) on sched_go; the
+ * scheduler sets the target, clears sched_parked and bumps sched_go.  No
+ * syscall on the fast path, so a step costs about a cache-line round trip
+ * between processes.  (The worker's side, parking: step.c; the processes
+ * and the ledger, started or kept between runs: sched_pool.c.)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,43 +21,15 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "sched_impl.h"
 #include "schedule.h"
-#include "spawn.h"
 #include "step.h"
 #include "sync_impl.h"
-#include "worker.h"
-#include "worker_argv.h"
-
-#define SCHED_SETTLE_MS		5000	/* a step that never comes */
 
 /* ------------------------------------------------------------ scheduler */
 
-struct sched_proc_state {
-	int32_t pid;
-	int slot;		/* its ledger slot, -1 until it is found */
-	bool is_dead;
-	bool was_killed;
-	unsigned seen_step;	/* last step recorded in the timeline */
-	uint32_t seen_go;	/* ... at this release */
-	bool was_waiting;	/* last recorded as waiting */
-	unsigned target;	/* the step it is to run to, 0: the next */
-	bool is_fresh;		/* parked at a new step since the last choice */
-};
-
-struct sched_ctx {
-	const struct sched_spec *s;
-	enum sync_kind v;
-	struct ledger l;
-	struct spawn_set set;
-	struct sched_proc_state p[SCHED_PROCS_MAX];
-	int n;
-	struct sched_result *r;
-	unsigned kills;		/* kills the chooser made */
-	char name[LEDGER_NAME_MAX + 1];
-};
-
 /* Say why the run could not be made: "WHAT: WHY". */
-static int
+int
 sched_fail(struct sched_ctx *c, int code, const char *what, const char *why)
 {
 	snprintf(c->r->error, sizeof(c->r->error), "%.40s: %.100s", what, why);
@@ -107,9 +80,9 @@ sched_taken(struct sched_ctx *c, int proc, unsigned step)
 }
 
 static struct ledger_slot *
-slot_of(struct sched_ctx *c, int i)
+slot_of(const struct sched_ctx *c, int i)
 {
-	return &c->l.slots[c->p[i].slot];
+	return &c->l->slots[c->p[i].slot];
 }
 
 static int
@@ -123,8 +96,8 @@ proc_of_slot(const struct sched_ctx *c, int slot)
 	return -1;
 }
 
-/* Has process i exited?  Asked without reaping: spawn reaps at the end. */
-static bool
+/* Asked without reaping: the pool reaps at the end. */
+bool
 sched_exited(const struct sched_ctx *c, int i)
 {
 	siginfo_t si;
@@ -136,8 +109,8 @@ sched_exited(const struct sched_ctx *c, int i)
 	return si.si_pid == c->p[i].pid;
 }
 
-static unsigned
-parked_at(struct sched_ctx *c, int i)
+unsigned
+sched_parked_at(const struct sched_ctx *c, int i)
 {
 	if (c->p[i].is_dead || c->p[i].slot < 0)
 		return 0;
@@ -148,7 +121,7 @@ parked_at(struct sched_ctx *c, int i)
 static bool
 is_finished(struct sched_ctx *c, int i)
 {
-	return c->p[i].is_dead || parked_at(c, i) == STEP_END;
+	return c->p[i].is_dead || sched_parked_at(c, i) == STEP_END;
 }
 
 /* The process holding what i waits for, or -1. */
@@ -159,9 +132,9 @@ holder_proc(struct sched_ctx *c, int i)
 	int h;
 
 	if (w == LEDGER_WAIT_SEM)
-		h = atomic_load(&c->l.hdr->sem_holder);
-	else if (ledger_index_ok(&c->l, w))
-		h = ledger_holder_of(&c->l, w);
+		h = atomic_load(&c->l->hdr->sem_holder);
+	else if (ledger_index_ok(c->l, w))
+		h = ledger_holder_of(c->l, w);
 	else
 		return -1;
 	return proc_of_slot(c, h);
@@ -183,7 +156,7 @@ sched_blocked(struct sched_ctx *c, bool *blocked)
 	for (i = 0; i < c->n; i++) {
 		holder[i] = -1;
 		blocked[i] = false;
-		if (c->p[i].is_dead || parked_at(c, i))
+		if (c->p[i].is_dead || sched_parked_at(c, i))
 			continue;
 		holder[i] = holder_proc(c, i);
 		blocked[i] = holder[i] >= 0 && holder[i] != i &&
@@ -192,7 +165,7 @@ sched_blocked(struct sched_ctx *c, bool *blocked)
 	while (changed) {
 		changed = false;
 		for (i = 0; i < c->n; i++)
-			if (blocked[i] && !parked_at(c, holder[i]) &&
+			if (blocked[i] && !sched_parked_at(c, holder[i]) &&
 			    !blocked[holder[i]]) {
 				blocked[i] = false;
 				changed = true;
@@ -200,8 +173,7 @@ sched_blocked(struct sched_ctx *c, bool *blocked)
 	}
 }
 
-/* Wait until no process can move; record what each one reached. */
-static int
+int
 sched_settle(struct sched_ctx *c, bool *blocked)
 {
 	uint64_t start = sync_now_ms();
@@ -216,7 +188,7 @@ sched_settle(struct sched_ctx *c, bool *blocked)
 				c->p[i].is_dead = true;
 		sched_blocked(c, blocked);
 		for (i = 0; i < c->n; i++)
-			if (!c->p[i].is_dead && !parked_at(c, i) && !blocked[i])
+			if (!c->p[i].is_dead && !sched_parked_at(c, i) && !blocked[i])
 				moving++;
 		/*
 		 * Quiet twice, a yield apart: a waiter the kernel has just
@@ -249,7 +221,7 @@ sched_settle(struct sched_ctx *c, bool *blocked)
 			p->seen_step = STEP_KILL;
 			continue;
 		}
-		at = parked_at(c, i);
+		at = sched_parked_at(c, i);
 		go = atomic_load(&slot_of(c, i)->sched_go);
 		if (at != 0 && (at != p->seen_step || go != p->seen_go)) {
 			struct ledger_slot *s = slot_of(c, i);
@@ -273,7 +245,7 @@ sched_settle(struct sched_ctx *c, bool *blocked)
 	return 0;
 }
 
-static void
+void
 sched_release(struct sched_ctx *c, int i, unsigned target)
 {
 	struct ledger_slot *s = slot_of(c, i);
@@ -307,7 +279,7 @@ sched_advance(struct sched_ctx *c, bool *blocked)
 			return rc;
 		for (i = 0; i < c->n; i++) {
 			p = &c->p[i];
-			if (p->target == 0 || (at = parked_at(c, i)) == 0)
+			if (p->target == 0 || (at = sched_parked_at(c, i)) == 0)
 				continue;	/* none, or it is blocked */
 			if (at == p->target || is_finished(c, i))
 				p->target = 0;
@@ -336,77 +308,6 @@ sched_kill(struct sched_ctx *c, int i)
 	c->p[i].seen_step = STEP_KILL;
 }
 
-/* Start every process and wait until each is parked at its start. */
-static int
-sched_start(struct sched_ctx *c)
-{
-	char prog[4096], script[1024];
-	struct worker_argv av;
-	struct worker_spec ws;
-	uint64_t start;
-	bool blocked[SCHED_PROCS_MAX];
-	int i, k, slot, rc;
-
-	if ((rc = spawn_worker_path(c->s->worker, prog, sizeof(prog))) < 0)
-		return sched_fail(c, rc, "cannot find the worker program",
-		    lab_strerror(rc));
-	worker_spec_init(&ws);
-	ws.ledger = c->name;
-	ws.sync = c->v;
-	ws.parent = getpid();
-	ws.lock_timeout = 3000;
-	ws.script = script;
-	ws.given = WORKER_ARG(WORKER_ARG_JSON) | WORKER_ARG(WORKER_ARG_SCHEDULED) |
-	    WORKER_ARG(WORKER_ARG_PARENT) | WORKER_ARG(WORKER_ARG_SYNC) |
-	    WORKER_ARG(WORKER_ARG_LOCK_TIMEOUT) | WORKER_ARG(WORKER_ARG_SCRIPT);
-	for (i = 0; i < c->n; i++) {
-		sched_format_ops(c->s->proc[i].op, c->s->proc[i].nops, script,
-		    sizeof(script));
-		worker_argv_build(&av, prog, &ws);
-		if ((k = spawn_start(&c->set, av.argv)) < 0)
-			return sched_fail(c, k, "cannot start a worker",
-			    strerror(-k));
-		c->p[i].pid = c->set.child[k].pid;
-		c->p[i].slot = -1;
-		c->r->pid[i] = c->p[i].pid;
-	}
-	/* Find each one's slot: it claims one when it attaches. */
-	start = sync_now_ms();
-	for (i = 0; i < c->n; i++) {
-		while (c->p[i].slot < 0) {
-			for (slot = 0; slot < (int)c->l.nslots; slot++)
-				if (atomic_load(&c->l.slots[slot].pid) ==
-				    c->p[i].pid && atomic_load(
-				    &c->l.slots[slot].state) == LEDGER_SLOT_LIVE)
-					c->p[i].slot = slot;
-			if (c->p[i].slot >= 0)
-				break;
-			if (sched_exited(c, i) ||
-			    sync_now_ms() - start > SCHED_SETTLE_MS)
-				return sched_fail(c, -LAB_EWORKER,
-				    c->s->proc[i].name,
-				    "did not attach to the ledger");
-			sched_yield();
-		}
-	}
-	if ((rc = sched_settle(c, blocked)) < 0)
-		return rc;
-	/*
-	 * From the start to the first step point ("lock") nothing shared
-	 * happens: take every process there, in order, so that a schedule's
-	 * choices are only the steps that touch the ledger.
-	 */
-	for (i = 0; i < c->n; i++) {
-		if (is_finished(c, i))
-			continue;
-		sched_release(c, i, 0);
-		if ((rc = sched_settle(c, blocked)) < 0)
-			return rc;
-	}
-	c->r->steps = 0;
-	return 0;
-}
-
 /* ------------------------------------------------------------ the run */
 
 static bool
@@ -417,7 +318,7 @@ sched_deadlocked(struct sched_ctx *c, const bool *blocked)
 	for (i = 0; i < c->n; i++) {
 		if (is_finished(c, i))
 			continue;
-		if (parked_at(c, i) != 0)
+		if (sched_parked_at(c, i) != 0)
 			return false;
 		any_blocked += blocked[i];
 	}
@@ -431,15 +332,15 @@ sched_cycle(struct sched_ctx *c, const bool *blocked)
 
 	for (i = 0; i < c->n && len == 0; i++)
 		if (blocked[i])
-			len = sync_find_cycle(&c->l, c->p[i].slot, cyc,
+			len = sync_find_cycle(c->l, c->p[i].slot, cyc,
 			    LEDGER_SLOTS);
 	c->r->deadlock = true;
 	for (k = 0; k < len && k < SCHED_PROCS_MAX; k++) {
 		struct sync_link *e = &c->r->cycle[k];
 
-		e->pid = atomic_load(&c->l.slots[cyc[k]].pid);
-		e->waits = atomic_load(&c->l.slots[cyc[k]].waits);
-		e->holds = atomic_load(&c->l.slots[cyc[(k + len - 1) %
+		e->pid = atomic_load(&c->l->slots[cyc[k]].pid);
+		e->waits = atomic_load(&c->l->slots[cyc[k]].waits);
+		e->holds = atomic_load(&c->l->slots[cyc[(k + len - 1) %
 		    len]].waits);
 	}
 	c->r->cycle_len = k;
@@ -468,7 +369,7 @@ sched_kill_points(struct sched_ctx *c, const struct sched_chooser *ch,
 		if (ch == NULL || !is_fresh || c->kills >= ch->kills ||
 		    (ch->killable & 1u << i) == 0)
 			continue;
-		at = parked_at(c, i);
+		at = sched_parked_at(c, i);
 		if (at != 0 && at != STEP_START && at != STEP_END)
 			en[n++] = SCHED_PROCS_MAX + i;
 	}
@@ -514,7 +415,7 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 	}
 	for (;;) {
 		for (i = 0, n = 0; i < c->n; i++)
-			if (!is_finished(c, i) && parked_at(c, i) != 0)
+			if (!is_finished(c, i) && sched_parked_at(c, i) != 0)
 				en[n++] = i;
 		if (n == 0)
 			break;
@@ -535,60 +436,54 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 	return 0;
 }
 
-/* Let the finished go, end the stuck, collect reports, judge. */
-static void
-sched_finish(struct sched_ctx *c)
+/*
+ * From the start to the first step point ("lock") nothing shared happens:
+ * take every process there, in order, so that a schedule's choices are
+ * only the steps that touch the ledger.
+ */
+static int
+sched_to_first(struct sched_ctx *c)
 {
-	struct sched_result *r = c->r;
-	struct worker_result w;
-	unsigned i;
-	int k;
+	bool blocked[SCHED_PROCS_MAX];
+	int i, rc;
 
-	for (k = 0; k < c->n; k++)
-		if (!c->p[k].is_dead && parked_at(c, k) == STEP_END)
-			sched_release(c, k, 0);
-	if (r->deadlock || r->error[0] != '\0')
-		for (k = 0; k < c->n; k++)
-			if (!c->p[k].is_dead && parked_at(c, k) != STEP_END)
-				kill(c->p[k].pid, SIGKILL);
-	spawn_wait(&c->set, 5000, NULL, NULL);
-	for (i = 0; i < c->set.n; i++) {
-		if (worker_result_parse(c->set.child[i].out, &w) < 0) {
-			/* Killed on purpose, it has nothing to say; else its
-			 * silence (or noise) must not read as "all well". */
-			if (!c->p[i].was_killed && !r->deadlock &&
-			    r->error[0] == '\0')
-				snprintf(r->error, sizeof(r->error), "p%u ended "
-				    "without its report (it crashed, or wrote "
-				    "something else on its standard output)",
-				    i + 1);
+	for (i = 0; i < c->n; i++) {
+		if (is_finished(c, i))
 			continue;
-		}
-		r->stale_audits += w.stale_audits;
-		if (w.worst_deviation > r->worst_deviation)
-			r->worst_deviation = w.worst_deviation;
-		r->repairs += w.repairs;
-		r->failed += w.failed;
-		if (w.first_error == -LAB_EHOLDERDEAD)
-			r->stuck = true;
-		if (w.held_max > r->held_max)
-			r->held_max = w.held_max;
-		r->order_seen |= w.order_seen;
-		if (r->contract[0] == '\0' && w.contract[0] != '\0')
-			snprintf(r->contract, sizeof(r->contract), "p%u: %.140s",
-			    i + 1, w.contract);
+		sched_release(c, i, 0);
+		if ((rc = sched_settle(c, blocked)) < 0)
+			return rc;
 	}
-	if (!r->deadlock) {
-		r->recover_rc = bank_recover(&c->l, c->v);
-		if (r->recover_rc == -LAB_EHOLDERDEAD)
-			r->stuck = true;
+	c->r->steps = 0;
+	return 0;
+}
+
+int
+sched_pool_run(struct sched_pool *p, const struct sched_perm *perm,
+    struct sched_chooser *ch, struct sched_result *r)
+{
+	struct sched_ctx *c;
+	double t0;
+	int rc;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	c->s = p->s;
+	c->v = p->v;
+	c->n = p->s->nprocs;
+	c->r = r;
+	c->pool = p;
+	c->l = &p->l;
+	/* Time the steps alone: starting processes is not scheduling. */
+	if ((rc = sched_pool_begin(p, c)) == 0 &&
+	    (rc = sched_to_first(c)) == 0) {
+		t0 = lab_now_s();
+		rc = sched_steps(c, perm, ch);
+		r->elapsed_s = lab_now_s() - t0;
 	}
-	if (c->l.slot >= 0)
-		r->repairs += atomic_load(&c->l.slots[c->l.slot].repairs);
-	bank_check(&c->l, &r->check);
-	/* An operation that failed on a lock is an anomaly too. */
-	r->anomaly = !r->check.is_ok || r->deadlock || r->stuck ||
-	    r->stale_audits > 0 || r->failed > 0;
+	sched_pool_end(p, c, rc);
+	free(c);
+	return rc;
 }
 
 int
@@ -596,44 +491,13 @@ sched_run(const struct sched_spec *s, enum sync_kind v,
     const struct sched_perm *perm, struct sched_chooser *ch,
     struct sched_result *r)
 {
-	struct ledger_config cfg = { .naccounts = s->accounts, .sync = v,
-	    .balances = s->balance, .is_private = true };
-	struct sched_ctx *c;
-	struct timespec ts;
-	double t0;
+	struct sched_pool *p;
 	int rc;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return -ENOMEM;
-	c->s = s;
-	c->v = v;
-	c->n = s->nprocs;
-	c->r = r;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	/* A caller's tag (a grader's) lets it sweep what a kill left. */
-	snprintf(c->name, sizeof(c->name), "sched-%d-%.16s%lx", (int)getpid(),
-	    s->run_tag != NULL ? s->run_tag : "", (unsigned long)ts.tv_nsec);
-	spawn_init(&c->set);
-	if ((rc = sync_create(c->name, &cfg, &c->l)) < 0) {
-		sched_fail(c, rc, "cannot create the ledger",
-		    lab_strerror(rc));
-		free(c);
+	if ((rc = sched_pool_open(s, v, false, &p)) < 0)
 		return rc;
-	}
-	/* The name is only for the workers to attach by: gone when we are. */
-	/* Time the steps alone: starting processes is not scheduling. */
-	if ((rc = sched_start(c)) == 0) {
-		/* Every worker has attached: the name has served. */
-		ledger_unlink(c->name);
-		t0 = lab_now_s();
-		rc = sched_steps(c, perm, ch);
-		r->elapsed_s = lab_now_s() - t0;
-	}
-	sched_finish(c);
-	spawn_free(&c->set);
-	ledger_detach(&c->l);
-	ledger_unlink(c->name);
-	free(c);
+	rc = sched_pool_run(p, perm, ch, r);
+	sched_pool_close(p);
 	return rc;
 }
 

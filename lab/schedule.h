@@ -181,6 +181,33 @@ int sched_run(const struct sched_spec *s, enum sync_kind v,
     struct sched_result *r);
 
 /*
+ * A pool: the worker processes and the ledger of one schedule under one
+ * variant, kept from one run to the next when is_reused.  A run that was
+ * clean (every process at its end with its report, none killed or dead, no
+ * deadlock, no lock left held, nothing to recover) leaves them parked; the
+ * next run resets the ledger to what it was when they first parked at
+ * their start (balances, versions, journals, slot counters, holds, locks)
+ * and tells each worker to run its script again.  Any other run ends them,
+ * and the next starts afresh: each run starts from the same state either
+ * way.  One process uses a pool; s must outlive it.  sched_run() is a
+ * pool of one run.
+ */
+struct sched_pool;
+
+int sched_pool_open(const struct sched_spec *s, enum sync_kind v,
+    bool is_reused, struct sched_pool **pp);
+
+/* One run, as sched_run(). */
+int sched_pool_run(struct sched_pool *p, const struct sched_perm *perm,
+    struct sched_chooser *ch, struct sched_result *r);
+
+/* Runs so far that started fresh processes and a fresh ledger. */
+unsigned sched_pool_starts(const struct sched_pool *p);
+
+/* End the workers (reaped), remove the ledger, free p (NULL: nothing). */
+void sched_pool_close(struct sched_pool *p);
+
+/*
  * Pick one of en[0..n-1] (sched_run asks at every choice): the processes
  * that can run, ascending, then SCHED_PROCS_MAX + i for each kill point
  * ("kill process i where it is parked") when ch explores kills.
@@ -213,6 +240,7 @@ struct sched_explore_stats {
 	double elapsed_s;
 	unsigned steps;			/* releases over all runs */
 	bool is_complete;		/* all: every interleaving was run */
+	unsigned starts;		/* runs that started fresh processes */
 	/* The callback may set this (it gets st through its arg): no more. */
 	bool is_stopped;
 };
@@ -221,7 +249,13 @@ struct sched_explore_stats {
 typedef void (*sched_run_fn)(const struct sched_result *r, unsigned run,
     void *arg);
 
+/* Explore on a pool that reuses its workers and ledger (sched_pool). */
 int sched_explore(const struct sched_spec *s, enum sync_kind v,
+    const struct sched_explore_opts *o, sched_run_fn cb, void *arg,
+    struct sched_explore_stats *st);
+
+/* The same on the caller's pool (one that never reuses: to compare). */
+int sched_explore_pool(struct sched_pool *p,
     const struct sched_explore_opts *o, sched_run_fn cb, void *arg,
     struct sched_explore_stats *st);
 

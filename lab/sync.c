@@ -70,6 +70,20 @@ out:
 }
 
 int
+sync_renew_locks(struct ledger *l)
+{
+	uint32_t i;
+	int r;
+
+	for (i = 0; i < l->naccounts; i++)
+		if ((r = pthread_mutex_destroy(&l->acct[i].mutex)) != 0)
+			return -r;
+	if (sem_destroy(&l->hdr->sem) == -1)
+		return -errno;
+	return sync_init_ledger(l);
+}
+
+int
 sync_create(const char *name, const struct ledger_config *cfg,
     struct ledger *l)
 {

@@ -67,6 +67,13 @@ int sync_create(const char *name, const struct ledger_config *cfg,
     struct ledger *l);
 
 /*
+ * Make every lock of l anew, as sync_create() made them: each destroyed,
+ * then initialized.  For a ledger put back as it was between runs
+ * (sched_pool.c): nobody may hold or wait for any lock.  0 or -errno.
+ */
+int sync_renew_locks(struct ledger *l);
+
+/*
  * Attach by name (ledger_attach()), or through a descriptor handed down
  * (ledger_attach_fd()), and use the variant it was made for.
  */
