@@ -11,6 +11,7 @@
  *             lock, a repair), the other before every run
  *   seeded    random and pct with a fixed seed: the same both ways
  *   ends      a closed pool has reaped its workers and left no ledger; a
+ *             worker gone between runs makes the next start afresh; a
  *             pool whose process is killed takes its parked workers with
  *             it (PR_SET_PDEATHSIG), and leaves no ledger either
  *
@@ -325,6 +326,42 @@ START_TEST(test_close_reaps)
 END_TEST
 
 /*
+ * A worker killed while parked between runs (or one that gave up on a
+ * silent scheduler and left): the next run starts afresh, and is the
+ * same run.
+ */
+START_TEST(test_worker_gone)
+{
+	struct sched_spec *s = lesson_spec("race");
+	struct sched_result r;
+	struct sched_pool *p;
+	char want[DIGEST_MAX], got[DIGEST_MAX];
+	int pfd;
+
+	ck_assert_int_eq(sched_pool_open(s, SYNC_NONE, true, &p), 0);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(sched_pool_run(p, &s->perm[0], NULL, &r), 0);
+	digest(s, &r, want, sizeof(want));
+	pfd = pidfd_of(r.pid[_i]);
+	ck_assert_int_ge(pfd, 0);
+	kill(r.pid[_i], SIGKILL);
+	ck_assert(pidfd_ended(pfd, 5000));
+	close(pfd);
+	sched_result_free(&r);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(sched_pool_run(p, &s->perm[0], NULL, &r), 0);
+	digest(s, &r, got, sizeof(got));
+	ck_assert_msg(strcmp(want, got) == 0, "after p%d was killed between "
+	    "runs: \"%s\", not \"%s\"", _i + 1, got, want);
+	ck_assert_uint_eq(sched_pool_starts(p), 2);
+	sched_result_free(&r);
+	sched_pool_close(p);
+	assert_no_ledger_of(getpid(), "a pool that lost a worker");
+	free(s);
+}
+END_TEST
+
+/*
  * A process with a pool whose workers are parked between runs is killed:
  * they go with it (PR_SET_PDEATHSIG), and its ledger, unlinked once they
  * had attached, is gone with them.
@@ -403,6 +440,7 @@ pool_suite(void)
 	tc = tcase_create("ends");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_close_reaps);
+	tcase_add_loop_test(tc, test_worker_gone, 0, 2);
 	tcase_add_test(tc, test_parent_dies);
 	suite_add_tcase(s, tc);
 	return s;
