@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bank.h"
 #include "lab.h"
 #include "sched_impl.h"
 #include "schedule.h"
@@ -45,7 +44,6 @@ sched_pool_open(const struct sched_spec *s, enum sync_kind v,
 	p->s = s;
 	p->v = v;
 	p->is_reused = is_reused;
-	p->l.fd = -1;
 	spawn_init(&p->set);
 	*pp = p;
 	return 0;
@@ -286,9 +284,10 @@ sched_pool_begin(struct sched_pool *p, struct sched_ctx *c)
 {
 	int i;
 
-	for (i = 0; i < c->n; i++)
-		p->slot[i] = p->is_live ? p->slot[i] : -1;
-	if (p->is_live) {
+	if (!p->is_live)
+		for (i = 0; i < c->n; i++)
+			p->slot[i] = -1;
+	else {
 		if (pool_again(p, c) == 0)
 			return 0;
 		/* Start afresh instead: the run has not begun. */

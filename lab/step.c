@@ -2,7 +2,9 @@
  * step: step point names, and the worker's side of a schedule.  At every
  * step point a scheduled worker publishes where it is parked in its slot
  * and waits (spinning, then asleep on a futex) until the scheduler bumps
- * its sched_go; sched_run.c is the other side.
+ * its sched_go; sched_run.c is the other side (and sched_pool.c, which
+ * releases a worker parked at its end towards STEP_START to have it run
+ * its script again: worker_serve_script()).
  */
 #include <linux/futex.h>
 #include <string.h>
