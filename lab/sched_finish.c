@@ -20,7 +20,12 @@
 #include "step.h"
 #include "worker.h"
 
-/* The line process i wrote before it parked at its end: 0 or -code. */
+/*
+ * The line process i wrote before it parked at its end: 0 or -code.  It
+ * is in the pipe already, so the wait is short; a read is made only once
+ * poll() says there is something, so it never blocks, whatever the mode
+ * of the descriptor.
+ */
 static int
 finish_read_line(const struct sched_pool *p, int i, char *buf, size_t len)
 {
@@ -28,27 +33,26 @@ finish_read_line(const struct sched_pool *p, int i, char *buf, size_t len)
 	uint64_t start = lab_now_ms(), spent;
 	size_t at = 0;
 	ssize_t k;
+	int n;
 
 	if (pfd.fd < 0)
 		return -EPIPE;
 	while (at == 0 || buf[at - 1] != '\n') {
 		if (at + 1 >= len)
 			return -LAB_EWORKER;	/* not a report: too long */
-		if ((k = read(pfd.fd, buf + at, len - 1 - at)) > 0) {
-			at += (size_t)k;
-			continue;
-		}
-		if (k == 0)
-			return -EPIPE;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		/* It is written before the park: waiting is rare. */
 		if ((spent = lab_now_ms() - start) >= SCHED_SETTLE_MS)
 			return -LAB_ETIMEDOUT;
-		if (poll(&pfd, 1, (int)(SCHED_SETTLE_MS - spent)) == -1 &&
-		    errno != EINTR)
+		n = poll(&pfd, 1, (int)(SCHED_SETTLE_MS - spent));
+		if (n == -1 && errno != EINTR)
+			return -errno;
+		if (n != 1)
+			continue;
+		if ((k = read(pfd.fd, buf + at, len - 1 - at)) > 0)
+			at += (size_t)k;
+		else if (k == 0)
+			return -EPIPE;
+		else if (errno != EINTR && errno != EAGAIN &&
+		    errno != EWOULDBLOCK)
 			return -errno;
 	}
 	buf[at - 1] = '\0';
@@ -143,7 +147,9 @@ finish_locks_free(const struct sched_ctx *c)
 
 /*
  * May the next run use these workers and this ledger?  Only after a run
- * in which every process finished and reported and nothing is held.
+ * in which every process finished and reported, none failed on a lock or
+ * repaired one, and nothing is held.  (What recovering finds is looked at
+ * after it: sched_pool_end().)
  */
 static bool
 finish_is_clean(const struct sched_pool *p, const struct sched_ctx *c,
@@ -152,7 +158,8 @@ finish_is_clean(const struct sched_pool *p, const struct sched_ctx *c,
 	int i;
 
 	if (!p->is_reused || p->snap == NULL || rc != 0 || !has_all ||
-	    c->r->error[0] != '\0' || c->r->deadlock)
+	    c->r->error[0] != '\0' || c->r->deadlock || c->r->stuck ||
+	    c->r->failed != 0 || c->r->repairs != 0)
 		return false;
 	for (i = 0; i < c->n; i++)
 		if (c->p[i].is_dead || c->p[i].was_killed)

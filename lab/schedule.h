@@ -189,8 +189,8 @@ int sched_run(const struct sched_spec *s, enum sync_kind v,
  * their start (balances, versions, journals, slot counters, holds, locks)
  * and tells each worker to run its script again.  Any other run ends them,
  * and the next starts afresh: each run starts from the same state either
- * way.  One process uses a pool; s must outlive it.  sched_run() is a
- * pool of one run.
+ * way.  One process uses a pool; s must outlive it, unchanged.
+ * sched_run() is a pool of one run.
  */
 struct sched_pool;
 
