@@ -16,10 +16,12 @@
  * starts afresh.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -247,9 +249,30 @@ pool_quit(struct sched_pool *p, int i)
 	step_wake(&s->sched_go);
 }
 
+/*
+ * Wait until pid has exited (not reaped), until deadline at most: on its
+ * pidfd, which says so the moment it does.  spawn_wait() then reaps at
+ * once, where it would look again only a tick (20 ms) later if a child
+ * closed its output a moment before it was a zombie.
+ */
+static void
+pool_wait_exit(pid_t pid, uint64_t deadline)
+{
+	struct pollfd pfd = { -1, POLLIN, 0 };
+	uint64_t now;
+
+	if ((pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+		return;		/* gone already, or no pidfds: spawn waits */
+	while ((now = lab_now_ms()) < deadline &&
+	    poll(&pfd, 1, (int)(deadline - now)) == -1 && errno == EINTR)
+		;
+	close(pfd.fd);
+}
+
 void
 sched_pool_stop(struct sched_pool *p)
 {
+	uint64_t deadline = lab_now_ms() + 5000;
 	unsigned i;
 
 	for (i = 0; i < p->set.n; i++) {
@@ -261,6 +284,9 @@ sched_pool_stop(struct sched_pool *p)
 		else
 			kill(p->set.child[i].pid, SIGKILL);
 	}
+	for (i = 0; i < p->set.n; i++)
+		if (!p->set.child[i].is_reaped)
+			pool_wait_exit(p->set.child[i].pid, deadline);
 	if (p->set.n > 0)
 		spawn_wait(&p->set, 5000, NULL, NULL);
 	spawn_free(&p->set);
