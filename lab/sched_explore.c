@@ -3,9 +3,10 @@
  * interleaving of the processes' step points by replaying a choice vector
  * and backtracking the last choice that has an untried alternative (a
  * stateless model checker: each run starts from the same state, its
- * processes and ledger fresh or reset (sched_pool.c)).  If the file's permutations kill processes (pN:KILL), `all`
- * also kills each such process at every step point it reaches, up to as
- * many kills a run as one permutation has.  `random` picks uniformly
+ * processes and ledger fresh or reset: sched_pool.c).  If the file's
+ * permutations kill processes (pN:KILL), `all` also kills each such
+ * process at every step point it reaches, up to as many kills a run as
+ * one permutation has.  `random` picks uniformly
  * among the runnable; `pct` is probabilistic concurrency testing
  * (Burckhardt et al., ASPLOS 2010): random priorities, and d-1 random
  * points where the leader drops to the bottom, which finds a bug of depth

@@ -25,7 +25,7 @@ struct sched_pool {
 	const struct sched_spec *s;
 	enum sync_kind v;
 	bool is_reused;		/* keep both after a clean run */
-	bool is_live;		/* they are up: the workers parked at their end */
+	bool is_live;		/* both up, the workers parked at their end */
 	struct ledger l;	/* ours (an observer; it joins to recover) */
 	struct ledger fresh;	/* ours as created: every run starts from it */
 	struct spawn_set set;	/* child i is process i */

@@ -110,15 +110,17 @@ static int
 pool_find_slots(struct sched_pool *p, struct sched_ctx *c)
 {
 	uint64_t start = lab_now_ms();
+	struct ledger_slot *s;
 	int i, slot;
 
 	for (i = 0; i < c->n; i++) {
 		while (c->p[i].slot < 0) {
-			for (slot = 0; slot < (int)p->l.nslots; slot++)
-				if (atomic_load(&p->l.slots[slot].pid) ==
-				    c->p[i].pid && atomic_load(
-				    &p->l.slots[slot].state) == LEDGER_SLOT_LIVE)
+			for (slot = 0; slot < (int)p->l.nslots; slot++) {
+				s = &p->l.slots[slot];
+				if (atomic_load(&s->pid) == c->p[i].pid &&
+				    atomic_load(&s->state) == LEDGER_SLOT_LIVE)
 					c->p[i].slot = slot;
+			}
 			if (c->p[i].slot >= 0)
 				break;
 			if (sched_exited(c, i) ||

@@ -182,13 +182,15 @@ sched_settle(struct sched_ctx *c, bool *blocked)
 
 	for (;;) {
 		moving = 0;
-		/* Exits are rare (a kill waits for its own): look now and then. */
+		/* Exits are rare (a kill waits for its own): look now and
+		 * then. */
 		for (i = 0; i < c->n && spins % 256 == 0; i++)
 			if (!c->p[i].is_dead && sched_exited(c, i))
 				c->p[i].is_dead = true;
 		sched_blocked(c, blocked);
 		for (i = 0; i < c->n; i++)
-			if (!c->p[i].is_dead && !sched_parked_at(c, i) && !blocked[i])
+			if (!c->p[i].is_dead && !sched_parked_at(c, i) &&
+			    !blocked[i])
 				moving++;
 		/*
 		 * Quiet twice, a yield apart: a waiter the kernel has just
