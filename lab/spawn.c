@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +127,24 @@ spawn_exec(char *const argv[], int in, int out, int keep)
 	return r < 0 ? r : pid;
 }
 
+/*
+ * Can path be run at all?  posix_spawn() reports an exec that fails, but
+ * only where its child shares our memory until the exec (under valgrind
+ * it is a plain fork, and the child just exits 127): ask first, so the
+ * caller hears the same either way.
+ */
+static int
+spawn_runnable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	return access(path, X_OK) == -1 ? -errno : 0;
+}
+
 void
 spawn_init(struct spawn_set *set)
 {
@@ -170,6 +189,8 @@ spawn_start_fd(struct spawn_set *set, char *const argv[], int keep)
 
 	if (argv == NULL || argv[0] == NULL)
 		return -EINVAL;
+	if ((r = spawn_runnable(argv[0])) < 0)
+		return r;
 	if ((r = spawn_grow(set)) < 0)
 		return r;
 	if ((out = malloc(SPAWN_OUT_INIT)) == NULL)
