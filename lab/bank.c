@@ -170,10 +170,17 @@ bank_refuse(struct ledger *l, uint32_t a, uint32_t b, bool pair, int code)
 	return code;
 }
 
-int
-bank_deposit(struct ledger *l, uint32_t a, int64_t cents)
+/*
+ * A deposit or a withdrawal: one account under its lock.  They differ in
+ * which way the money goes, what refuses it, and the steps they pass (a
+ * deposit is a transfer's credit side, a withdrawal its debit side).
+ */
+static int
+bank_single(struct ledger *l, uint32_t a, int64_t cents, bool is_deposit)
 {
+	struct ledger_slot *s;
 	struct bank_read rd;
+	int64_t after;
 	int r;
 
 	if ((r = bank_check_args(l, a, cents)) < 0)
@@ -181,45 +188,40 @@ bank_deposit(struct ledger *l, uint32_t a, int64_t cents)
 	step_point(l, STEP_LOCK, a, 0);
 	if ((r = l->sync->lock_one(l, a)) < 0)
 		return r;
+	s = bank_self(l);
 	bank_read(&l->acct[a], &rd);
-	step_point(l, STEP_READ_TO, a, rd.balance);
-	if (rd.balance > LEDGER_BALANCE_MAX - cents)
+	step_point(l, is_deposit ? STEP_READ_TO : STEP_READ_FROM, a,
+	    rd.balance);
+	if (is_deposit && rd.balance > LEDGER_BALANCE_MAX - cents)
 		return bank_refuse(l, a, a, false, -LAB_EAMOUNT);
-	bank_journal(bank_self(l), LEDGER_OP_DEPOSIT, cents, a, rd, 0, NULL);
+	if (!is_deposit && rd.balance < cents)
+		return bank_refuse(l, a, a, false, -LAB_EFUNDS);
+	after = is_deposit ? rd.balance + cents : rd.balance - cents;
+	bank_journal(s, is_deposit ? LEDGER_OP_DEPOSIT : LEDGER_OP_WITHDRAW,
+	    cents, a, rd, 0, NULL);
 	step_window(l);
-	bank_write(l, bank_self(l), a, rd, rd.balance + cents);
-	bank_self(l)->counters.deposited += cents;
-	step_point(l, STEP_WRITE_TO, a, rd.balance + cents);
-	bank_done(bank_self(l));
+	bank_write(l, s, a, rd, after);
+	if (is_deposit)
+		s->counters.deposited += cents;
+	else
+		s->counters.withdrawn += cents;
+	step_point(l, is_deposit ? STEP_WRITE_TO : STEP_WRITE_FROM, a, after);
+	bank_done(s);
 	l->sync->unlock_one(l, a);
 	step_point(l, STEP_UNLOCK, a, 0);
 	return 0;
 }
 
 int
+bank_deposit(struct ledger *l, uint32_t a, int64_t cents)
+{
+	return bank_single(l, a, cents, true);
+}
+
+int
 bank_withdraw(struct ledger *l, uint32_t a, int64_t cents)
 {
-	struct bank_read rd;
-	int r;
-
-	if ((r = bank_check_args(l, a, cents)) < 0)
-		return r;
-	step_point(l, STEP_LOCK, a, 0);
-	if ((r = l->sync->lock_one(l, a)) < 0)
-		return r;
-	bank_read(&l->acct[a], &rd);
-	step_point(l, STEP_READ_FROM, a, rd.balance);
-	if (rd.balance < cents)
-		return bank_refuse(l, a, a, false, -LAB_EFUNDS);
-	bank_journal(bank_self(l), LEDGER_OP_WITHDRAW, cents, a, rd, 0, NULL);
-	step_window(l);
-	bank_write(l, bank_self(l), a, rd, rd.balance - cents);
-	bank_self(l)->counters.withdrawn += cents;
-	step_point(l, STEP_WRITE_FROM, a, rd.balance - cents);
-	bank_done(bank_self(l));
-	l->sync->unlock_one(l, a);
-	step_point(l, STEP_UNLOCK, a, 0);
-	return 0;
+	return bank_single(l, a, cents, false);
 }
 
 /*

@@ -247,33 +247,6 @@ bench_stat(const double *v, unsigned n, struct bench_stat *st)
 	st->median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-/*
- * The bare normal-mutex kind uses the ledger's own mutex storage (one per
- * account, in its cache line, in the same segment) made again without
- * ROBUST.  Only on the bench's private ledger, before any child attaches.
- */
-static int
-bench_plain_mutexes(struct ledger *l)
-{
-	pthread_mutexattr_t attr;
-	uint32_t i;
-	int r;
-
-	if ((r = pthread_mutexattr_init(&attr)) != 0)
-		return -r;
-	if ((r = pthread_mutexattr_setpshared(&attr,
-	    PTHREAD_PROCESS_SHARED)) != 0)
-		goto out;
-	for (i = 0; i < l->naccounts; i++) {
-		pthread_mutex_destroy(&l->acct[i].mutex);
-		if ((r = pthread_mutex_init(&l->acct[i].mutex, &attr)) != 0)
-			break;
-	}
-out:
-	pthread_mutexattr_destroy(&attr);
-	return -r;
-}
-
 /* Every account as rich as the ledger allows: refusals stay rare even
  * when every transfer of 2 accounts goes from 0 to 1 (robust). */
 static int64_t
@@ -330,7 +303,12 @@ bench_cell_open(struct bench_ctx *x, struct bench_cell *cell,
 	if ((rc = sync_create(lv->name, &cfg, &lv->l)) < 0)
 		return rc;
 	lv->is_open = true;
-	if (cell->kind == BENCH_MUTEX && (rc = bench_plain_mutexes(&lv->l)) < 0)
+	/*
+	 * The bare normal-mutex kind uses the ledger's own mutex storage
+	 * (one per account, in its cache line, in the same segment) made
+	 * again without ROBUST, before any child attaches.
+	 */
+	if (cell->kind == BENCH_MUTEX && (rc = sync_plain_mutexes(&lv->l)) < 0)
 		return rc;
 	if (ops == 0 && (rc = bench_aim(x, &lv->l, cell->kind, cell->procs,
 	    &ops)) < 0)

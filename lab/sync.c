@@ -45,9 +45,12 @@ sync_use(struct ledger *l, enum sync_kind k)
 	return 0;
 }
 
-/* Every ledger gets every lock: a process may pick its own variant. */
+/*
+ * Every account's mutex made, robust or plain, process-shared; destroyed
+ * first if is_again (nobody may hold or wait for one).
+ */
 static int
-sync_init_ledger(struct ledger *l)
+sync_mutexes(struct ledger *l, bool is_robust, bool is_again)
 {
 	pthread_mutexattr_t attr;
 	uint32_t i;
@@ -56,31 +59,48 @@ sync_init_ledger(struct ledger *l)
 	if ((r = pthread_mutexattr_init(&attr)) != 0)
 		return -r;
 	if ((r = pthread_mutexattr_setpshared(&attr,
-	    PTHREAD_PROCESS_SHARED)) != 0 ||
-	    (r = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) != 0)
+	    PTHREAD_PROCESS_SHARED)) != 0 || (is_robust &&
+	    (r = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) != 0))
 		goto out;
-	for (i = 0; i < l->naccounts; i++)
+	for (i = 0; i < l->naccounts; i++) {
+		if (is_again &&
+		    (r = pthread_mutex_destroy(&l->acct[i].mutex)) != 0)
+			break;
 		if ((r = pthread_mutex_init(&l->acct[i].mutex, &attr)) != 0)
-			goto out;
-	if (sem_init(&l->hdr->sem, 1, 1) == -1)
-		r = errno;
+			break;
+	}
 out:
 	pthread_mutexattr_destroy(&attr);
 	return -r;
 }
 
+/* Every ledger gets every lock: a process may pick its own variant. */
+static int
+sync_init_ledger(struct ledger *l)
+{
+	int r;
+
+	if ((r = sync_mutexes(l, true, false)) < 0)
+		return r;
+	return sem_init(&l->hdr->sem, 1, 1) == -1 ? -errno : 0;
+}
+
+int
+sync_plain_mutexes(struct ledger *l)
+{
+	return sync_mutexes(l, false, true);
+}
+
 int
 sync_renew_locks(struct ledger *l)
 {
-	uint32_t i;
 	int r;
 
-	for (i = 0; i < l->naccounts; i++)
-		if ((r = pthread_mutex_destroy(&l->acct[i].mutex)) != 0)
-			return -r;
+	if ((r = sync_mutexes(l, true, true)) < 0)
+		return r;
 	if (sem_destroy(&l->hdr->sem) == -1)
 		return -errno;
-	return sync_init_ledger(l);
+	return sem_init(&l->hdr->sem, 1, 1) == -1 ? -errno : 0;
 }
 
 int

@@ -74,6 +74,13 @@ int sync_create(const char *name, const struct ledger_config *cfg,
 int sync_renew_locks(struct ledger *l);
 
 /*
+ * Make every account's mutex anew without ROBUST: the benchmark's bare
+ * normal-mutex anchor, on its own private ledger before any child
+ * attaches.  0 or -errno.
+ */
+int sync_plain_mutexes(struct ledger *l);
+
+/*
  * Attach by name (ledger_attach()), or through a descriptor handed down
  * (ledger_attach_fd()), and use the variant it was made for.
  */
