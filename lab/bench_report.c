@@ -10,6 +10,7 @@
 
 #include "bench_impl.h"
 #include "lab.h"
+#include "report.h"
 
 static const char *
 bench_bytes(size_t n, char *buf, size_t len)
@@ -230,32 +231,24 @@ bench_json_cell(const struct bench_cell *cell)
 	struct json_object *o = json_object_new_object(), *m, *rates;
 	unsigned i;
 
-	json_object_object_add(o, "kind",
-	    json_object_new_string(bench_kind_name(cell->kind)));
-	json_object_object_add(o, "variant",
-	    json_object_new_boolean(bench_is_variant(cell->kind)));
-	json_object_object_add(o, "procs", json_object_new_int(
-	    (int32_t)cell->procs));
-	json_object_object_add(o, "accounts", json_object_new_int64(
-	    cell->accounts));
-	json_object_object_add(o, "ops_per_proc", json_object_new_int64(
-	    (int64_t)cell->ops));
-	json_object_object_add(o, "runs", json_object_new_int(
-	    (int32_t)cell->runs));
+	report_json_str(o, "kind", bench_kind_name(cell->kind));
+	report_json_bool(o, "variant", bench_is_variant(cell->kind));
+	report_json_int(o, "procs", cell->procs);
+	report_json_int(o, "accounts", cell->accounts);
+	report_json_int(o, "ops_per_proc", (int64_t)cell->ops);
+	report_json_int(o, "runs", cell->runs);
 	m = json_object_new_object();
-	json_object_object_add(m, "median",
-	    json_object_new_double(cell->mops.median));
-	json_object_object_add(m, "min", json_object_new_double(cell->mops.min));
-	json_object_object_add(m, "max", json_object_new_double(cell->mops.max));
+	report_json_double(m, "median", cell->mops.median);
+	report_json_double(m, "min", cell->mops.min);
+	report_json_double(m, "max", cell->mops.max);
 	json_object_object_add(o, "mops", m);
 	rates = json_object_new_array();
 	for (i = 0; i < cell->runs; i++)
 		json_object_array_add(rates,
 		    json_object_new_double(cell->rate[i]));
 	json_object_object_add(o, "mops_runs", rates);
-	json_object_object_add(o, "ns_per_op",
-	    json_object_new_double(cell->ns_per_op));
-	json_object_object_add(o, "scale", json_object_new_double(cell->scale));
+	report_json_double(o, "ns_per_op", cell->ns_per_op);
+	report_json_double(o, "scale", cell->scale);
 	json_object_object_add(o, "base", cell->base < 0 ? NULL :
 	    json_object_new_string(bench_kind_name(
 	    (enum bench_kind)cell->base)));
@@ -266,30 +259,19 @@ bench_json_cell(const struct bench_cell *cell)
 	    (enum bench_kind)cell->move)));
 	json_object_object_add(o, "vs_move", cell->vs_move > 0 ?
 	    json_object_new_double(cell->vs_move) : NULL);
-	json_object_object_add(o, "done", json_object_new_int64(
-	    (int64_t)cell->done));
-	json_object_object_add(o, "refused", json_object_new_int64(
-	    (int64_t)cell->refused));
-	json_object_object_add(o, "failed", json_object_new_int64(
-	    (int64_t)cell->failed));
+	report_json_int(o, "done", (int64_t)cell->done);
+	report_json_int(o, "refused", (int64_t)cell->refused);
+	report_json_int(o, "failed", (int64_t)cell->failed);
 	json_object_object_add(o, "first_error", cell->first_error == 0 ?
 	    NULL : json_object_new_string(lab_strerror(cell->first_error)));
-	json_object_object_add(o, "page_faults", json_object_new_int64(
-	    (int64_t)cell->faults));
-	json_object_object_add(o, "start_skew",
-	    json_object_new_double(cell->skew));
-	json_object_object_add(o, "moves_money",
-	    json_object_new_boolean(bench_moves_money(cell->kind)));
-	json_object_object_add(o, "money_kept",
-	    json_object_new_boolean(cell->lossy_runs == 0));
-	json_object_object_add(o, "lost_cents",
-	    json_object_new_int64(cell->lost_cents));
-	json_object_object_add(o, "lost_updates",
-	    json_object_new_int64(cell->lost_writes));
-	json_object_object_add(o, "negative_accounts",
-	    json_object_new_int64(cell->negative));
-	json_object_object_add(o, "lossy_runs",
-	    json_object_new_int((int32_t)cell->lossy_runs));
+	report_json_int(o, "page_faults", (int64_t)cell->faults);
+	report_json_double(o, "start_skew", cell->skew);
+	report_json_bool(o, "moves_money", bench_moves_money(cell->kind));
+	report_json_bool(o, "money_kept", cell->lossy_runs == 0);
+	report_json_int(o, "lost_cents", cell->lost_cents);
+	report_json_int(o, "lost_updates", cell->lost_writes);
+	report_json_int(o, "negative_accounts", cell->negative);
+	report_json_int(o, "lossy_runs", cell->lossy_runs);
 	return o;
 }
 
@@ -299,21 +281,15 @@ bench_json(const struct bench_config *c, const struct bench_result *r)
 	struct json_object *o = json_object_new_object(), *arr, *e;
 	struct bench_goal g[BENCH_GOALS];
 	unsigned i;
-	char *s;
 
 	if (o == NULL)
 		return NULL;
-	json_object_object_add(o, "program",
-	    json_object_new_string("banklab-bench"));
-	json_object_object_add(o, "seed", json_object_new_int64(
-	    (int64_t)c->seed));
-	json_object_object_add(o, "repeat", json_object_new_int(
-	    (int32_t)c->repeat));
-	json_object_object_add(o, "run_ms", json_object_new_int(
-	    (int32_t)c->run_ms));
-	json_object_object_add(o, "ops", json_object_new_int64(
-	    (int64_t)c->ops));
-	json_object_object_add(o, "quick", json_object_new_boolean(c->is_quick));
+	report_json_str(o, "program", "banklab-bench");
+	report_json_int(o, "seed", (int64_t)c->seed);
+	report_json_int(o, "repeat", c->repeat);
+	report_json_int(o, "run_ms", c->run_ms);
+	report_json_int(o, "ops", (int64_t)c->ops);
+	report_json_bool(o, "quick", c->is_quick);
 	arr = json_object_new_array();
 	for (i = 0; i < c->nprocs; i++)
 		json_object_array_add(arr, json_object_new_int(
@@ -322,21 +298,15 @@ bench_json(const struct bench_config *c, const struct bench_result *r)
 	arr = json_object_new_array();
 	for (i = 0; i < c->naccounts; i++) {
 		e = json_object_new_object();
-		json_object_object_add(e, "accounts",
-		    json_object_new_int64(c->accounts[i]));
-		json_object_object_add(e, "ledger_bytes", json_object_new_int64(
-		    (int64_t)bench_ledger_bytes(c->accounts[i])));
+		report_json_int(e, "accounts", c->accounts[i]);
+		report_json_int(e, "ledger_bytes", (int64_t)bench_ledger_bytes(c->accounts[i]));
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(o, "accounts", arr);
-	json_object_object_add(o, "bytes_per_account", json_object_new_int64(
-	    (int64_t)bench_account_bytes()));
-	json_object_object_add(o, "cpus", json_object_new_int(
-	    (int32_t)r->cpus));
-	json_object_object_add(o, "load_start",
-	    json_object_new_double(r->load[0]));
-	json_object_object_add(o, "load_end",
-	    json_object_new_double(r->load[1]));
+	report_json_int(o, "bytes_per_account", (int64_t)bench_account_bytes());
+	report_json_int(o, "cpus", r->cpus);
+	report_json_double(o, "load_start", r->load[0]);
+	report_json_double(o, "load_end", r->load[1]);
 	arr = json_object_new_array();
 	for (i = 0; i < r->ncells; i++)
 		if (r->cell[i].has_run)
@@ -346,24 +316,15 @@ bench_json(const struct bench_config *c, const struct bench_result *r)
 	arr = json_object_new_array();
 	for (i = 0; i < BENCH_GOALS; i++) {
 		e = json_object_new_object();
-		json_object_object_add(e, "what",
-		    json_object_new_string(g[i].what));
-		json_object_object_add(e, "seen",
-		    json_object_new_string(g[i].seen));
-		json_object_object_add(e, "measured",
-		    json_object_new_boolean(g[i].is_measured));
-		json_object_object_add(e, "met",
-		    json_object_new_boolean(g[i].is_met));
+		report_json_str(e, "what", g[i].what);
+		report_json_str(e, "seen", g[i].seen);
+		report_json_bool(e, "measured", g[i].is_measured);
+		report_json_bool(e, "met", g[i].is_met);
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(o, "goals", arr);
-	json_object_object_add(o, "anomaly",
-	    json_object_new_boolean(bench_has_anomaly(r)));
-	json_object_object_add(o, "interrupted",
-	    json_object_new_boolean(r->interrupted));
-	json_object_object_add(o, "elapsed_s",
-	    json_object_new_double(r->elapsed_s));
-	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return s;
+	report_json_bool(o, "anomaly", bench_has_anomaly(r));
+	report_json_bool(o, "interrupted", r->interrupted);
+	report_json_double(o, "elapsed_s", r->elapsed_s);
+	return report_json_finish(o);
 }

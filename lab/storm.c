@@ -445,12 +445,10 @@ char *
 storm_json(const struct storm_config *c, const struct storm_result *r)
 {
 	struct json_object *o, *a;
-	char *s;
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
-	json_object_object_add(o, "sync",
-	    json_object_new_string(ledger_sync_name(c->sync)));
+	report_json_str(o, "sync", ledger_sync_name(c->sync));
 	report_json_int(o, "workers", c->workers);
 	report_json_int(o, "accounts", c->accounts);
 	report_json_int(o, "seed", (int64_t)c->seed);
@@ -474,14 +472,9 @@ storm_json(const struct storm_config *c, const struct storm_result *r)
 	report_json_int(o, "observed_cents", r->check.observed);
 	report_json_int(o, "lost_cents", r->check.lost_cents);
 	report_json_int(o, "lost_writes", r->check.lost_writes);
-	json_object_object_add(o, "elapsed_s",
-	    json_object_new_double(r->elapsed_s));
-	json_object_object_add(o, "timed_out",
-	    json_object_new_boolean(r->timed_out));
-	json_object_object_add(o, "interrupted",
-	    json_object_new_boolean(r->interrupted));
-	json_object_object_add(o, "ok", json_object_new_boolean(r->is_ok));
-	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return s;
+	report_json_double(o, "elapsed_s", r->elapsed_s);
+	report_json_bool(o, "timed_out", r->timed_out);
+	report_json_bool(o, "interrupted", r->interrupted);
+	report_json_bool(o, "ok", r->is_ok);
+	return report_json_finish(o);
 }
