@@ -24,6 +24,7 @@
 #include "ledger.h"
 #include "run.h"
 #include "schedule.h"
+#include "serve.h"
 #include "step.h"
 #include "worker.h"
 
@@ -77,6 +78,8 @@ usage(FILE *f)
 "                            private, or stale once the program is gone\n"
 "  destroy NAME              remove the name\n"
 "  destroy --stale           remove every stale ledger, and only those\n"
+"  serve NAME [--listen ADDR:PORT] [--tellers N] [--sync V] ...\n"
+"                            the bank over HTTP (serve --help)\n"
 "\n"
 "options:\n"
 "  --accounts N      accounts (1..10000000, default 16)\n"
@@ -319,9 +322,14 @@ main(int argc, char **argv)
 	/* A worker's options are the worker table's (banklab_worker.c). */
 	if (strcmp(argv[1], "worker") == 0)
 		return banklab_worker_main(argc - 2, argv + 2);
+	/* The HTTP server and its tellers: their own options (serve.h). */
+	if (strcmp(argv[1], "serve") == 0)
+		return banklab_serve_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "teller") == 0)
+		return banklab_teller_main(argc - 1, argv + 1);
 	if ((cmd = find_command(argv[1])) == NULL) {
 		fprintf(stderr, "%s: \"%s\" is not a command (create, worker, "
-		    "run, audit, show, list, destroy; --help)\n", PROG,
+		    "run, audit, show, list, destroy, serve; --help)\n", PROG,
 		    argv[1]);
 		return LAB_EXIT_USAGE;
 	}

@@ -1,0 +1,269 @@
+/*
+ * serve: `banklab serve NAME`, the master.  It makes (or checks) the
+ * ledger, opens the listening socket, prints "listening on ..." first,
+ * and starts --tellers `banklab teller` processes (posix_spawn through
+ * lab/spawn.h) that inherit the socket and die with it (--parent).  It
+ * supervises them: a teller that dies is reaped, reported and replaced.
+ * SIGTERM or SIGINT: the tellers are told (SIGTERM: each stops accepting,
+ * finishes what it serves, detaches), reaped, the ledger removed if we
+ * made it; exit 0.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lab.h"
+#include "ledger.h"
+#include "serve.h"
+#include "spawn.h"
+#include "sync.h"
+
+#define SERVE_STOP_MS		5000	/* tellers' time to finish at exit */
+#define SERVE_WAIT_MS		3600000u
+#define SERVE_FAST_DEATHS	20	/* tellers dying at once in a row */
+
+enum { SERVE_STOP_SIGNAL = 1, SERVE_STOP_ERROR };
+
+struct serve_master {
+	const struct serve_opts *o;
+	int lfd;
+	char prog[PATH_MAX];
+	struct spawn_set set;
+	unsigned started, replaced, fast_deaths;
+	int err;
+};
+
+/* A bound, listening TCP socket on o's address; its port into o. */
+static int
+serve_listen(struct serve_opts *o, int *out)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd, one = 1, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(o->port);
+	if (inet_pton(AF_INET, o->addr, &sa.sin_addr) != 1)
+		return -EINVAL;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
+	    -1 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(fd, 128) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	o->port = ntohs(sa.sin_port);
+	*out = fd;
+	return 0;
+}
+
+/* Start one teller; 0 or -errno. */
+static int
+serve_start_teller(struct serve_master *m)
+{
+	const struct serve_opts *o = m->o;
+	char fd[16], parent[16], body[24], tmo[24], conns[24], win[24];
+	char lock[24];
+	char *argv[32];
+	int n = 0, i;
+
+	snprintf(fd, sizeof(fd), "%d", m->lfd);
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
+	snprintf(body, sizeof(body), "%" PRId64, o->max_body);
+	snprintf(tmo, sizeof(tmo), "%" PRId64, o->timeout);
+	snprintf(conns, sizeof(conns), "%" PRId64, o->connections);
+	snprintf(win, sizeof(win), "%" PRId64, o->window);
+	snprintf(lock, sizeof(lock), "%" PRId64, o->lock_timeout);
+	argv[n++] = m->prog;
+	argv[n++] = lab_unconst("teller");
+	argv[n++] = lab_unconst(o->name);
+#define ARG(opt, v)	do {						\
+		argv[n++] = lab_unconst(opt);				\
+		argv[n++] = lab_unconst(v);				\
+	} while (0)
+	ARG("--listen-fd", fd);
+	ARG("--parent", parent);
+	ARG("--listen", o->listen);
+	ARG("--max-body", body);
+	ARG("--timeout", tmo);
+	ARG("--connections", conns);
+	ARG("--window", win);
+	ARG("--lock-timeout", lock);
+	if (o->has_sync)
+		ARG("--sync", ledger_sync_name(o->sync));
+	if (o->token_file != NULL)
+		ARG("--token-file", o->token_file);
+#undef ARG
+	argv[n] = NULL;
+	if ((i = spawn_start_fd(&m->set, argv, m->lfd)) < 0)
+		return i;
+	m->started++;
+	printf("teller %d started\n", (int)m->set.child[i].pid);
+	fflush(stdout);
+	return 0;
+}
+
+/* Report and forget every reaped teller; start new ones up to --tellers. */
+static int
+serve_supervise(struct serve_master *m)
+{
+	char how[64];
+	unsigned i = 0;
+	int r;
+
+	while (i < m->set.n) {
+		struct spawn_child *c = &m->set.child[i];
+
+		if (!c->is_reaped) {
+			i++;
+			continue;
+		}
+		printf("teller %d %s: replaced\n", (int)c->pid,
+		    spawn_describe(c, how, sizeof(how)));
+		/* One that cannot even start (exit 2, 3) is not retried. */
+		if (WIFEXITED(c->status) && WEXITSTATUS(c->status) != 0 &&
+		    ++m->fast_deaths >= SERVE_FAST_DEATHS) {
+			fprintf(stderr, "banklab serve: tellers keep failing "
+			    "(%s): stopping\n", how);
+			return -LAB_EWORKER;
+		}
+		m->replaced++;
+		spawn_forget(&m->set, i);
+	}
+	fflush(stdout);
+	while (m->set.n < (unsigned)m->o->tellers)
+		if ((r = serve_start_teller(m)) < 0)
+			return r;
+	return 0;
+}
+
+static int
+serve_tick(struct spawn_set *set, void *arg)
+{
+	struct serve_master *m = arg;
+
+	(void)set;
+	if (lab_signalled())
+		return SERVE_STOP_SIGNAL;
+	if ((m->err = serve_supervise(m)) < 0)
+		return SERVE_STOP_ERROR;
+	return 0;
+}
+
+/* Attach to the ledger, or make it; *made says which. */
+static int
+serve_ledger(const struct serve_opts *o, struct ledger *l, bool *made)
+{
+	struct ledger_config cfg;
+	int r;
+
+	*made = false;
+	if ((r = sync_attach(o->name, l)) != -ENOENT)
+		return r;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.naccounts = (uint32_t)o->accounts;
+	cfg.balance = o->balance;
+	cfg.sync = o->has_sync ? o->sync : SYNC_ORDERED;
+	if ((r = sync_create(o->name, &cfg, l)) == 0)
+		*made = true;
+	return r;
+}
+
+/* Supervise until a signal or an error; then stop every teller. */
+static int
+serve_run(struct serve_master *m)
+{
+	int r;
+
+	for (;;) {
+		r = spawn_wait(&m->set, SERVE_WAIT_MS, serve_tick, m);
+		if (r == SERVE_STOP_SIGNAL) {
+			r = 0;
+			break;
+		}
+		if (r == SERVE_STOP_ERROR) {
+			r = m->err;
+			break;
+		}
+		if (r < 0 && r != -ETIMEDOUT)
+			break;
+		/* All reaped between two ticks, or the long wait ran out. */
+		if ((r = serve_tick(&m->set, m)) != 0) {
+			r = r == SERVE_STOP_SIGNAL ? 0 : m->err;
+			break;
+		}
+	}
+	spawn_kill(&m->set, SIGTERM);
+	(void)spawn_wait(&m->set, SERVE_STOP_MS, NULL, NULL);
+	return r;
+}
+
+int
+banklab_serve_main(int argc, char **argv)
+{
+	struct serve_opts o;
+	struct serve_master m;
+	struct ledger l;
+	sigset_t stop;
+	bool made = false;
+	int r;
+
+	if ((r = serve_parse(argc, argv, false, &o)) < 0)
+		return cli_exit_code(r);
+	/* Blocked from here, and in the tellers: lab_signalled() looks. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	lab_sigpipe_quiet();
+	memset(&m, 0, sizeof(m));
+	m.o = &o;
+	m.lfd = -1;
+	spawn_init(&m.set);
+	if ((r = spawn_worker_path(getenv("BANKLAB_WORKER"), m.prog,
+	    sizeof(m.prog))) < 0) {
+		fprintf(stderr, "banklab serve: the banklab program: %s\n",
+		    lab_strerror(r));
+		return LAB_EXIT_SYSTEM;
+	}
+	if ((r = serve_ledger(&o, &l, &made)) < 0) {
+		fprintf(stderr, "banklab serve: %s: %s\n", o.name,
+		    lab_strerror(r));
+		return lab_exit_code(r);
+	}
+	if ((r = serve_listen(&o, &m.lfd)) < 0) {
+		fprintf(stderr, "banklab serve: --listen %s: %s\n", o.listen,
+		    lab_strerror(r));
+		goto out;
+	}
+	printf("listening on http://%s:%u/\n", o.addr, (unsigned)o.port);
+	fflush(stdout);
+	if ((r = serve_supervise(&m)) == 0)
+		r = serve_run(&m);
+	else
+		fprintf(stderr, "banklab serve: starting a teller: %s\n",
+		    lab_strerror(r));
+	printf("stopped: %u tellers started, %u replaced\n", m.started,
+	    m.replaced);
+out:
+	spawn_free(&m.set);
+	if (m.lfd >= 0)
+		close(m.lfd);
+	if (made)
+		(void)ledger_unlink(o.name);
+	ledger_detach(&l);
+	return r < 0 ? lab_exit_code(r) : LAB_EXIT_OK;
+}

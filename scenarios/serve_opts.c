@@ -1,0 +1,207 @@
+/*
+ * serve_opts: the command lines of `banklab serve` and `banklab teller`.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lab.h"
+#include "ledger.h"
+#include "parse.h"
+#include "serve.h"
+
+#define SERVE_PROG	"banklab serve"
+
+enum {
+	SO_LISTEN = 1000, SO_TELLERS, SO_MAX_BODY, SO_CONNECTIONS,
+	SO_ACCOUNTS, SO_BALANCE, SO_WINDOW, SO_LOCK_TIMEOUT, SO_TOKEN_FILE,
+	SO_LISTEN_FD, SO_PARENT
+};
+
+static const struct option serve_rows[] = {
+	{ "listen", required_argument, NULL, SO_LISTEN },
+	{ "tellers", required_argument, NULL, SO_TELLERS },
+	{ "sync", required_argument, NULL, 's' },
+	{ "max-body", required_argument, NULL, SO_MAX_BODY },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "connections", required_argument, NULL, SO_CONNECTIONS },
+	{ "accounts", required_argument, NULL, SO_ACCOUNTS },
+	{ "balance", required_argument, NULL, SO_BALANCE },
+	{ "window", required_argument, NULL, SO_WINDOW },
+	{ "lock-timeout", required_argument, NULL, SO_LOCK_TIMEOUT },
+	{ "token-file", required_argument, NULL, SO_TOKEN_FILE },
+	{ "listen-fd", required_argument, NULL, SO_LISTEN_FD },
+	{ "parent", required_argument, NULL, SO_PARENT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* A number option: its row's name, range and field. */
+static const struct {
+	int ch;
+	const char *what;
+	int64_t min, max;
+	size_t off;
+} serve_numbers[] = {
+#define SO_OFF(f)	offsetof(struct serve_opts, f)
+	{ SO_TELLERS, "--tellers", 1, SERVE_TELLERS_MAX, SO_OFF(tellers) },
+	{ SO_MAX_BODY, "--max-body", 16, 1 << 20, SO_OFF(max_body) },
+	{ 't', "--timeout", 1, 3600, SO_OFF(timeout) },
+	{ SO_CONNECTIONS, "--connections", 1, 4096, SO_OFF(connections) },
+	{ SO_ACCOUNTS, "--accounts", 1, LEDGER_ACCOUNTS_MAX,
+	    SO_OFF(accounts) },
+	{ SO_BALANCE, "--balance", 0, LEDGER_AMOUNT_MAX, SO_OFF(balance) },
+	{ SO_WINDOW, "--window", 0, 1000000, SO_OFF(window) },
+	{ SO_LOCK_TIMEOUT, "--lock-timeout", 1, 600000,
+	    SO_OFF(lock_timeout) },
+	{ SO_LISTEN_FD, "--listen-fd", 3, 65535, SO_OFF(listen_fd) },
+	{ SO_PARENT, "--parent", 1, INT32_MAX, SO_OFF(parent) },
+#undef SO_OFF
+};
+
+static void
+serve_usage(FILE *f)
+{
+	fprintf(f, "usage: banklab serve NAME [--listen ADDR:PORT] "
+	    "[--tellers N] [--sync V]\n"
+	    "    [--max-body BYTES] [--timeout S] [--connections C] "
+	    "[--accounts N] [--balance CENTS]\n"
+	    "    [--window US] [--lock-timeout MS] [--token-file F]\n"
+	    "The bank over HTTP: N teller processes share ledger NAME (made "
+	    "if absent,\nand removed at exit if made) and serve the JSON "
+	    "API on ADDR:PORT\n(default 127.0.0.1:8080; port 0 picks one).  "
+	    "The first line printed is\n\"listening on http://ADDR:PORT/\".  "
+	    "SIGTERM or SIGINT: exit 0.\n"
+	    "Exit: 0 clean, 2 bad usage, 3 system failure.\n");
+}
+
+static void
+serve_defaults(struct serve_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->listen = "127.0.0.1:8080";
+	o->tellers = 2;
+	o->max_body = 4096;
+	o->timeout = 10;
+	o->connections = 64;
+	o->accounts = 100;
+	o->balance = 10000;
+	o->lock_timeout = LEDGER_LOCK_TIMEOUT_MS;
+	o->listen_fd = -1;
+}
+
+/* "ADDR:PORT", IPv4, into o. */
+static int
+serve_listen_parse(struct serve_opts *o)
+{
+	const char *colon = strrchr(o->listen, ':');
+	struct in_addr in;
+	int64_t port;
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - o->listen)) == 0 ||
+	    n >= sizeof(o->addr)) {
+		fprintf(stderr, "%s: --listen: \"%s\" is not ADDR:PORT\n",
+		    SERVE_PROG, o->listen);
+		return -CLI_EUSAGE;
+	}
+	memcpy(o->addr, o->listen, n);
+	o->addr[n] = '\0';
+	if (inet_pton(AF_INET, o->addr, &in) != 1) {
+		fprintf(stderr, "%s: --listen: \"%s\" is not an IPv4 "
+		    "address\n", SERVE_PROG, o->addr);
+		return -CLI_EUSAGE;
+	}
+	if (cli_number(SERVE_PROG, "--listen's port", colon + 1, 0, 65535,
+	    &port) < 0)
+		return -CLI_EUSAGE;
+	o->port = (uint16_t)port;
+	o->is_loopback = (ntohl(in.s_addr) >> 24) == 127;
+	return 0;
+}
+
+static int
+serve_option(struct serve_opts *o, int ch, const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(serve_numbers) / sizeof(serve_numbers[0]); i++)
+		if (serve_numbers[i].ch == ch)
+			return cli_number(SERVE_PROG, serve_numbers[i].what,
+			    arg, serve_numbers[i].min, serve_numbers[i].max,
+			    (int64_t *)(void *)((char *)o +
+			    serve_numbers[i].off));
+	switch (ch) {
+	case SO_LISTEN:
+		o->listen = arg;
+		return 0;
+	case 's':
+		o->sync_arg = arg;
+		return 0;
+	case SO_TOKEN_FILE:
+		o->token_file = arg;
+		return 0;
+	default:
+		return -CLI_EUSAGE;
+	}
+}
+
+/* What the options say together. */
+static int
+serve_check(struct serve_opts *o, bool is_teller)
+{
+	int r;
+
+	if ((r = serve_listen_parse(o)) < 0)
+		return r;
+	if (!o->is_loopback && o->token_file == NULL) {
+		fprintf(stderr, "%s: --listen %s: not a loopback address: "
+		    "--token-file F is needed\n", SERVE_PROG, o->listen);
+		return -CLI_EUSAGE;
+	}
+	if (is_teller && (o->listen_fd < 0 || o->parent == 0)) {
+		fprintf(stderr, "banklab teller: --listen-fd and --parent are "
+		    "needed\n");
+		return -CLI_EUSAGE;
+	}
+	if (ledger_name_check(o->name) < 0) {
+		fprintf(stderr, "%s: \"%s\": %s\n", SERVE_PROG, o->name,
+		    lab_strerror(-LAB_ENAME));
+		return -CLI_EUSAGE;
+	}
+	return 0;
+}
+
+int
+serve_parse(int argc, char **argv, bool is_teller, struct serve_opts *o)
+{
+	int ch, r;
+
+	serve_defaults(o);
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":h", serve_rows, NULL)) != -1) {
+		if (ch == 'h') {
+			serve_usage(stdout);
+			return -CLI_EDONE;
+		}
+		if (ch == ':' || ch == '?' || (!is_teller &&
+		    (ch == SO_LISTEN_FD || ch == SO_PARENT)))
+			return cli_bad_option(SERVE_PROG, ch, argv);
+		if ((r = serve_option(o, ch, optarg)) < 0)
+			return r;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "%s: %s (--help)\n", SERVE_PROG,
+		    optind >= argc ? "NAME is needed" : "one NAME only");
+		return -CLI_EUSAGE;
+	}
+	o->name = argv[optind];
+	if ((r = cli_sync(SERVE_PROG, o->sync_arg, SYNC_ORDERED,
+	    &o->sync)) < 0)
+		return r;
+	o->has_sync = o->sync_arg != NULL || cli_sync_from_env();
+	return serve_check(o, is_teller);
+}

@@ -1,0 +1,507 @@
+/*
+ * serve_teller: `banklab teller NAME --listen-fd N --parent PID ...`, one
+ * teller process of `banklab serve`.  It attaches to the ledger by name,
+ * joins (a slot of its own), and serves HTTP on the listening socket it
+ * inherited, through libmicrohttpd: one internal thread polls every
+ * connection (epoll), so one request at a time touches the ledger, as the
+ * slot's journal requires, and a client that trickles bytes holds a
+ * connection, never the teller.  The main thread waits for SIGTERM or
+ * SIGINT: then it stops accepting, lets MHD finish, detaches, exits 0.
+ *
+ * Each endpoint has one handler (serve_routes below) that parses,
+ * validates, acts and answers; every answer is JSON and carries
+ * X-Banklab-Teller: PID.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "api.h"
+#include "cli.h"
+#include "lab.h"
+#include "ledger.h"
+#include "parse.h"
+#include "serve.h"
+#include "spawn.h"
+#include "sync.h"
+
+#define TELLER_PROG		"banklab teller"
+#define TELLER_MEMORY_LIMIT	(32 * 1024)	/* headers of a connection */
+#define TELLER_TOKEN_MAX	256
+
+struct teller {
+	const struct serve_opts *o;
+	struct ledger l;
+	char pid[16];
+	char token[TELLER_TOKEN_MAX];	/* "" if writes need none */
+};
+
+/* One request as it arrives. */
+struct teller_req {
+	const struct teller_route *rt;
+	char *body;
+	size_t len;
+	bool is_too_big;
+	bool is_answered;
+};
+
+/* What a handler answers: a status and a JSON body (never NULL). */
+struct teller_answer {
+	unsigned status;
+	struct json_object *body;
+	const char *allow;		/* 405 */
+};
+
+typedef void (*teller_handler)(struct teller *, struct MHD_Connection *,
+    const char *url, struct teller_req *, struct teller_answer *);
+
+struct teller_route {
+	const char *path;
+	bool is_prefix;			/* path, then one more segment */
+	const char *method;		/* GET or POST */
+	teller_handler fn;
+	enum api_op_kind op;		/* POST: the operation */
+};
+
+static void
+teller_fail(struct teller_answer *a, unsigned status, const char *msg)
+{
+	a->status = status;
+	a->body = api_error(msg);
+}
+
+/* A library code as an answer: 409, 503 (Retry-After), 400, 500. */
+static void
+teller_code(struct teller_answer *a, int code)
+{
+	teller_fail(a, api_status(code), lab_strerror(code));
+}
+
+static void
+h_ledger(struct teller *t, struct MHD_Connection *c, const char *url,
+    struct teller_req *q, struct teller_answer *a)
+{
+	(void)c, (void)url, (void)q;
+	a->status = 200;
+	(void)api_ledger(&t->l, &a->body);
+}
+
+static void
+h_processes(struct teller *t, struct MHD_Connection *c, const char *url,
+    struct teller_req *q, struct teller_answer *a)
+{
+	(void)c, (void)url, (void)q;
+	a->status = 200;
+	(void)api_processes(&t->l, &a->body);
+}
+
+/* Query argument k as a number in [min, max], or dflt if absent. */
+static int
+teller_query(struct MHD_Connection *c, const char *k, uint64_t min,
+    uint64_t max, uint64_t dflt, uint64_t *out, struct teller_answer *a)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    k);
+	char msg[128];
+
+	if (v == NULL) {
+		*out = dflt;
+		return 0;
+	}
+	if (parse_u64(v, min, max, out) < 0) {
+		snprintf(msg, sizeof(msg), "\"%s\": not a number between "
+		    "%" PRIu64 " and %" PRIu64, k, min, max);
+		teller_fail(a, 400, msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+h_accounts(struct teller *t, struct MHD_Connection *c, const char *url,
+    struct teller_req *q, struct teller_answer *a)
+{
+	uint64_t off, lim;
+
+	(void)url, (void)q;
+	if (teller_query(c, "offset", 0, UINT32_MAX, 0, &off, a) < 0 ||
+	    teller_query(c, "limit", 1, API_PAGE_MAX, 100, &lim, a) < 0)
+		return;
+	a->status = 200;
+	(void)api_accounts(&t->l, (uint32_t)off, (uint32_t)lim, &a->body);
+}
+
+static void
+h_account(struct teller *t, struct MHD_Connection *c, const char *url,
+    struct teller_req *q, struct teller_answer *a)
+{
+	const char *id = url + strlen("/v1/accounts/");
+	uint64_t n;
+	int r;
+
+	(void)c, (void)q;
+	if (parse_u64(id, 0, UINT32_MAX, &n) < 0) {
+		teller_fail(a, 400, "\"id\": not an account number");
+		return;
+	}
+	if (n >= t->l.naccounts) {
+		teller_fail(a, 404, "\"id\": no such account");
+		return;
+	}
+	if ((r = api_account(&t->l, (uint32_t)n, &a->body)) < 0)
+		teller_code(a, r);
+	else
+		a->status = 200;
+}
+
+static void
+h_audit(struct teller *t, struct MHD_Connection *c, const char *url,
+    struct teller_req *q, struct teller_answer *a)
+{
+	const char *mode = MHD_lookup_connection_value(c,
+	    MHD_GET_ARGUMENT_KIND, "mode");
+	bool is_consistent = true;
+	int r;
+
+	(void)url, (void)q;
+	if (mode != NULL && strcmp(mode, "plain") == 0)
+		is_consistent = false;
+	else if (mode != NULL && strcmp(mode, "consistent") != 0) {
+		teller_fail(a, 400, "\"mode\": not consistent or plain");
+		return;
+	}
+	if ((r = api_audit(&t->l, is_consistent, &a->body)) < 0)
+		teller_code(a, r);
+	else
+		a->status = 200;
+}
+
+/* POST /v1/deposit, /v1/withdraw, /v1/transfer. */
+static void
+h_operation(struct teller *t, struct MHD_Connection *c, const char *url,
+    struct teller_req *q, struct teller_answer *a)
+{
+	struct api_op op;
+	char why[160];
+	int r;
+
+	(void)c, (void)url;
+	if (api_parse_op(q->rt->op, q->body != NULL ? q->body : "", q->len,
+	    t->l.naccounts, &op, why, sizeof(why)) < 0) {
+		teller_fail(a, 400, why);
+		return;
+	}
+	if ((r = api_do_op(&t->l, &op, &a->body)) < 0)
+		teller_code(a, r);
+	else
+		a->status = 200;
+}
+
+static const struct teller_route teller_routes[] = {
+	{ "/v1/ledger", false, "GET", h_ledger, 0 },
+	{ "/v1/accounts", false, "GET", h_accounts, 0 },
+	{ "/v1/accounts/", true, "GET", h_account, 0 },
+	{ "/v1/audit", false, "GET", h_audit, 0 },
+	{ "/v1/processes", false, "GET", h_processes, 0 },
+	{ "/v1/deposit", false, "POST", h_operation, API_DEPOSIT },
+	{ "/v1/withdraw", false, "POST", h_operation, API_WITHDRAW },
+	{ "/v1/transfer", false, "POST", h_operation, API_TRANSFER },
+};
+
+static const struct teller_route *
+teller_route(const char *url)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(teller_routes) / sizeof(teller_routes[0]);
+	    i++) {
+		const struct teller_route *rt = &teller_routes[i];
+
+		n = strlen(rt->path);
+		if (!rt->is_prefix && strcmp(url, rt->path) == 0)
+			return rt;
+		if (rt->is_prefix && strncmp(url, rt->path, n) == 0 &&
+		    url[n] != '\0' && strchr(url + n, '/') == NULL)
+			return rt;
+	}
+	return NULL;
+}
+
+/* Queue a's answer (a->body is put); MHD_NO if it could not be. */
+static enum MHD_Result
+teller_answer(struct teller *t, struct MHD_Connection *c,
+    struct teller_answer *a)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ok;
+	const char *s;
+	char *copy;
+	size_t n;
+
+	if (a->body == NULL)
+		a->body = api_error("out of memory");
+	s = json_object_to_json_string_ext(a->body, JSON_C_TO_STRING_PLAIN);
+	n = strlen(s);
+	if ((copy = malloc(n + 2)) == NULL) {
+		json_object_put(a->body);
+		return MHD_NO;
+	}
+	memcpy(copy, s, n);
+	copy[n++] = '\n';
+	copy[n] = '\0';
+	json_object_put(a->body);
+	resp = MHD_create_response_from_buffer(n, copy, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(copy);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "X-Banklab-Teller", t->pid);
+	if (a->allow != NULL)
+		MHD_add_response_header(resp, "Allow", a->allow);
+	if (a->status == 503)
+		MHD_add_response_header(resp, "Retry-After", "1");
+	if (a->status == 401)
+		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+	ok = MHD_queue_response(c, a->status, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+/* Equal without an early exit: the token's bytes are not timed. */
+static bool
+teller_same(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b), i;
+	unsigned char d = na != nb;
+
+	for (i = 0; i < na && i < nb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/*
+ * What the headers alone decide: route, method, type, size, token.
+ * 0 if the request goes on to its handler, else a is filled.
+ */
+static int
+teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
+    const char *method, struct teller_req *q, struct teller_answer *a)
+{
+	const char *type, *len, *auth;
+	char bearer[TELLER_TOKEN_MAX + 8];
+	uint64_t n;
+
+	if ((q->rt = teller_route(url)) == NULL) {
+		teller_fail(a, 404, "no such path");
+		return -1;
+	}
+	if (strcmp(method, q->rt->method) != 0) {
+		a->allow = q->rt->method;
+		teller_fail(a, 405, "method not allowed");
+		return -1;
+	}
+	if (strcmp(method, "POST") != 0)
+		return 0;
+	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	snprintf(bearer, sizeof(bearer), "Bearer %s", t->token);
+	if (t->token[0] != '\0' && (auth == NULL ||
+	    !teller_same(auth, bearer))) {
+		teller_fail(a, 401, "a write needs Authorization: Bearer "
+		    "<token>");
+		return -1;
+	}
+	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	    (type[16] != '\0' && type[16] != ';' && type[16] != ' ')) {
+		teller_fail(a, 415, "Content-Type: application/json "
+		    "expected");
+		return -1;
+	}
+	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (len != NULL && (parse_u64(len, 0, UINT64_MAX, &n) < 0 ||
+	    n > (uint64_t)t->o->max_body)) {
+		teller_fail(a, 413, "body larger than --max-body");
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep up to --max-body bytes of the body; note if there were more. */
+static void
+teller_take_body(struct teller *t, struct teller_req *q, const char *data,
+    size_t n)
+{
+	size_t max = (size_t)t->o->max_body;
+
+	if (q->is_too_big || n > max - q->len) {
+		q->is_too_big = true;
+		return;
+	}
+	if (q->body == NULL && (q->body = malloc(max)) == NULL) {
+		q->is_too_big = true;	/* answered 413: no worse */
+		return;
+	}
+	memcpy(q->body + q->len, data, n);
+	q->len += n;
+}
+
+static enum MHD_Result
+teller_access(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *data,
+    size_t *data_size, void **ctx)
+{
+	struct teller *t = cls;
+	struct teller_req *q = *ctx;
+	struct teller_answer a = { 0, NULL, NULL };
+
+	(void)version;
+	if (q == NULL) {
+		if ((q = calloc(1, sizeof(*q))) == NULL)
+			return MHD_NO;
+		*ctx = q;
+		if (teller_admit(t, c, url, method, q, &a) == 0)
+			return MHD_YES;		/* the body, then the rest */
+		q->is_answered = true;
+		return teller_answer(t, c, &a);
+	}
+	if (*data_size > 0) {
+		if (!q->is_answered)
+			teller_take_body(t, q, data, *data_size);
+		*data_size = 0;
+		return MHD_YES;
+	}
+	if (q->is_answered)
+		return MHD_YES;
+	q->is_answered = true;
+	if (q->is_too_big)
+		teller_fail(&a, 413, "body larger than --max-body");
+	else
+		q->rt->fn(t, c, url, q, &a);
+	return teller_answer(t, c, &a);
+}
+
+static void
+teller_done(void *cls, struct MHD_Connection *c, void **ctx,
+    enum MHD_RequestTerminationCode why)
+{
+	struct teller_req *q = *ctx;
+
+	(void)cls, (void)c, (void)why;
+	if (q != NULL) {
+		free(q->body);
+		free(q);
+		*ctx = NULL;
+	}
+}
+
+/* The token, the first line of o->token_file, into t->token. */
+static int
+teller_read_token(struct teller *t)
+{
+	FILE *f;
+	size_t n;
+
+	if (t->o->token_file == NULL)
+		return 0;
+	if ((f = fopen(t->o->token_file, "re")) == NULL)
+		return -errno;
+	if (fgets(t->token, sizeof(t->token), f) == NULL)
+		t->token[0] = '\0';
+	fclose(f);
+	n = strcspn(t->token, "\r\n");
+	t->token[n] = '\0';
+	return n == 0 ? -EINVAL : 0;
+}
+
+/* Attach, choose the variant, join. */
+static int
+teller_attach(struct teller *t)
+{
+	const struct serve_opts *o = t->o;
+	int r;
+
+	if ((r = sync_attach(o->name, &t->l)) < 0)
+		return r;
+	if (o->has_sync && (r = sync_use(&t->l, o->sync)) < 0)
+		goto fail;
+	t->l.lock_timeout_ms = (unsigned)o->lock_timeout;
+	t->l.window = (unsigned)o->window;
+	if ((r = ledger_join(&t->l)) < 0)
+		goto fail;
+	return 0;
+fail:
+	ledger_detach(&t->l);
+	return r;
+}
+
+int
+banklab_teller_main(int argc, char **argv)
+{
+	struct serve_opts o;
+	struct teller t;
+	struct MHD_Daemon *d;
+	sigset_t stop;
+	int r, sig, fd;
+
+	if ((r = serve_parse(argc, argv, true, &o)) < 0)
+		return cli_exit_code(r);
+	if ((r = spawn_bind_parent((pid_t)o.parent)) < 0) {
+		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", TELLER_PROG,
+		    o.parent, lab_strerror(r));
+		return LAB_EXIT_SYSTEM;
+	}
+	/* Before the MHD thread starts, so that it has them blocked too. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&t, 0, sizeof(t));
+	t.o = &o;
+	snprintf(t.pid, sizeof(t.pid), "%d", (int)getpid());
+	if ((r = teller_read_token(&t)) < 0) {
+		fprintf(stderr, "%s: --token-file %s: %s\n", TELLER_PROG,
+		    o.token_file, r == -EINVAL ? "no token on its first line" :
+		    lab_strerror(r));
+		return LAB_EXIT_USAGE;
+	}
+	if ((r = teller_attach(&t)) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", TELLER_PROG, o.name,
+		    lab_strerror(r));
+		return lab_exit_code(r);
+	}
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC, 0,
+	    NULL, NULL, teller_access, &t,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)o.listen_fd,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.connections,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TELLER_MEMORY_LIMIT,
+	    MHD_OPTION_NOTIFY_COMPLETED, teller_done, &t,
+	    MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "%s: libmicrohttpd would not start on "
+		    "descriptor %" PRId64 "\n", TELLER_PROG, o.listen_fd);
+		ledger_detach(&t.l);
+		return LAB_EXIT_SYSTEM;
+	}
+	while (sigwait(&stop, &sig) != 0)
+		;
+	/* Stop accepting (the socket stays the other tellers'), finish. */
+	if ((fd = MHD_quiesce_daemon(d)) >= 0)
+		close(fd);
+	MHD_stop_daemon(d);
+	ledger_detach(&t.l);
+	return LAB_EXIT_OK;
+}
