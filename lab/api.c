@@ -72,6 +72,19 @@ api_int_field(struct json_object *o, const char *k, int64_t min, int64_t max,
 	return 0;
 }
 
+/* Only blanks in the n bytes at s (not NUL-terminated). */
+static bool
+api_is_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+		    s[i] != '\n')
+			return false;
+	return true;
+}
+
 /* o's fields into op, every one checked. */
 static int
 api_take_fields(struct json_object *o, enum api_op_kind kind,
@@ -130,8 +143,8 @@ api_parse_op(enum api_op_kind kind, const char *body, size_t len,
 	o = json_tokener_parse_ex(tok, body, (int)len);
 	/* The whole body is one value, with nothing but blanks after it. */
 	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    strspn(body + json_tokener_get_parse_end(tok), " \t\r\n") !=
-	    len - json_tokener_get_parse_end(tok)) {
+	    !api_is_blank(body + json_tokener_get_parse_end(tok),
+	    len - json_tokener_get_parse_end(tok))) {
 		json_object_put(o);
 		json_tokener_free(tok);
 		return api_refuse(why, whylen, NULL, "malformed JSON");

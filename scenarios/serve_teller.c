@@ -349,12 +349,14 @@ teller_take_body(struct teller *t, struct teller_req *q, const char *data,
 		q->is_too_big = true;
 		return;
 	}
-	if (q->body == NULL && (q->body = malloc(max)) == NULL) {
+	/* One byte more: the body ends with a NUL for whoever reads it. */
+	if (q->body == NULL && (q->body = malloc(max + 1)) == NULL) {
 		q->is_too_big = true;	/* answered 413: no worse */
 		return;
 	}
 	memcpy(q->body + q->len, data, n);
 	q->len += n;
+	q->body[q->len] = '\0';
 }
 
 static enum MHD_Result

@@ -1,5 +1,230 @@
-/* placeholder, replaced below */
+/*
+ * check_serve: `banklab serve` over loopback, libcurl as the client.
+ *
+ * Each test starts its own server on port 0 (a fresh ledger name, which
+ * serve makes and removes), reads the port from its first line, and talks
+ * HTTP to it.  The server is the test process's child and gets SIGTERM if
+ * the test process dies (PR_SET_PDEATHSIG), so a failed test leaves no
+ * server behind; the name fixtures sweep /dev/shm after each case.  Every
+ * loop is bounded in count and in time; every request has a timeout.
+ */
+#include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "lab.h"
+#include "spawn.h"
+#include "serve_util.h"
 #include "testlib.h"
-START_TEST(t_none) { ck_assert_int_eq(0, 0); } END_TEST
-int main(void) { Suite *s = suite_create("serve"); TCase *tc = tl_tcase(s, "none", 5); tcase_add_test(tc, t_none); return tl_run(s); }
+
+static const char *const two_ordered[] = { "--tellers", "2", "--sync",
+	"ordered", "--accounts", "10", "--balance", "1000", NULL };
+
+START_TEST(t_start_stop)
+{
+	struct srv s;
+	struct reply r;
+	char path[128];
+	int st;
+
+	srv_start(&s, two_ordered);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "accounts"), 10);
+	ck_assert_int_eq(jint(r.body, "total_cents"), 10000);
+	snprintf(path, sizeof(path), "/dev/shm/banklab-%s", s.name);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	st = srv_stop(&s);
+	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "serve after SIGTERM: status %d", st);
+	ck_assert_msg(access(path, F_OK) == -1 && errno == ENOENT,
+	    "%s left behind", path);
+}
+END_TEST
+
+START_TEST(t_endpoints)
+{
+	struct srv s;
+	struct reply r;
+
+	srv_start(&s, two_ordered);
+	ck_assert_int_eq(req_ok(&s, "POST", "/v1/deposit",
+	    "{\"account\": 3, \"cents\": 250}", &r), 200);
+	ck_assert_int_eq(jint(r.body, "account.balance_cents"), 1250);
+	ck_assert_int_eq(req_ok(&s, "POST", "/v1/withdraw",
+	    "{\"account\": 3, \"cents\": 50}", &r), 200);
+	ck_assert_int_eq(jint(r.body, "account.balance_cents"), 1200);
+	ck_assert_int_eq(req_ok(&s, "POST", "/v1/withdraw",
+	    "{\"account\": 4, \"cents\": 1001}", &r), 409);
+	ck_assert_int_eq(req_ok(&s, "POST", "/v1/transfer",
+	    "{\"from\": 3, \"to\": 4, \"cents\": 200}", &r), 200);
+	ck_assert_int_eq(jint(r.body, "from.balance_cents"), 1000);
+	ck_assert_int_eq(jint(r.body, "to.balance_cents"), 1200);
+	ck_assert_int_eq(req_ok(&s, "POST", "/v1/transfer",
+	    "{\"from\": 3, \"to\": 4, \"cents\": 5000}", &r), 409);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/accounts/4", NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "balance_cents"), 1200);
+	ck_assert_int_eq(jint(r.body, "version"), 1);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/accounts?offset=8&limit=5",
+	    NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "count"), 2);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/audit", NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "total_cents"), 10200);
+	ck_assert_int_eq(jint(r.body, "is_consistent"), 1);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/audit?mode=plain", NULL, &r),
+	    200);
+	ck_assert_int_eq(jint(r.body, "total_cents"), 10200);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/processes", NULL, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"pid\""));
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "books_cents"), 10200);
+	ck_assert_int_eq(jint(r.body, "check.kept"), 1);
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
+/* One row of bad input: what is sent, the status and words expected. */
+struct bad_row {
+	const char *method, *path, *ctype, *body;
+	long status;
+	const char *says;
+};
+
+static const struct bad_row bad_rows[] = {
+	{ "POST", "/v1/deposit", "application/json", "{", 400, "malformed" },
+	{ "POST", "/v1/deposit", "application/json", "", 400, "empty" },
+	{ "POST", "/v1/deposit", "application/json", "[1]", 400,
+	    "object" },
+	{ "POST", "/v1/deposit", "application/json",
+	    "{\"account\":1,\"cents\":5} x", 400, "malformed" },
+	{ "POST", "/v1/deposit", "application/json", "{\"cents\":5}", 400,
+	    "\\\"account\\\": missing" },
+	{ "POST", "/v1/deposit", "application/json",
+	    "{\"account\":1,\"cents\":5,\"memo\":1}", 400, "\\\"memo\\\"" },
+	{ "POST", "/v1/deposit", "application/json",
+	    "{\"account\":1,\"cents\":0}", 400, "\\\"cents\\\"" },
+	{ "POST", "/v1/deposit", "application/json",
+	    "{\"account\":1,\"cents\":-5}", 400, "\\\"cents\\\"" },
+	{ "POST", "/v1/deposit", "application/json",
+	    "{\"account\":1,\"cents\":2.5}", 400, "\\\"cents\\\"" },
+	{ "POST", "/v1/deposit", "application/json",
+	    "{\"account\":1,\"cents\":\"5\"}", 400, "\\\"cents\\\"" },
+	{ "POST", "/v1/deposit", "application/json",
+	    "{\"account\":1,\"cents\":99999999999999999999}", 400,
+	    "\\\"cents\\\"" },
+	{ "POST", "/v1/deposit", "application/json",
+	    "{\"account\":1,\"cents\":1000000000000001}", 400,
+	    "\\\"cents\\\"" },
+	{ "POST", "/v1/withdraw", "application/json",
+	    "{\"account\":10,\"cents\":5}", 400, "\\\"account\\\"" },
+	{ "POST", "/v1/transfer", "application/json",
+	    "{\"from\":2,\"to\":2,\"cents\":5}", 400, "\\\"to\\\"" },
+	{ "POST", "/v1/transfer", "application/json",
+	    "{\"from\":2,\"cents\":5}", 400, "\\\"to\\\"" },
+	{ "POST", "/v1/deposit", "text/plain",
+	    "{\"account\":1,\"cents\":5}", 415, "Content-Type" },
+	{ "POST", "/v1/deposit", NULL, "{\"account\":1,\"cents\":5}", 415,
+	    "Content-Type" },
+	{ "GET", "/v1/nowhere", NULL, NULL, 404, "path" },
+	{ "GET", "/v2/ledger", NULL, NULL, 404, "path" },
+	{ "GET", "/v1/accounts/10", NULL, NULL, 404, "account" },
+	{ "GET", "/v1/accounts/x1", NULL, NULL, 400, "\\\"id\\\"" },
+	{ "GET", "/v1/accounts?limit=1001", NULL, NULL, 400,
+	    "\\\"limit\\\"" },
+	{ "GET", "/v1/audit?mode=fast", NULL, NULL, 400, "\\\"mode\\\"" },
+	{ "GET", "/v1/deposit", NULL, NULL, 405, "method" },
+	{ "DELETE", "/v1/ledger", NULL, NULL, 405, "method" },
+	{ "POST", "/v1/ledger", "application/json", "{}", 405, "method" },
+};
+
+START_TEST(t_bad_input)
+{
+	const struct bad_row *b = &bad_rows[_i];
+	struct srv s;
+	struct reply r;
+	int rc;
+
+	srv_start(&s, two_ordered);
+	rc = req(&s, b->method, b->path, b->ctype, b->body, &r);
+	ck_assert_msg(rc == CURLE_OK, "row %d: %s", _i,
+	    curl_easy_strerror((CURLcode)rc));
+	ck_assert_msg(r.status == b->status, "row %d (%s %s %s): status %ld,"
+	    " want %ld: %s", _i, b->method, b->path, b->body ? b->body : "",
+	    r.status, b->status, r.body);
+	ck_assert_msg(strstr(r.body, "\"error\"") != NULL &&
+	    strstr(r.body, b->says) != NULL, "row %d: %s lacks %s", _i,
+	    r.body, b->says);
+	ck_assert_msg(r.teller[0] != '\0', "row %d: no X-Banklab-Teller", _i);
+	if (b->status == 405)
+		ck_assert_msg(r.allow[0] != '\0', "row %d: no Allow", _i);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "total_cents"), 10000);
+	ck_assert_int_eq(jint(r.body, "books_cents"), 10000);
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
+/* A body over --max-body: 413, whether its length is said or not. */
+START_TEST(t_too_large)
+{
+	static const char *const args[] = { "--max-body", "64", "--accounts",
+		"10", "--balance", "1000", NULL };
+	char big[200];
+	struct srv s;
+	struct reply r;
+
+	memset(big, ' ', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "{\"account\":1,\"cents\":5}", 23);
+	srv_start(&s, args);
+	ck_assert_int_eq(req_ok(&s, "POST", "/v1/deposit", big, &r), 413);
+	ck_assert_ptr_nonnull(strstr(r.body, "max-body"));
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "books_cents"), 10000);
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
+Suite *serve_suite(void);
+
+Suite *
+serve_suite(void)
+{
+	Suite *s = suite_create("serve");
+	TCase *tc;
+
+	tc = tl_tcase(s, "start_stop", 30);
+	tcase_add_test(tc, t_start_stop);
+	tc = tl_tcase(s, "endpoints", 30);
+	tcase_add_test(tc, t_endpoints);
+	tc = tl_tcase(s, "bad_input", 30);
+	tcase_add_loop_test(tc, t_bad_input, 0,
+	    (int)(sizeof(bad_rows) / sizeof(bad_rows[0])));
+	tcase_add_test(tc, t_too_large);
+	serve_load_tcases(s);
+	return s;
+}
+
+int
+main(void)
+{
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = tl_run(serve_suite());
+	curl_global_cleanup();
+	return rc;
+}
