@@ -22,12 +22,26 @@ static const char *const api_fields[][3] = {
 	[API_TRANSFER] = { "from", "to", "cents" },
 };
 
+#define API_FIELD_SHOWN	32	/* bytes of a field's name in a message */
+
+/*
+ * One line naming field (as the client sent it, perhaps hostile: at most
+ * API_FIELD_SHOWN bytes, each control byte, quote or backslash as '?').
+ */
 static int
 api_refuse(char *why, size_t len, const char *field, const char *what)
 {
-	if (field != NULL)
-		snprintf(why, len, "\"%s\": %s", field, what);
-	else
+	char shown[API_FIELD_SHOWN + 4];
+	size_t i;
+
+	if (field != NULL) {
+		for (i = 0; field[i] != '\0' && i < API_FIELD_SHOWN; i++)
+			shown[i] = (unsigned char)field[i] < 0x20 ||
+			    field[i] == 0x7f || field[i] == '"' ||
+			    field[i] == '\\' ? '?' : field[i];
+		strcpy(shown + i, field[i] != '\0' ? "..." : "");
+		snprintf(why, len, "\"%s\": %s", shown, what);
+	} else
 		snprintf(why, len, "%s", what);
 	return -EINVAL;
 }

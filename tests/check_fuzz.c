@@ -46,6 +46,7 @@ static const struct target targets[] = {
 	{ "sched", fuzz_sched },
 	{ "ledger", fuzz_ledger },
 	{ "options", fuzz_options },
+	{ "api", fuzz_api },
 };
 #define NTARGETS	((int)(sizeof(targets) / sizeof(targets[0])))
 

@@ -26,6 +26,9 @@ int fuzz_ledger(const uint8_t *data, size_t size);
 /* lesson_parse() on the input as argv, and parse_i64()/parse_u64(). */
 int fuzz_options(const uint8_t *data, size_t size);
 
+/* api_parse_op(): a request body of banklab serve into an operation. */
+int fuzz_api(const uint8_t *data, size_t size);
+
 /*
  * A property the parser broke: say which, then abort() so that libFuzzer
  * saves the input and the replay test fails.  Targets check only after
