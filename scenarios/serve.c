@@ -219,10 +219,14 @@ banklab_serve_main(int argc, char **argv)
 	struct ledger l;
 	sigset_t stop;
 	bool made = false;
+	char token[SERVE_TOKEN_MAX];
 	int r;
 
-	if ((r = serve_parse(argc, argv, false, &o)) < 0)
+	if ((r = serve_parse(argc, argv, false, &o)) < 0 ||
+	    (r = serve_read_token(&o, token, sizeof(token))) < 0)
 		return cli_exit_code(r);
+	/* The tellers read it themselves: never on a command line. */
+	explicit_bzero(token, sizeof(token));
 	/* Blocked from here, and in the tellers: lab_signalled() looks. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);

@@ -9,11 +9,13 @@
 #define SCENARIOS_SERVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ledger.h"
 
 #define SERVE_TELLERS_MAX	64
+#define SERVE_TOKEN_MAX		256
 
 struct serve_opts {
 	const char *name;
@@ -42,6 +44,12 @@ struct serve_opts {
  * options too.  0, or a negative code of cli.h (its line printed).
  */
 int serve_parse(int argc, char **argv, bool is_teller, struct serve_opts *o);
+
+/*
+ * The token: the first line of o->token_file, into buf ("" if there is no
+ * --token-file).  0, or one line and -CLI_EUSAGE (unreadable, empty).
+ */
+int serve_read_token(const struct serve_opts *o, char *buf, size_t len);
 
 /* `banklab serve ...` and `banklab teller ...`: the exit code. */
 int banklab_serve_main(int argc, char **argv);

@@ -2,6 +2,7 @@
  * serve_opts: the command lines of `banklab serve` and `banklab teller`.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,4 +205,31 @@ serve_parse(int argc, char **argv, bool is_teller, struct serve_opts *o)
 		return r;
 	o->has_sync = o->sync_arg != NULL || cli_sync_from_env();
 	return serve_check(o, is_teller);
+}
+
+int
+serve_read_token(const struct serve_opts *o, char *buf, size_t len)
+{
+	FILE *f;
+	int e;
+
+	buf[0] = '\0';
+	if (o->token_file == NULL)
+		return 0;
+	if ((f = fopen(o->token_file, "re")) == NULL) {
+		e = errno;
+		fprintf(stderr, "%s: --token-file %s: %s\n", SERVE_PROG,
+		    o->token_file, strerror(e));
+		return -CLI_EUSAGE;
+	}
+	if (fgets(buf, (int)len, f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (buf[0] == '\0') {
+		fprintf(stderr, "%s: --token-file %s: no token on its first "
+		    "line\n", SERVE_PROG, o->token_file);
+		return -CLI_EUSAGE;
+	}
+	return 0;
 }

@@ -35,13 +35,12 @@
 
 #define TELLER_PROG		"banklab teller"
 #define TELLER_MEMORY_LIMIT	(32 * 1024)	/* headers of a connection */
-#define TELLER_TOKEN_MAX	256
 
 struct teller {
 	const struct serve_opts *o;
 	struct ledger l;
 	char pid[16];
-	char token[TELLER_TOKEN_MAX];	/* "" if writes need none */
+	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
 };
 
 /* One request as it arrives. */
@@ -80,9 +79,13 @@ teller_fail(struct teller_answer *a, unsigned status, const char *msg)
 
 /* A library code as an answer: 409, 503 (Retry-After), 400, 500. */
 static void
-teller_code(struct teller_answer *a, int code)
+teller_code(struct teller *t, struct teller_answer *a, int code)
 {
 	teller_fail(a, api_status(code), lab_strerror(code));
+	/* Who held the lock we waited for in vain, as the lessons say. */
+	if (a->status == 503 && t->l.blocker_pid > 0)
+		json_object_object_add(a->body, "holder_pid",
+		    json_object_new_int(t->l.blocker_pid));
 }
 
 static void
@@ -157,7 +160,7 @@ h_account(struct teller *t, struct MHD_Connection *c, const char *url,
 		return;
 	}
 	if ((r = api_account(&t->l, (uint32_t)n, &a->body)) < 0)
-		teller_code(a, r);
+		teller_code(t, a, r);
 	else
 		a->status = 200;
 }
@@ -179,7 +182,7 @@ h_audit(struct teller *t, struct MHD_Connection *c, const char *url,
 		return;
 	}
 	if ((r = api_audit(&t->l, is_consistent, &a->body)) < 0)
-		teller_code(a, r);
+		teller_code(t, a, r);
 	else
 		a->status = 200;
 }
@@ -200,7 +203,7 @@ h_operation(struct teller *t, struct MHD_Connection *c, const char *url,
 		return;
 	}
 	if ((r = api_do_op(&t->l, &op, &a->body)) < 0)
-		teller_code(a, r);
+		teller_code(t, a, r);
 	else
 		a->status = 200;
 }
@@ -297,7 +300,7 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
     const char *method, struct teller_req *q, struct teller_answer *a)
 {
 	const char *type, *len, *auth;
-	char bearer[TELLER_TOKEN_MAX + 8];
+	char bearer[SERVE_TOKEN_MAX + 8];
 	uint64_t n;
 
 	if ((q->rt = teller_route(url)) == NULL) {
@@ -408,25 +411,6 @@ teller_done(void *cls, struct MHD_Connection *c, void **ctx,
 	}
 }
 
-/* The token, the first line of o->token_file, into t->token. */
-static int
-teller_read_token(struct teller *t)
-{
-	FILE *f;
-	size_t n;
-
-	if (t->o->token_file == NULL)
-		return 0;
-	if ((f = fopen(t->o->token_file, "re")) == NULL)
-		return -errno;
-	if (fgets(t->token, sizeof(t->token), f) == NULL)
-		t->token[0] = '\0';
-	fclose(f);
-	n = strcspn(t->token, "\r\n");
-	t->token[n] = '\0';
-	return n == 0 ? -EINVAL : 0;
-}
-
 /* Attach, choose the variant, join. */
 static int
 teller_attach(struct teller *t)
@@ -473,12 +457,8 @@ banklab_teller_main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	t.o = &o;
 	snprintf(t.pid, sizeof(t.pid), "%d", (int)getpid());
-	if ((r = teller_read_token(&t)) < 0) {
-		fprintf(stderr, "%s: --token-file %s: %s\n", TELLER_PROG,
-		    o.token_file, r == -EINVAL ? "no token on its first line" :
-		    lab_strerror(r));
-		return LAB_EXIT_USAGE;
-	}
+	if ((r = serve_read_token(&o, t.token, sizeof(t.token))) < 0)
+		return cli_exit_code(r);
 	if ((r = teller_attach(&t)) < 0) {
 		fprintf(stderr, "%s: %s: %s\n", TELLER_PROG, o.name,
 		    lab_strerror(r));

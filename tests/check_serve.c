@@ -8,27 +8,21 @@
  * server behind; the name fixtures sweep /dev/shm after each case.  Every
  * loop is bounded in count and in time; every request has a timeout.
  */
-#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <json-c/json.h>
 
 #include "lab.h"
-#include "spawn.h"
 #include "serve_util.h"
+#include "spawn.h"
 #include "testlib.h"
 
 static const char *const two_ordered[] = { "--tellers", "2", "--sync",
@@ -198,6 +192,100 @@ START_TEST(t_too_large)
 }
 END_TEST
 
+/* --token-file: a write without the token is 401 and changes nothing. */
+START_TEST(t_token)
+{
+	char file[] = "/tmp/check_serve_tokenXXXXXX";
+	const char *args[] = { "--accounts", "4", "--balance", "100",
+		"--token-file", file, NULL };
+	static const char dep[] = "{\"account\": 0, \"cents\": 5}";
+	struct srv s;
+	struct reply r;
+	int fd;
+
+	fd = mkstemp(file);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "s3cret\n", 7), 7);
+	close(fd);
+	srv_start(&s, args);
+	ck_assert_int_eq(req_auth(&s, "POST", "/v1/deposit",
+	    "application/json", dep, NULL, &r), CURLE_OK);
+	ck_assert_int_eq(r.status, 401);
+	ck_assert_int_eq(req_auth(&s, "POST", "/v1/deposit",
+	    "application/json", dep, "Bearer s3cre", &r), CURLE_OK);
+	ck_assert_int_eq(r.status, 401);
+	ck_assert_int_eq(req_auth(&s, "POST", "/v1/deposit",
+	    "application/json", dep, "Bearer s3cret", &r), CURLE_OK);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "books_cents"), 405);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	unlink(file);
+}
+END_TEST
+
+/* Listening beyond loopback without a token is bad usage: exit 2. */
+START_TEST(t_token_needed)
+{
+	char prog[4096];
+	pid_t pid;
+	int st;
+
+	ck_assert_int_eq(spawn_worker_path(getenv("BANKLAB_WORKER"), prog,
+	    sizeof(prog)), 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		execl(prog, prog, "serve", "tnever", "--listen", "0.0.0.0:0",
+		    (char *)NULL);
+		_exit(127);
+	}
+	st = tl_wait_exit(pid);
+	ck_assert_int_eq(tl_exit_code(st), 2);
+}
+END_TEST
+
+/*
+ * A lock that is never released (semaphore, its holder SIGKILLed in a
+ * transfer): 503 with Retry-After and the holder, the books unchanged.
+ */
+START_TEST(t_lock_dead_holder)
+{
+	static const char *const args[] = { "--tellers", "1", "--sync",
+		"semaphore", "--lock-timeout", "300", "--accounts", "4",
+		NULL };
+	char prog[4096];
+	struct srv s;
+	struct reply r;
+	int64_t books;
+	pid_t pid;
+
+	srv_start(&s, args);
+	ck_assert_int_eq(spawn_worker_path(getenv("BANKLAB_WORKER"), prog,
+	    sizeof(prog)), 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execl(prog, prog, "worker", s.name, "--mix", "transfer",
+		    "--ops", "10", "--die-step", "5", "--die-after", "0",
+		    (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(tl_exit_code(tl_wait_exit(pid)), 128 + SIGKILL);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	books = jint(r.body, "books_cents");
+	ck_assert_int_eq(req_ok(&s, "POST", "/v1/deposit",
+	    "{\"account\": 1, \"cents\": 1}", &r), 503);
+	ck_assert_str_eq(r.retry, "1");
+	ck_assert_int_eq(jint(r.body, "holder_pid"), pid);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "books_cents"), books);
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
 Suite *serve_suite(void);
 
 Suite *
@@ -214,6 +302,11 @@ serve_suite(void)
 	tcase_add_loop_test(tc, t_bad_input, 0,
 	    (int)(sizeof(bad_rows) / sizeof(bad_rows[0])));
 	tcase_add_test(tc, t_too_large);
+	tc = tl_tcase(s, "token", 30);
+	tcase_add_test(tc, t_token);
+	tcase_add_test(tc, t_token_needed);
+	tc = tl_tcase(s, "locks", 30);
+	tcase_add_test(tc, t_lock_dead_holder);
 	serve_load_tcases(s);
 	return s;
 }

@@ -89,7 +89,7 @@ load_run(struct load *ld)
 		lc[i].c = curl_easy_init();
 		lc[i].done = 0;
 		lc[i].h = req_setup(lc[i].c, ld->s, "POST", ld->path,
-		    "application/json", ld->body, &lc[i].r);
+		    "application/json", ld->body, NULL, &lc[i].r);
 		curl_easy_setopt(lc[i].c, CURLOPT_PRIVATE, &lc[i]);
 		curl_easy_setopt(lc[i].c, CURLOPT_FORBID_REUSE,
 		    ld->is_fresh ? 1L : 0L);

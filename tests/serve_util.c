@@ -147,7 +147,7 @@ on_header(char *h, size_t size, size_t n, void *arg)
 
 struct curl_slist *
 req_setup(CURL *c, const struct srv *s, const char *method, const char *path,
-    const char *ctype, const char *body, struct reply *r)
+    const char *ctype, const char *body, const char *auth, struct reply *r)
 {
 	struct curl_slist *h = NULL;
 	char url[256], ct[128];
@@ -169,6 +169,10 @@ req_setup(CURL *c, const struct srv *s, const char *method, const char *path,
 	} else {
 		h = curl_slist_append(h, "Content-Type:");
 	}
+	if (auth != NULL) {
+		snprintf(ct, sizeof(ct), "Authorization: %s", auth);
+		h = curl_slist_append(h, ct);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (body != NULL) {
 		/* Copied: a load's handles outlive the caller's buffer. */
@@ -182,12 +186,19 @@ int
 req(const struct srv *s, const char *method, const char *path,
     const char *ctype, const char *body, struct reply *r)
 {
+	return req_auth(s, method, path, ctype, body, NULL, r);
+}
+
+int
+req_auth(const struct srv *s, const char *method, const char *path,
+    const char *ctype, const char *body, const char *auth, struct reply *r)
+{
 	struct curl_slist *h;
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 
 	ck_assert_ptr_nonnull(c);
-	h = req_setup(c, s, method, path, ctype, body, r);
+	h = req_setup(c, s, method, path, ctype, body, auth, r);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_slist_free_all(h);

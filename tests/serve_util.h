@@ -45,15 +45,20 @@ int srv_stop(struct srv *s);
 
 /*
  * Set c up for one request (r zeroed, to be filled); the header list to
- * free after it.  ctype NULL sends no Content-Type.
+ * free after it.  ctype NULL sends no Content-Type, auth NULL no
+ * Authorization.
  */
 struct curl_slist *req_setup(CURL *c, const struct srv *s,
     const char *method, const char *path, const char *ctype,
-    const char *body, struct reply *r);
+    const char *body, const char *auth, struct reply *r);
 
 /* One request; ctype NULL sends no Content-Type.  CURLE_OK or curl's. */
 int req(const struct srv *s, const char *method, const char *path,
     const char *ctype, const char *body, struct reply *r);
+
+/* The same with Authorization: auth (NULL: none). */
+int req_auth(const struct srv *s, const char *method, const char *path,
+    const char *ctype, const char *body, const char *auth, struct reply *r);
 
 /* A request that must get an HTTP answer with X-Banklab-Teller; status. */
 long req_ok(const struct srv *s, const char *method, const char *path,
