@@ -29,7 +29,7 @@
 
 #define SERVE_STOP_MS		5000	/* tellers' time to finish at exit */
 #define SERVE_WAIT_MS		3600000u
-#define SERVE_FAST_DEATHS	20	/* tellers dying at once in a row */
+#define SERVE_FAST_DEATHS	20	/* tellers that exit non-zero, in all */
 
 enum { SERVE_STOP_SIGNAL = 1, SERVE_STOP_ERROR };
 

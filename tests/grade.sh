@@ -35,7 +35,7 @@ cc() {
 	$CC $CPPFLAGS "-DPACKAGE_VERSION=\"$VERSION\"" -I"$SRCDIR" \
 	    -iquote "$SRCDIR/lab" -iquote "$SRCDIR/tests" $CFLAGS "$@"
 }
-link() {	# link OUTPUT OBJECTS...: with the library, Check and json-c
+link() {	# link OUTPUT OBJECTS...: with the library, Check, json-c and MHD
 	o=$1
 	shift
 	# shellcheck disable=SC2086
