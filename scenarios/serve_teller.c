@@ -30,6 +30,7 @@
 #include "ledger.h"
 #include "parse.h"
 #include "serve.h"
+#include "serve_events.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -39,6 +40,7 @@
 struct teller {
 	const struct serve_opts *o;
 	struct ledger l;
+	struct serve_events *ev;	/* GET /v1/events' streams */
 	char pid[16];
 	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
 };
@@ -214,6 +216,7 @@ static const struct teller_route teller_routes[] = {
 	{ "/v1/accounts/", true, "GET", h_account, 0 },
 	{ "/v1/audit", false, "GET", h_audit, 0 },
 	{ "/v1/processes", false, "GET", h_processes, 0 },
+	{ "/v1/events", false, "GET", NULL, 0 },	/* serve_events.c */
 	{ "/v1/deposit", false, "POST", h_operation, API_DEPOSIT },
 	{ "/v1/withdraw", false, "POST", h_operation, API_WITHDRAW },
 	{ "/v1/transfer", false, "POST", h_operation, API_TRANSFER },
@@ -390,6 +393,8 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 	if (q->is_answered)
 		return MHD_YES;
 	q->is_answered = true;
+	if (q->rt->fn == NULL)
+		return serve_events_start(t->ev, c);
 	if (q->is_too_big)
 		teller_fail(&a, 413, "body larger than --max-body");
 	else
@@ -432,6 +437,19 @@ fail:
 	return r;
 }
 
+/* Until SIGTERM or SIGINT, resuming the event streams every tick. */
+static void
+teller_wait(const sigset_t *stop, struct serve_events *ev)
+{
+	struct timespec tick = { 0, SERVE_EVENTS_TICK_MS * 1000000L };
+
+	for (;;) {
+		if (sigtimedwait(stop, NULL, &tick) > 0)
+			return;
+		serve_events_tick(ev);
+	}
+}
+
 int
 banklab_teller_main(int argc, char **argv)
 {
@@ -439,7 +457,7 @@ banklab_teller_main(int argc, char **argv)
 	struct teller t;
 	struct MHD_Daemon *d;
 	sigset_t stop;
-	int r, sig, fd;
+	int r, fd;
 
 	if ((r = serve_parse(argc, argv, true, &o)) < 0)
 		return cli_exit_code(r);
@@ -464,7 +482,14 @@ banklab_teller_main(int argc, char **argv)
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
-	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC, 0,
+	if ((t.ev = serve_events_new(&t.l, (unsigned)o.connections,
+	    t.pid)) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", TELLER_PROG);
+		ledger_detach(&t.l);
+		return LAB_EXIT_SYSTEM;
+	}
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+	    MHD_ALLOW_SUSPEND_RESUME, 0,
 	    NULL, NULL, teller_access, &t,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)o.listen_fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout,
@@ -475,15 +500,17 @@ banklab_teller_main(int argc, char **argv)
 	if (d == NULL) {
 		fprintf(stderr, "%s: libmicrohttpd would not start on "
 		    "descriptor %" PRId64 "\n", TELLER_PROG, o.listen_fd);
+		serve_events_free(t.ev);
 		ledger_detach(&t.l);
 		return LAB_EXIT_SYSTEM;
 	}
-	while (sigwait(&stop, &sig) != 0)
-		;
+	teller_wait(&stop, t.ev);
 	/* Stop accepting (the socket stays the other tellers'), finish. */
 	if ((fd = MHD_quiesce_daemon(d)) >= 0)
 		close(fd);
+	serve_events_stop(t.ev);
 	MHD_stop_daemon(d);
+	serve_events_free(t.ev);
 	ledger_detach(&t.l);
 	return LAB_EXIT_OK;
 }

@@ -286,6 +286,46 @@ START_TEST(t_lock_dead_holder)
 }
 END_TEST
 
+/* GET /v1/events: about ten summaries a second; SIGTERM ends a stream. */
+START_TEST(t_events)
+{
+	struct curl_slist *h;
+	struct srv s;
+	struct reply r;
+	CURL *c = curl_easy_init();
+	CURLM *m;
+	const char *p;
+	int n = 0, running, i;
+	CURLcode rc;
+
+	srv_start(&s, two_ordered);
+	h = req_setup(c, &s, "GET", "/v1/events", NULL, NULL, NULL, &r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
+	rc = curl_easy_perform(c);
+	ck_assert_int_eq(rc, CURLE_OPERATION_TIMEDOUT);
+	for (p = r.body; (p = strstr(p, "event: summary\n")) != NULL; p++)
+		n++;
+	ck_assert_msg(n >= 5 && n <= 12, "%d summaries in 1 s", n);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"books_cents\": 10000"));
+	ck_assert_msg(r.teller[0] != '\0', "no X-Banklab-Teller");
+	/* A stream open at SIGTERM: the teller ends it and exits. */
+	m = curl_multi_init();
+	memset(&r, 0, sizeof(r));
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_multi_add_handle(m, c);
+	for (i = 0; i < 20; i++) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 20, NULL);
+	}
+	ck_assert_ptr_nonnull(strstr(r.body, "event: summary"));
+	ck_assert_int_eq(srv_stop(&s), 0);
+	curl_multi_remove_handle(m, c);
+	curl_multi_cleanup(m);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}
+END_TEST
+
 Suite *serve_suite(void);
 
 Suite *
@@ -305,6 +345,8 @@ serve_suite(void)
 	tc = tl_tcase(s, "token", 30);
 	tcase_add_test(tc, t_token);
 	tcase_add_test(tc, t_token_needed);
+	tc = tl_tcase(s, "events", 30);
+	tcase_add_test(tc, t_events);
 	tc = tl_tcase(s, "locks", 30);
 	tcase_add_test(tc, t_lock_dead_holder);
 	serve_load_tcases(s);

@@ -1,0 +1,283 @@
+/*
+ * serve_events: GET /v1/events, Server-Sent Events (serve_events.h).
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bank.h"
+#include "lab.h"
+#include "ledger.h"
+#include "serve_events.h"
+#include "sync.h"
+
+#define EV_BUF		4096
+#define EV_CYCLE_MAX	16
+
+struct ev_stream {
+	struct serve_events *ev;
+	struct MHD_Connection *c;
+	bool is_used, is_suspended;
+	uint64_t next_ms;		/* the next summary is due */
+	int64_t lost;			/* what it was last told */
+	uint64_t repairs;
+	unsigned dead_holders, deadlocked;
+	char buf[EV_BUF];		/* events not yet sent */
+	size_t len, off;
+};
+
+struct serve_events {
+	pthread_mutex_t mu;		/* streams, between MHD's thread
+					 * and the teller's main thread */
+	const struct ledger *l;
+	const char *pid;
+	bool is_stopping;
+	unsigned max;
+	struct ev_stream *s;
+};
+
+/* Append one event to st's buffer (dropped if it does not fit). */
+static void
+ev_add(struct ev_stream *st, const char *name, const char *data)
+{
+	int n = snprintf(st->buf + st->len, EV_BUF - st->len,
+	    "event: %s\ndata: %s\n\n", name, data);
+
+	if (n > 0 && (size_t)n < EV_BUF - st->len)
+		st->len += (size_t)n;
+}
+
+/* Dead processes holding a lock; processes on a wait-for cycle. */
+static void
+ev_scan(const struct ledger *l, unsigned *dead, unsigned *cycled,
+    int32_t *cycle_pid)
+{
+	int on[EV_CYCLE_MAX];
+	uint32_t i;
+
+	*dead = *cycled = 0;
+	*cycle_pid = 0;
+	for (i = 0; i < l->nslots; i++) {
+		const struct ledger_slot *s = &l->slots[i];
+
+		if (atomic_load(&s->pid) <= 0)
+			continue;
+		if ((atomic_load(&s->holds[0]) >= 0 ||
+		    atomic_load(&s->holds[1]) >= 0) &&
+		    !ledger_slot_alive(l, (int)i))
+			(*dead)++;
+		if (atomic_load(&s->waits) >= 0 &&
+		    sync_find_cycle(l, (int)i, on, EV_CYCLE_MAX) > 0) {
+			(*cycled)++;
+			*cycle_pid = atomic_load(&s->pid);
+		}
+	}
+}
+
+/* The summary, and an event for each anomaly new since the last. */
+static void
+ev_fill(struct serve_events *ev, struct ev_stream *st)
+{
+	const struct ledger *l = ev->l;
+	struct bank_check c;
+	uint64_t repairs = atomic_load(&l->hdr->repairs);
+	unsigned dead, cycled;
+	int32_t cpid;
+	char d[512];
+
+	bank_check(l, &c);
+	ev_scan(l, &dead, &cycled, &cpid);
+	st->len = st->off = 0;
+	snprintf(d, sizeof(d), "{\"teller\": %s, \"total_cents\": %" PRId64
+	    ", \"books_cents\": %" PRId64 ", \"lost_cents\": %" PRId64
+	    ", \"lost_updates\": %" PRId64 ", \"repairs\": %" PRIu64
+	    ", \"dead_holders\": %u, \"deadlocked\": %u}", ev->pid,
+	    c.observed, c.expected, c.lost_cents, c.lost_writes, repairs,
+	    dead, cycled);
+	ev_add(st, "summary", d);
+	if (c.lost_writes > st->lost) {
+		snprintf(d, sizeof(d), "{\"lost_updates\": %" PRId64
+		    ", \"new\": %" PRId64 "}", c.lost_writes,
+		    c.lost_writes - st->lost);
+		ev_add(st, "lost_update", d);
+	}
+	if (repairs > st->repairs) {
+		snprintf(d, sizeof(d), "{\"repairs\": %" PRIu64 ", \"new\": %"
+		    PRIu64 "}", repairs, repairs - st->repairs);
+		ev_add(st, "repair", d);
+	}
+	if (dead > st->dead_holders) {
+		snprintf(d, sizeof(d), "{\"dead_holders\": %u}", dead);
+		ev_add(st, "dead_holder", d);
+	}
+	if (cycled > 0 && st->deadlocked == 0) {
+		snprintf(d, sizeof(d), "{\"processes\": %u, \"pid\": %d}",
+		    cycled, (int)cpid);
+		ev_add(st, "deadlock", d);
+	}
+	st->lost = c.lost_writes;
+	st->repairs = repairs;
+	st->dead_holders = dead;
+	st->deadlocked = cycled;
+}
+
+static ssize_t
+ev_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct ev_stream *st = cls;
+	struct serve_events *ev = st->ev;
+	uint64_t now;
+	size_t n;
+
+	(void)pos;
+	pthread_mutex_lock(&ev->mu);
+	if (ev->is_stopping) {
+		pthread_mutex_unlock(&ev->mu);
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	if (st->off == st->len) {
+		now = lab_now_ms();
+		if (now < st->next_ms) {
+			/* Nothing to say: wait for the next tick. */
+			st->is_suspended = true;
+			MHD_suspend_connection(st->c);
+			pthread_mutex_unlock(&ev->mu);
+			return 0;
+		}
+		ev_fill(ev, st);
+		st->next_ms = now + SERVE_EVENTS_TICK_MS;
+	}
+	n = st->len - st->off < max ? st->len - st->off : max;
+	memcpy(buf, st->buf + st->off, n);
+	st->off += n;
+	pthread_mutex_unlock(&ev->mu);
+	return (ssize_t)n;
+}
+
+static void
+ev_done(void *cls)
+{
+	struct ev_stream *st = cls;
+
+	pthread_mutex_lock(&st->ev->mu);
+	st->is_used = false;
+	st->is_suspended = false;
+	pthread_mutex_unlock(&st->ev->mu);
+}
+
+struct serve_events *
+serve_events_new(const struct ledger *l, unsigned max, const char *pid)
+{
+	struct serve_events *ev = calloc(1, sizeof(*ev));
+
+	if (ev == NULL || (ev->s = calloc(max, sizeof(*ev->s))) == NULL) {
+		free(ev);
+		return NULL;
+	}
+	pthread_mutex_init(&ev->mu, NULL);
+	ev->l = l;
+	ev->pid = pid;
+	ev->max = max;
+	return ev;
+}
+
+/* A stream's first state: anomalies from now on, a summary at once. */
+static void
+ev_stream_init(struct serve_events *ev, struct ev_stream *st,
+    struct MHD_Connection *c)
+{
+	struct bank_check ck;
+	int32_t cpid;
+
+	bank_check(ev->l, &ck);
+	memset(st, 0, sizeof(*st));
+	st->ev = ev;
+	st->c = c;
+	st->is_used = true;
+	st->lost = ck.lost_writes;
+	st->repairs = atomic_load(&ev->l->hdr->repairs);
+	ev_scan(ev->l, &st->dead_holders, &st->deadlocked, &cpid);
+}
+
+enum MHD_Result
+serve_events_start(struct serve_events *ev, struct MHD_Connection *c)
+{
+	static const char full[] = "{\"error\":\"too many event streams\"}\n";
+	struct MHD_Response *r;
+	struct ev_stream *st = NULL;
+	enum MHD_Result ok;
+	unsigned i, status = 200;
+
+	pthread_mutex_lock(&ev->mu);
+	for (i = 0; i < ev->max && st == NULL; i++)
+		if (!ev->s[i].is_used && !ev->is_stopping)
+			st = &ev->s[i];
+	if (st != NULL)
+		ev_stream_init(ev, st, c);
+	pthread_mutex_unlock(&ev->mu);
+	if (st == NULL) {
+		status = 503;
+		r = MHD_create_response_from_buffer(sizeof(full) - 1,
+		    (void *)(uintptr_t)full, MHD_RESPMEM_PERSISTENT);
+	} else {
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024,
+		    ev_read, st, ev_done);
+	}
+	if (r == NULL) {
+		if (st != NULL)
+			ev_done(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", st != NULL ?
+	    "text/event-stream" : "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-cache");
+	MHD_add_response_header(r, "X-Banklab-Teller", ev->pid);
+	if (status == 503)
+		MHD_add_response_header(r, "Retry-After", "1");
+	ok = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* Resume every waiting stream; with is_stopping, they end. */
+static void
+ev_resume_all(struct serve_events *ev, bool is_stopping)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&ev->mu);
+	if (is_stopping)
+		ev->is_stopping = true;
+	for (i = 0; i < ev->max; i++)
+		if (ev->s[i].is_used && ev->s[i].is_suspended) {
+			ev->s[i].is_suspended = false;
+			MHD_resume_connection(ev->s[i].c);
+		}
+	pthread_mutex_unlock(&ev->mu);
+}
+
+void
+serve_events_tick(struct serve_events *ev)
+{
+	ev_resume_all(ev, false);
+}
+
+void
+serve_events_stop(struct serve_events *ev)
+{
+	ev_resume_all(ev, true);
+}
+
+void
+serve_events_free(struct serve_events *ev)
+{
+	if (ev == NULL)
+		return;
+	pthread_mutex_destroy(&ev->mu);
+	free(ev->s);
+	free(ev);
+}
