@@ -1,8 +1,9 @@
 /*
  * serve: `banklab serve NAME`, the master.  It makes (or checks) the
- * ledger, opens the listening socket, prints "listening on ..." first,
- * and starts --tellers `banklab teller` processes (posix_spawn through
- * lab/spawn.h) that inherit the socket and die with it (--parent).  It
+ * ledger, takes the port, starts --tellers `banklab teller` processes
+ * (posix_spawn through lab/spawn.h), each with a listening socket of its
+ * own on that port (SO_REUSEPORT) that it inherits, dying with the master
+ * (--parent), and then prints "listening on ..." first.  It
  * supervises them: a teller that dies is reaped, reported and replaced.
  * SIGTERM or SIGINT: the tellers are told (SIGTERM: each stops accepting,
  * finishes what it serves, detaches), reaped, the ledger removed if we
@@ -33,18 +34,32 @@
 
 enum { SERVE_STOP_SIGNAL = 1, SERVE_STOP_ERROR };
 
+/*
+ * Each teller listens on a socket of its own, bound to the one port with
+ * SO_REUSEPORT: the kernel spreads new connections over the tellers.  (On
+ * one shared socket, a burst of connections went to whichever teller woke
+ * first, MHD accepting up to 10 at a time: 8 kept-alive clients were all
+ * one teller's, and no two tellers raced.)  The master keeps a socket
+ * bound, not listening, so that the port stays ours while tellers come
+ * and go; a teller that dies takes the connections queued on its socket
+ * with it (reset), the others' are untouched.
+ */
 struct serve_master {
-	const struct serve_opts *o;
-	int lfd;
+	struct serve_opts *o;
+	int lfd;			/* bound, never listening */
 	char prog[PATH_MAX];
 	struct spawn_set set;
 	unsigned started, replaced, fast_deaths;
+	bool is_announced;		/* "listening on" is out */
 	int err;
 };
 
-/* A bound, listening TCP socket on o's address; its port into o. */
+/*
+ * A TCP socket bound to o's address with SO_REUSEPORT, listening if
+ * is_listening; the port it got into o (port 0 picks one).
+ */
 static int
-serve_listen(struct serve_opts *o, int *out)
+serve_socket(struct serve_opts *o, bool is_listening, int *out)
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
@@ -58,8 +73,10 @@ serve_listen(struct serve_opts *o, int *out)
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	    -1 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(fd, 128) == -1 ||
+	    -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    (is_listening && listen(fd, 128) == -1) ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
 		r = -errno;
 		close(fd);
@@ -74,13 +91,15 @@ serve_listen(struct serve_opts *o, int *out)
 static int
 serve_start_teller(struct serve_master *m)
 {
-	const struct serve_opts *o = m->o;
+	struct serve_opts *o = m->o;
 	char fd[16], parent[16], body[24], tmo[24], conns[24], win[24];
 	char lock[24];
 	char *argv[32];
-	int n = 0, i;
+	int n = 0, i, sock;
 
-	snprintf(fd, sizeof(fd), "%d", m->lfd);
+	if ((i = serve_socket(o, true, &sock)) < 0)
+		return i;
+	snprintf(fd, sizeof(fd), "%d", sock);
 	snprintf(parent, sizeof(parent), "%d", (int)getpid());
 	snprintf(body, sizeof(body), "%" PRId64, o->max_body);
 	snprintf(tmo, sizeof(tmo), "%" PRId64, o->timeout);
@@ -108,11 +127,15 @@ serve_start_teller(struct serve_master *m)
 		ARG("--token-file", o->token_file);
 #undef ARG
 	argv[n] = NULL;
-	if ((i = spawn_start_fd(&m->set, argv, m->lfd)) < 0)
+	i = spawn_start_fd(&m->set, argv, sock);
+	close(sock);			/* the teller's now */
+	if (i < 0)
 		return i;
 	m->started++;
-	printf("teller %d started\n", (int)m->set.child[i].pid);
-	fflush(stdout);
+	if (m->is_announced) {
+		printf("teller %d started\n", (int)m->set.child[i].pid);
+		fflush(stdout);
+	}
 	return 0;
 }
 
@@ -220,6 +243,7 @@ banklab_serve_main(int argc, char **argv)
 	sigset_t stop;
 	bool made = false;
 	char token[SERVE_TOKEN_MAX];
+	unsigned i;
 	int r;
 
 	if ((r = serve_parse(argc, argv, false, &o)) < 0 ||
@@ -248,18 +272,28 @@ banklab_serve_main(int argc, char **argv)
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
-	if ((r = serve_listen(&o, &m.lfd)) < 0) {
+	if ((r = serve_socket(&o, false, &m.lfd)) < 0) {
 		fprintf(stderr, "banklab serve: --listen %s: %s\n", o.listen,
 		    lab_strerror(r));
 		goto out;
 	}
-	printf("listening on http://%s:%u/\n", o.addr, (unsigned)o.port);
-	fflush(stdout);
-	if ((r = serve_supervise(&m)) == 0)
+	/*
+	 * Announced once the first tellers' sockets listen (each made here,
+	 * before its teller starts): a client that connects at once waits in
+	 * a queue, it is not refused.
+	 */
+	if ((r = serve_supervise(&m)) == 0) {
+		printf("listening on http://%s:%u/\n", o.addr,
+		    (unsigned)o.port);
+		for (i = 0; i < m.set.n; i++)
+			printf("teller %d started\n", (int)m.set.child[i].pid);
+		fflush(stdout);
+		m.is_announced = true;
 		r = serve_run(&m);
-	else
+	} else {
 		fprintf(stderr, "banklab serve: starting a teller: %s\n",
 		    lab_strerror(r));
+	}
 	printf("stopped: %u tellers started, %u replaced\n", m.started,
 	    m.replaced);
 out:

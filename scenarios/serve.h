@@ -1,7 +1,7 @@
 /*
  * serve: `banklab serve NAME` (serve.c: the master, which listens, starts
  * and supervises the tellers) and `banklab teller NAME` (serve_teller.c:
- * one teller process, HTTP on the inherited listening socket through
+ * one teller process, HTTP on the listening socket it inherits, through
  * libmicrohttpd, the answers from lab/api.h).  serve_opts.c reads both
  * command lines.  Program side: these print and return exit codes.
  */

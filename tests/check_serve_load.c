@@ -41,9 +41,10 @@ struct load {
 	unsigned clients, per_client;
 	unsigned ok, refused, failed;	/* 2xx, other status, no answer */
 	/*
-	 * A new connection for every request.  Kept alive, the clients'
-	 * connections may all be accepted by one teller (they arrive in a
-	 * burst and one teller's MHD takes them all): no race between two.
+	 * A new connection for every request.  Kept alive, each client
+	 * stays with one teller (the kernel picks a teller's socket per
+	 * connection): 8 clients all on one of 2 tellers, 1 run in 128,
+	 * would race no one.
 	 */
 	bool is_fresh;
 	int tellers[2];			/* the first two pids that answered */
