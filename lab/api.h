@@ -28,7 +28,7 @@ enum api_op_kind {
 
 struct api_op {
 	enum api_op_kind kind;
-	uint32_t account;	/* deposit, withdraw: the account; transfer: from */
+	uint32_t account;	/* the account; a transfer's from */
 	uint32_t to;		/* transfer only */
 	int64_t cents;		/* 1 .. LEDGER_AMOUNT_MAX */
 };

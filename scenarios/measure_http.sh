@@ -117,7 +117,8 @@ for t in 1 2; do
 	serve "$t"
 	curl -s "$url/v1/accounts/1" >"$tmp/www/account.json"
 	read -r r_rps r_p99 r_bad < <(bench "$url/v1/accounts/1")
-	read -r w_rps w_p99 w_bad < <(bench "$url/v1/deposit" "$tmp/deposit.lua")
+	read -r w_rps w_p99 w_bad < <(bench "$url/v1/deposit" \
+	    "$tmp/deposit.lua")
 	kill "$srv" && wait "$srv"
 	srv=
 	nginx_start "$t"

@@ -505,7 +505,7 @@ banklab_teller_main(int argc, char **argv)
 		return LAB_EXIT_SYSTEM;
 	}
 	teller_wait(&stop, t.ev);
-	/* Stop accepting: our socket closes (SO_REUSEPORT: it is ours alone). */
+	/* Stop accepting: close our socket (SO_REUSEPORT: ours alone). */
 	if ((fd = MHD_quiesce_daemon(d)) >= 0)
 		close(fd);
 	serve_events_stop(t.ev);
