@@ -188,9 +188,14 @@ serve_parse(int argc, char **argv, bool is_teller, struct serve_opts *o)
 			serve_usage(stdout);
 			return -CLI_EDONE;
 		}
-		if (ch == ':' || ch == '?' || (!is_teller &&
-		    (ch == SO_LISTEN_FD || ch == SO_PARENT)))
+		if (ch == ':' || ch == '?')
 			return cli_bad_option(SERVE_PROG, ch, argv);
+		if (!is_teller && (ch == SO_LISTEN_FD || ch == SO_PARENT)) {
+			fprintf(stderr, "%s: %s is banklab teller's, not an "
+			    "option of serve (--help)\n", SERVE_PROG,
+			    ch == SO_LISTEN_FD ? "--listen-fd" : "--parent");
+			return -CLI_EUSAGE;
+		}
 		if ((r = serve_option(o, ch, optarg)) < 0)
 			return r;
 	}

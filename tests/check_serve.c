@@ -326,6 +326,65 @@ START_TEST(t_events)
 }
 END_TEST
 
+/* Bad command lines: exit 2 and one line naming the option. */
+static const struct {
+	const char *args[6];
+	const char *says;
+} usage_rows[] = {
+	{ { "serve", NULL }, "NAME is needed" },
+	{ { "serve", "a", "b", NULL }, "one NAME only" },
+	{ { "serve", "bad/name", NULL }, "bad/name" },
+	{ { "serve", "x", "--tellers", "0", NULL }, "--tellers" },
+	{ { "serve", "x", "--tellers", "65", NULL }, "--tellers" },
+	{ { "serve", "x", "--listen", "localhost", NULL }, "--listen" },
+	{ { "serve", "x", "--listen", "1.2.3:80", NULL }, "--listen" },
+	{ { "serve", "x", "--listen", "127.0.0.1:65536", NULL }, "port" },
+	{ { "serve", "x", "--max-body", "1", NULL }, "--max-body" },
+	{ { "serve", "x", "--sync", "fast", NULL }, "--sync" },
+	{ { "serve", "x", "--listen-fd", "5", NULL }, "--listen-fd" },
+	{ { "serve", "x", "--token-file", "/nonexistent/t", NULL },
+	    "--token-file" },
+	{ { "teller", "x", NULL }, "--listen-fd" },
+};
+
+START_TEST(t_usage)
+{
+	char prog[4096], err[512];
+	const char *argv[8];
+	int p[2], st, i, n;
+	ssize_t k;
+	pid_t pid;
+
+	ck_assert_int_eq(spawn_worker_path(getenv("BANKLAB_WORKER"), prog,
+	    sizeof(prog)), 0);
+	argv[0] = prog;
+	for (i = 0; i < 6 && usage_rows[_i].args[i] != NULL; i++)
+		argv[i + 1] = usage_rows[_i].args[i];
+	argv[i + 1] = NULL;
+	ck_assert_int_eq(pipe(p), 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		execv(prog, (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (n = 0; n < (int)sizeof(err) - 1 &&
+	    (k = read(p[0], err + n, sizeof(err) - 1 - (size_t)n)) > 0;
+	    n += (int)k)
+		;
+	err[n] = '\0';
+	close(p[0]);
+	st = tl_wait_exit(pid);
+	ck_assert_msg(tl_exit_code(st) == 2, "row %d: exit %d: %s", _i,
+	    tl_exit_code(st), err);
+	ck_assert_msg(tl_count_lines(err) == 1 &&
+	    strstr(err, usage_rows[_i].says) != NULL,
+	    "row %d: want one line with %s: %s", _i, usage_rows[_i].says, err);
+}
+END_TEST
+
 Suite *serve_suite(void);
 
 Suite *
@@ -345,6 +404,9 @@ serve_suite(void)
 	tc = tl_tcase(s, "token", 30);
 	tcase_add_test(tc, t_token);
 	tcase_add_test(tc, t_token_needed);
+	tc = tl_tcase(s, "usage", 30);
+	tcase_add_loop_test(tc, t_usage, 0,
+	    (int)(sizeof(usage_rows) / sizeof(usage_rows[0])));
 	tc = tl_tcase(s, "events", 30);
 	tcase_add_test(tc, t_events);
 	tc = tl_tcase(s, "locks", 30);
