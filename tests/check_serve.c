@@ -46,6 +46,12 @@ START_TEST(t_start_stop)
 	    "serve after SIGTERM: status %d", st);
 	ck_assert_msg(access(path, F_OK) == -1 && errno == ENOENT,
 	    "%s left behind", path);
+	/* SIGINT (Ctrl-C) the same way. */
+	srv_start(&s, two_ordered);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	st = srv_stop_sig(&s, SIGINT);
+	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "serve after SIGINT: status %d", st);
 }
 END_TEST
 

@@ -87,10 +87,16 @@ srv_start(struct srv *s, const char *const *args)
 int
 srv_stop(struct srv *s)
 {
+	return srv_stop_sig(s, SIGTERM);
+}
+
+int
+srv_stop_sig(struct srv *s, int sig)
+{
 	uint64_t end = lab_now_ms() + 10000;
 	int st = -1;
 
-	kill(s->pid, SIGTERM);
+	kill(s->pid, sig);
 	while (lab_now_ms() < end)
 		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
 			close(s->out);

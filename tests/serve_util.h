@@ -43,6 +43,9 @@ void srv_start(struct srv *s, const char *const *args);
 /* SIGTERM; its wait status within 10 s (else SIGKILL and -1). */
 int srv_stop(struct srv *s);
 
+/* The same with signal sig (SIGINT: as Ctrl-C). */
+int srv_stop_sig(struct srv *s, int sig);
+
 /*
  * Set c up for one request (r zeroed, to be filled); the header list to
  * free after it.  ctype NULL sends no Content-Type, auth NULL no
