@@ -183,6 +183,55 @@ START_TEST(t_lost_updates_none)
 }
 END_TEST
 
+/*
+ * A stream of /v1/events open while the none race runs: it reports the
+ * lost updates as they are counted.  (Its teller writes into the socket
+ * while the load runs; the stream is read after it.)
+ */
+START_TEST(t_events_lost)
+{
+	static const char *const args[] = { "--tellers", "2", "--sync",
+		"none", "--accounts", "4", "--balance", "0", "--window",
+		"200", NULL };
+	struct load ld = { 0 };
+	struct curl_slist *h;
+	struct srv s;
+	struct reply r;
+	CURL *c = curl_easy_init();
+	CURLM *m = curl_multi_init();
+	int running, i;
+
+	srv_start(&s, args);
+	h = req_setup(c, &s, "GET", "/v1/events", NULL, NULL, NULL, &r);
+	curl_multi_add_handle(m, c);
+	for (i = 0; i < 10; i++) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 20, NULL);
+	}
+	ck_assert_ptr_nonnull(strstr(r.body, "event: summary"));
+	ld.s = &s;
+	ld.path = "/v1/deposit";
+	ld.body = "{\"account\": 0, \"cents\": 1}";
+	ld.clients = 8;
+	ld.per_client = 250;
+	ld.is_fresh = true;
+	load_run(&ld);
+	for (i = 0; i < 25 && strstr(r.body, "event: lost_update") == NULL;
+	    i++) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 20, NULL);
+	}
+	ck_assert_msg(strstr(r.body, "event: lost_update\ndata: "
+	    "{\"lost_updates\": ") != NULL, "no lost_update event in %s",
+	    r.body);
+	ck_assert_int_eq(srv_stop(&s), 0);
+	curl_multi_remove_handle(m, c);
+	curl_multi_cleanup(m);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}
+END_TEST
+
 /* After 200 answers, SIGKILL the teller that gave the 200th. */
 static void
 kill_one(struct load *ld, const struct reply *r)
@@ -294,6 +343,7 @@ serve_load_tcases(Suite *s)
 	tc = tl_tcase(s, "load", 90);
 	tcase_add_test(tc, t_deposits_ordered);
 	tcase_add_test(tc, t_lost_updates_none);
+	tcase_add_test(tc, t_events_lost);
 	tc = tl_tcase(s, "teller_killed", 60);
 	tcase_add_test(tc, t_teller_replaced);
 	tc = tl_tcase(s, "slow_clients", 30);
