@@ -15,10 +15,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -36,11 +38,14 @@
 
 #define TELLER_PROG		"banklab teller"
 #define TELLER_MEMORY_LIMIT	(32 * 1024)	/* headers of a connection */
+#define TELLER_DRAIN_MS		4000	/* at exit, for requests in flight
+					 * (the master SIGKILLs after 5 s) */
 
 struct teller {
 	const struct serve_opts *o;
 	struct ledger l;
 	struct serve_events *ev;	/* GET /v1/events' streams */
+	_Atomic unsigned in_flight;	/* requests begun, not completed */
 	char pid[16];
 	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
 };
@@ -379,6 +384,7 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		if ((q = calloc(1, sizeof(*q))) == NULL)
 			return MHD_NO;
 		*ctx = q;
+		atomic_fetch_add(&t->in_flight, 1);
 		if (teller_admit(t, c, url, method, q, &a) == 0)
 			return MHD_YES;		/* the body, then the rest */
 		q->is_answered = true;
@@ -407,9 +413,11 @@ teller_done(void *cls, struct MHD_Connection *c, void **ctx,
     enum MHD_RequestTerminationCode why)
 {
 	struct teller_req *q = *ctx;
+	struct teller *t = cls;
 
-	(void)cls, (void)c, (void)why;
+	(void)c, (void)why;
 	if (q != NULL) {
+		atomic_fetch_sub(&t->in_flight, 1);
 		free(q->body);
 		free(q);
 		*ctx = NULL;
@@ -435,6 +443,23 @@ teller_attach(struct teller *t)
 fail:
 	ledger_detach(&t->l);
 	return r;
+}
+
+/*
+ * Let the requests in flight finish and their answers go out (event
+ * streams end first), for at most TELLER_DRAIN_MS: MHD_stop_daemon()
+ * would close their connections unanswered.
+ */
+static void
+teller_drain(struct teller *t)
+{
+	uint64_t end = lab_now_ms() + TELLER_DRAIN_MS;
+	struct timespec ts = { 0, 5 * 1000000L };
+
+	while (atomic_load(&t->in_flight) > 0 && lab_now_ms() < end) {
+		serve_events_stop(t->ev);	/* a stream that just began */
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* Until SIGTERM or SIGINT, resuming the event streams every tick. */
@@ -509,6 +534,7 @@ banklab_teller_main(int argc, char **argv)
 	if ((fd = MHD_quiesce_daemon(d)) >= 0)
 		close(fd);
 	serve_events_stop(t.ev);
+	teller_drain(&t);
 	MHD_stop_daemon(d);
 	serve_events_free(t.ev);
 	ledger_detach(&t.l);

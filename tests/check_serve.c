@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,6 +392,53 @@ START_TEST(t_usage)
 }
 END_TEST
 
+/* SIGTERM while a deposit is in flight: it is answered, and it stands. */
+START_TEST(t_inflight)
+{
+	static const char *const args[] = { "--tellers", "1", "--accounts",
+		"4", "--balance", "100", "--window", "400000", NULL };
+	struct curl_slist *h;
+	struct srv s;
+	struct reply r;
+	CURL *c = curl_easy_init();
+	CURLM *m = curl_multi_init();
+	uint64_t end;
+	int running = 1, left;
+	CURLMsg *msg;
+	CURLcode rc = CURLE_OK;
+	bool is_done = false;
+
+	srv_start(&s, args);
+	h = req_setup(c, &s, "POST", "/v1/deposit", "application/json",
+	    "{\"account\": 1, \"cents\": 7}", NULL, &r);
+	curl_multi_add_handle(m, c);
+	/* In the teller's window (0.4 s) by then. */
+	for (end = lab_now_ms() + 150; lab_now_ms() < end;) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 10, NULL);
+	}
+	ck_assert_int_eq(srv_stop(&s), 0);
+	for (end = lab_now_ms() + 3000; !is_done && lab_now_ms() < end;) {
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL)
+			if (msg->msg == CURLMSG_DONE) {
+				rc = msg->data.result;
+				is_done = true;
+			}
+		curl_multi_poll(m, NULL, 0, 10, NULL);
+	}
+	ck_assert_msg(is_done && rc == CURLE_OK, "deposit in flight: %s",
+	    is_done ? curl_easy_strerror(rc) : "not finished");
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(jint(r.body, "account.balance_cents"), 107);
+	curl_multi_remove_handle(m, c);
+	curl_multi_cleanup(m);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}
+END_TEST
+
 Suite *serve_suite(void);
 
 Suite *
@@ -401,6 +449,7 @@ serve_suite(void)
 
 	tc = tl_tcase(s, "start_stop", 30);
 	tcase_add_test(tc, t_start_stop);
+	tcase_add_test(tc, t_inflight);
 	tc = tl_tcase(s, "endpoints", 30);
 	tcase_add_test(tc, t_endpoints);
 	tc = tl_tcase(s, "bad_input", 30);
