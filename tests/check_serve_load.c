@@ -335,6 +335,63 @@ START_TEST(t_slow_clients)
 }
 END_TEST
 
+/* Connect a raw socket to s; asserts. */
+static int
+raw_connect(const struct srv *s)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)s->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/*
+ * --connections 2, --timeout 1: two clients that send half a request hold
+ * the teller's connections; a third waits in the socket's queue (MHD stops
+ * accepting at its limit), and is answered once the two are cut off.
+ */
+START_TEST(t_connection_limit)
+{
+	static const char *const args[] = { "--tellers", "1",
+		"--connections", "2", "--timeout", "1", "--accounts", "4",
+		NULL };
+	static const char get[] = "GET /v1/ledger HTTP/1.0\r\n\r\n";
+	struct timeval tv = { 5, 0 };
+	char buf[64] = "";
+	uint64_t t0, ms;
+	struct srv s;
+	int a, b, c;
+
+	srv_start(&s, args);
+	a = raw_connect(&s);
+	b = raw_connect(&s);
+	ck_assert_int_eq(write(a, "GET /v1/", 8), 8);
+	ck_assert_int_eq(write(b, "GET /v1/", 8), 8);
+	tl_sleep_ms(100);
+	t0 = lab_now_ms();
+	c = raw_connect(&s);
+	ck_assert_int_eq(write(c, get, sizeof(get) - 1),
+	    (ssize_t)sizeof(get) - 1);
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_gt(read(c, buf, sizeof(buf) - 1), 0);
+	ms = lab_now_ms() - t0;
+	ck_assert_msg(strncmp(buf, "HTTP/1.", 7) == 0 &&
+	    strstr(buf, " 200 ") != NULL, "answer: %s", buf);
+	ck_assert_msg(ms >= 500 && ms < 4000, "answered after %llu ms (the "
+	    "held connections time out after 1 s)", (unsigned long long)ms);
+	close(a);
+	close(b);
+	close(c);
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
 void
 serve_load_tcases(Suite *s)
 {
@@ -348,4 +405,5 @@ serve_load_tcases(Suite *s)
 	tcase_add_test(tc, t_teller_replaced);
 	tc = tl_tcase(s, "slow_clients", 30);
 	tcase_add_test(tc, t_slow_clients);
+	tcase_add_test(tc, t_connection_limit);
 }
