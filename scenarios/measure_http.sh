@@ -8,14 +8,25 @@
 # costs here.  The goal of issue 14: reads at >= 0.5x nginx.  Not run by
 # `make check`.  Needs wrk and nginx (Debian: wrk nginx-light).
 #
-# usage: scenarios/measure_http.sh [BINDIR] [SECONDS] [CONNECTIONS]
-#        (default: this dir, 5, 8)
+# Then RACE runs of `make demo`'s step 5 (banklab serve --sync none
+# --tellers 2 --window 100, banklab-tellers 8 x 2000 deposits, --fresh):
+# in how many the lost updates showed (goal: >= 99 of 100).
+#
+# usage: scenarios/measure_http.sh [BINDIR] [SECONDS] [CONNECTIONS] [RACE]
+#        (default: this dir, 5, 8, 100; RACE 0 skips the race)
 # exit: 0 measured, 2 bad usage or a tool missing, 3 a server did not start.
 set -u
 
 bin=${1:-$(dirname "$0")}
 secs=${2:-5}
 conns=${3:-8}
+race=${4:-100}
+case $race in
+'' | *[!0-9]*)
+	echo "measure_http.sh: RACE: \"$race\" is not a number" >&2
+	exit 2
+	;;
+esac
 for n in "$secs" "$conns"; do
 	case $n in
 	'' | *[!0-9]* | 0)
@@ -136,3 +147,28 @@ for t in 1 2; do
 	awk -v r="$r_rps" -v n="$n_rps" 'BEGIN { printf \
 	    "  reads at %.2fx nginx (goal 0.5x)\n", n > 0 ? r / n : 0 }'
 done
+
+# The race through HTTP, as make demo runs it.
+[ "$race" -gt 0 ] || exit 0
+shown=0
+for i in $(seq "$race"); do
+	: >"$tmp/serve.out"
+	"$bin/banklab" serve "measure-race-$$" --listen 127.0.0.1:0 \
+	    --tellers 2 --sync none --window 100 --accounts 4 --balance 0 \
+	    >"$tmp/serve.out" &
+	srv=$!
+	url=
+	for _ in $(seq 50); do
+		url=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' \
+		    "$tmp/serve.out")
+		[ -n "$url" ] && break
+		sleep 0.1
+	done
+	[ -n "$url" ] || { echo "measure_http.sh: no server" >&2; exit 3; }
+	"$bin/banklab-tellers" "$url" --clients 8 --requests 2000 --fresh \
+	    --seed "$i" >/dev/null
+	[ $? -eq 1 ] && shown=$((shown + 1))
+	kill "$srv" && wait "$srv"
+	srv=
+done
+echo "the race through HTTP (none, 2 tellers): shown in $shown of $race runs"
