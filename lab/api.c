@@ -327,6 +327,8 @@ api_processes(const struct ledger *l, struct json_object **out)
 	struct json_object *arr = json_object_new_array(), *s, *h;
 	uint32_t i, k, sync;
 	int32_t pid;
+	int64_t w;
+	int h2;
 
 	for (i = 0; i < l->nslots; i++) {
 		const struct ledger_slot *sl = &l->slots[i];
@@ -345,8 +347,13 @@ api_processes(const struct ledger *l, struct json_object **out)
 				json_object_array_add(h, api_acct_or_null(l,
 				    atomic_load(&sl->holds[k])));
 		json_object_object_add(s, "holds", h);
-		json_object_object_add(s, "waits",
-		    api_acct_or_null(l, atomic_load(&sl->waits)));
+		w = atomic_load(&sl->waits);
+		json_object_object_add(s, "waits", api_acct_or_null(l, w));
+		/* The wait-for graph's edge: who holds what it waits for. */
+		h2 = w >= 0 ? ledger_holder_of(l, w) : -1;
+		if (h2 >= 0 && (uint32_t)h2 < l->nslots)
+			report_json_int(s, "waits_for_pid",
+			    atomic_load(&l->slots[h2].pid));
 		report_json_str(s, "state", ledger_slot_alive(l, (int)i) ?
 		    "alive" : "dead");
 		json_object_array_add(arr, s);
