@@ -22,6 +22,13 @@
 
 static const char *prog = "banklab-bench";
 
+/* The common options bench takes. */
+static const struct cli_prog bench_prog = {
+	.name = "banklab-bench",
+	.common = CLI_SEED | CLI_JSON | CLI_HELP | CLI_VERSION,
+	.seed_max = INT64_MAX / 2,
+};
+
 static const struct option bench_longopts[] = {
 	{ "procs", required_argument, NULL, 'p' },
 	{ "accounts", required_argument, NULL, 'a' },
@@ -29,11 +36,7 @@ static const struct option bench_longopts[] = {
 	{ "repeat", required_argument, NULL, 'r' },
 	{ "run-ms", required_argument, NULL, 'm' },
 	{ "ops", required_argument, NULL, 'n' },
-	{ "seed", required_argument, NULL, 'S' },
 	{ "quick", no_argument, NULL, 'Q' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -84,7 +87,7 @@ parse_list(const char *what, const char *s, int64_t min, int64_t max,
 	*n = 0;
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
-		if (parse_num_opt(prog, what, tok, min, max, &x) < 0)
+		if (cli_number(prog, what, tok, min, max, &x) < 0)
 			return -1;
 		for (i = 0; i < *n; i++)
 			if (v[i] == (uint32_t)x) {
@@ -137,63 +140,49 @@ struct opts {
 	bool json;
 };
 
-/* One option; 0, -1 for --help and --version (exit 0), or an exit code. */
+/* One of bench's own options; 0 or -CLI_EUSAGE. */
 static int
-parse_one(int ch, char **argv, struct opts *o)
+parse_one(void *opts, int ch, const char *arg)
 {
+	struct opts *o = opts;
 	int64_t v;
 
 	switch (ch) {
 	case 'p':
 		o->has_procs = true;
-		return parse_list("--procs", optarg, 1, LEDGER_SLOTS,
-		    o->procs, &o->nprocs) < 0 ? LAB_EXIT_USAGE : 0;
+		return parse_list("--procs", arg, 1, LEDGER_SLOTS,
+		    o->procs, &o->nprocs) < 0 ? -CLI_EUSAGE : 0;
 	case 'a':
 		o->has_accounts = true;
-		return parse_list("--accounts", optarg, 2, LEDGER_ACCOUNTS_MAX,
-		    o->accounts, &o->naccounts) < 0 ? LAB_EXIT_USAGE : 0;
+		return parse_list("--accounts", arg, 2, LEDGER_ACCOUNTS_MAX,
+		    o->accounts, &o->naccounts) < 0 ? -CLI_EUSAGE : 0;
 	case 'o':
 		o->has_kinds = true;
-		return parse_kinds(optarg, o->kinds) < 0 ? LAB_EXIT_USAGE : 0;
+		return parse_kinds(arg, o->kinds) < 0 ? -CLI_EUSAGE : 0;
 	case 'r':
-		if (parse_num_opt(prog, "--repeat", optarg, 1,
+		if (cli_number(prog, "--repeat", arg, 1,
 		    BENCH_REPEAT_MAX, &v) < 0)
-			return LAB_EXIT_USAGE;
+			return -CLI_EUSAGE;
 		o->repeat = (unsigned)v;
 		o->has_repeat = true;
 		return 0;
 	case 'm':
-		if (parse_num_opt(prog, "--run-ms", optarg, 1, 60000, &v) < 0)
-			return LAB_EXIT_USAGE;
+		if (cli_number(prog, "--run-ms", arg, 1, 60000, &v) < 0)
+			return -CLI_EUSAGE;
 		o->run_ms = (unsigned)v;
 		o->has_run_ms = true;
 		return 0;
 	case 'n':
-		if (parse_num_opt(prog, "--ops", optarg, 1, 1000000000,
+		if (cli_number(prog, "--ops", arg, 1, 1000000000,
 		    &v) < 0)
-			return LAB_EXIT_USAGE;
+			return -CLI_EUSAGE;
 		o->ops = (uint64_t)v;
-		return 0;
-	case 'S':
-		if (parse_num_opt(prog, "--seed", optarg, 0, INT64_MAX / 2,
-		    &v) < 0)
-			return LAB_EXIT_USAGE;
-		o->seed = (uint64_t)v;
 		return 0;
 	case 'Q':
 		o->is_quick = true;
 		return 0;
-	case 'j':
-		o->json = true;
-		return 0;
-	case 'h':
-		usage();
-		return -1;
-	case 'V':
-		printf("%s (banklab) %s\n", prog, PACKAGE_VERSION);
-		return -1;
 	default:
-		return parse_bad_option(prog, ch, argv);
+		return -CLI_EUSAGE;
 	}
 }
 
@@ -225,20 +214,24 @@ apply(struct opts *o)
 	o->c.seed = o->seed;
 }
 
+/* 0 to run, or a negative code (cli.h). */
 static int
 parse(int argc, char **argv, struct opts *o)
 {
-	int ch, rc;
+	struct cli_given g = { 0 };
+	int r;
 
 	memset(o, 0, sizeof(*o));
-	o->seed = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", bench_longopts,
-	    NULL)) != -1)
-		if ((rc = parse_one(ch, argv, o)) != 0)
-			return rc;
-	if (parse_no_operands(prog, argc, argv) != 0)
-		return LAB_EXIT_USAGE;
+	r = cli_getopt(&bench_prog, bench_longopts, NULL, argc, argv, &g,
+	    parse_one, o);
+	if (r == -CLI_EHELP) {
+		usage();
+		return -CLI_EDONE;
+	}
+	if (r < 0 || (r = cli_no_operands(prog, argc, argv)) < 0)
+		return r;
+	o->seed = g.has_seed ? g.seed : 1;
+	o->json = g.json;
 	apply(o);
 	return 0;
 }
@@ -289,7 +282,7 @@ child_main(int argc, char **argv)
 		return LAB_EXIT_USAGE;
 	}
 	for (i = 0; i < 6; i++)
-		if (parse_num_opt(prog, what[i], argv[4 + i], lo[i], hi[i],
+		if (cli_number(prog, what[i], argv[4 + i], lo[i], hi[i],
 		    &v[i]) < 0)
 			return LAB_EXIT_USAGE;
 	snprintf(a.name, sizeof(a.name), "%s", argv[2]);
@@ -325,8 +318,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], BENCH_CHILD_ARG) == 0)
 		return child_main(argc, argv);
-	if ((rc = parse(argc, argv, &o)) != 0)
-		return rc < 0 ? LAB_EXIT_OK : rc;
+	if ((rc = parse(argc, argv, &o)) < 0)
+		return cli_exit_code(rc);
 	if (self_path(argv[0], self, sizeof(self)) < 0) {
 		fprintf(stderr, "%s: cannot find this program's path for the "
 		    "measuring processes (/proc/self/exe)\n", prog);

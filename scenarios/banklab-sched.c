@@ -47,33 +47,30 @@ sched_usage(const char *prog)
 }
 
 /* The options into o; 0, or a negative code (cli.h). */
+/* One of the schedule options (the only rows besides the common ones). */
+static int
+sched_take(void *o, int ch, const char *arg)
+{
+	return cli_sched_option(o, ch, arg);
+}
+
 static int
 sched_parse_args(int argc, char **argv, struct sched_cli *o)
 {
 	struct cli_prog p = sched_prog;
-	struct option opts[CLI_OPTIONS_MAX];
 	struct cli_given g = { 0 };
-	int ch, r;
+	int r;
 
 	cli_sched_defaults(o, cli_basename(argv[0]));
 	p.name = o->prog;
-	cli_longopts(&p, cli_sched_rows, NULL, opts);
-	cli_getopt_reset();
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
-	    -1) {
-		if (cli_is_common(&p, ch))
-			r = cli_common(&p, &g, ch, optarg);
-		else if (cli_sched_is_option(ch))
-			r = cli_sched_option(o, ch, optarg);
-		else
-			r = cli_bad_option(o->prog, ch, argv);
-		if (r == -CLI_EHELP) {
-			sched_usage(o->prog);
-			return -CLI_EDONE;
-		}
-		if (r < 0)
-			return r;
+	r = cli_getopt(&p, cli_sched_rows, NULL, argc, argv, &g, sched_take,
+	    o);
+	if (r == -CLI_EHELP) {
+		sched_usage(o->prog);
+		return -CLI_EDONE;
 	}
+	if (r < 0)
+		return r;
 	if (optind != argc - 1) {
 		fprintf(stderr, "%s: %s (--help)\n", o->prog, optind >= argc ?
 		    "needs a schedule FILE" : "takes one schedule FILE");

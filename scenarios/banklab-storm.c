@@ -95,8 +95,9 @@ struct opts {
 
 /* One of storm_rows. */
 static int
-storm_option(struct opts *o, int ch, const char *arg)
+storm_option(void *opts, int ch, const char *arg)
 {
+	struct opts *o = opts;
 	int64_t v;
 	int r;
 
@@ -135,32 +136,22 @@ storm_option(struct opts *o, int ch, const char *arg)
 static int
 parse(int argc, char **argv, struct opts *o)
 {
-	struct option opts[CLI_OPTIONS_MAX];
 	struct cli_given g = { 0 };
-	int ch, r;
+	int r;
 
 	memset(o, 0, sizeof(*o));
 	storm_config_default(&o->c);
 	/* A caller's tag (a grader's) in the ledger's name: it sweeps. */
 	o->c.run_tag = getenv("BANKLAB_RUN_TAG");
 	o->c.worker = getenv("BANKLAB_WORKER");
-	cli_longopts(&storm_prog, storm_rows, NULL, opts);
-	cli_getopt_reset();
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
-	    -1) {
-		if (ch == '?' || ch == ':')
-			r = cli_bad_option(prog, ch, argv);
-		else if (cli_is_common(&storm_prog, ch))
-			r = cli_common(&storm_prog, &g, ch, optarg);
-		else
-			r = storm_option(o, ch, optarg);
-		if (r == -CLI_EHELP) {
-			usage();
-			return -CLI_EDONE;
-		}
-		if (r < 0)
-			return r;
+	r = cli_getopt(&storm_prog, storm_rows, NULL, argc, argv, &g,
+	    storm_option, o);
+	if (r == -CLI_EHELP) {
+		usage();
+		return -CLI_EDONE;
 	}
+	if (r < 0)
+		return r;
 	if ((r = cli_no_operands(prog, argc, argv)) < 0)
 		return r;
 	if (g.has_seed)

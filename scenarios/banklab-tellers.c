@@ -86,8 +86,9 @@ usage(void)
 }
 
 static int
-tellers_option(struct opts *o, int ch, const char *arg)
+tellers_option(void *opts, int ch, const char *arg)
 {
+	struct opts *o = opts;
 	int i;
 
 	switch (ch) {
@@ -117,30 +118,20 @@ tellers_option(struct opts *o, int ch, const char *arg)
 static int
 parse(int argc, char **argv, struct opts *o)
 {
-	struct option opts[CLI_OPTIONS_MAX];
 	struct cli_given g = { 0 };
-	int ch, r;
+	int r;
 
 	memset(o, 0, sizeof(*o));
 	o->clients = 8;
 	o->requests = 10000;
-	cli_longopts(&tellers_prog, tellers_rows, NULL, opts);
-	cli_getopt_reset();
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
-	    -1) {
-		if (ch == '?' || ch == ':')
-			r = cli_bad_option(prog, ch, argv);
-		else if (cli_is_common(&tellers_prog, ch))
-			r = cli_common(&tellers_prog, &g, ch, optarg);
-		else
-			r = tellers_option(o, ch, optarg);
-		if (r == -CLI_EHELP) {
-			usage();
-			return -CLI_EDONE;
-		}
-		if (r < 0)
-			return r;
+	r = cli_getopt(&tellers_prog, tellers_rows, NULL, argc, argv, &g,
+	    tellers_option, o);
+	if (r == -CLI_EHELP) {
+		usage();
+		return -CLI_EDONE;
 	}
+	if (r < 0)
+		return r;
 	if (optind != argc - 1 || strncmp(argv[optind], "http://", 7) != 0) {
 		fprintf(stderr, "%s: one URL (http://ADDR:PORT) is needed "
 		    "(--help)\n", prog);

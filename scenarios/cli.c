@@ -56,6 +56,30 @@ cli_is_common(const struct cli_prog *p, int ch)
 }
 
 int
+cli_getopt(const struct cli_prog *p, const struct option *own,
+    const struct option *more, int argc, char **argv, struct cli_given *g,
+    cli_take_fn take, void *arg)
+{
+	struct option opts[CLI_OPTIONS_MAX];
+	int ch, r;
+
+	cli_longopts(p, own, more, opts);
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
+	    -1) {
+		if (ch == '?' || ch == ':')
+			r = cli_bad_option(p->name, ch, argv);
+		else if (cli_is_common(p, ch))
+			r = cli_common(p, g, ch, optarg);
+		else
+			r = take(arg, ch, optarg);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
 cli_common(const struct cli_prog *p, struct cli_given *g, int ch,
     const char *arg)
 {
@@ -212,23 +236,4 @@ cli_exit_code(int code)
 	default:
 		return lab_exit_code(code);
 	}
-}
-
-int
-parse_num_opt(const char *prog, const char *what, const char *s, int64_t min,
-    int64_t max, int64_t *out)
-{
-	return cli_number(prog, what, s, min, max, out) < 0 ? -1 : 0;
-}
-
-int
-parse_bad_option(const char *prog, int ch, char *const argv[])
-{
-	return cli_exit_code(cli_bad_option(prog, ch, argv));
-}
-
-int
-parse_no_operands(const char *prog, int argc, char *const argv[])
-{
-	return cli_exit_code(cli_no_operands(prog, argc, argv));
 }

@@ -93,6 +93,21 @@ int cli_common(const struct cli_prog *p, struct cli_given *g, int ch,
 /* Start a getopt_long() loop afresh (its place is in static variables). */
 void cli_getopt_reset(void);
 
+/* A program's own option ch with its value (NULL for a flag). */
+typedef int (*cli_take_fn)(void *arg, int ch, const char *value);
+
+/*
+ * The getopt_long() loop every program runs: the common rows p takes,
+ * then own and more (cli_longopts()); a common option goes to
+ * cli_common() into g, any other to take(arg, ch, optarg), a bad one is
+ * said (cli_bad_option()).  0 once the options are read (optind at the
+ * operands), -CLI_EHELP for --help (the caller prints its usage), or the
+ * first negative code.
+ */
+int cli_getopt(const struct cli_prog *p, const struct option *own,
+    const struct option *more, int argc, char **argv, struct cli_given *g,
+    cli_take_fn take, void *arg);
+
 /* argv[0] without its directory. */
 const char *cli_basename(const char *argv0);
 
@@ -134,14 +149,5 @@ const char *cli_schedule_dir(void);
 
 /* The exit code for a code of this module or of the library. */
 int cli_exit_code(int code);
-
-/*
- * The earlier names, returning exit codes, for banklab-bench (kept on
- * another branch) until it moves to cli_*.
- */
-int parse_num_opt(const char *prog, const char *what, const char *s,
-    int64_t min, int64_t max, int64_t *out);
-int parse_bad_option(const char *prog, int ch, char *const argv[]);
-int parse_no_operands(const char *prog, int argc, char *const argv[]);
 
 #endif

@@ -193,42 +193,42 @@ lesson_finish(struct scenario_opts *o, const struct cli_given *g)
 	return lesson_check(o);
 }
 
+/* A lesson's own option, or one of the schedule options it takes. */
+static int
+lesson_take(void *opts, int ch, const char *arg)
+{
+	struct scenario_opts *o = opts;
+
+	if (!cli_sched_is_option(ch))
+		return lesson_option(o, ch, arg);
+	o->is_scheduled = true;
+	/* "file": the file's own permutations. */
+	if (ch == 'c' && strcmp(arg, "file") == 0)
+		return 0;
+	return cli_sched_option(&o->sched, ch, arg);
+}
+
 int
 lesson_parse(enum scenario_kind k, int argc, char **argv,
     struct scenario_opts *o)
 {
 	struct cli_prog p = lesson_prog;
-	struct option opts[CLI_OPTIONS_MAX];
 	struct cli_given g = { 0 };
-	int ch, r;
+	int r;
 
 	scenario_defaults(k, cli_basename(argv[0]), o);
 	o->seed = cli_seed_from_clock();
 	o->worker = getenv("BANKLAB_WORKER");
 	cli_sched_defaults(&o->sched, o->prog);
 	p.name = o->prog;
-	cli_longopts(&p, lesson_rows, cli_sched_rows, opts);
-	cli_getopt_reset();
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
-	    -1) {
-		if (ch == '?' || ch == ':')
-			r = cli_bad_option(o->prog, ch, argv);
-		else if (cli_is_common(&p, ch))
-			r = cli_common(&p, &g, ch, optarg);
-		else if (cli_sched_is_option(ch)) {
-			o->is_scheduled = true;
-			/* "file": the file's own permutations. */
-			r = ch == 'c' && strcmp(optarg, "file") == 0 ? 0 :
-			    cli_sched_option(&o->sched, ch, optarg);
-		} else
-			r = lesson_option(o, ch, optarg);
-		if (r == -CLI_EHELP) {
-			lesson_usage(o);
-			return -CLI_EDONE;
-		}
-		if (r < 0)
-			return r;
+	r = cli_getopt(&p, lesson_rows, cli_sched_rows, argc, argv, &g,
+	    lesson_take, o);
+	if (r == -CLI_EHELP) {
+		lesson_usage(o);
+		return -CLI_EDONE;
 	}
+	if (r < 0)
+		return r;
 	if ((r = cli_no_operands(o->prog, argc, argv)) < 0)
 		return r;
 	return lesson_finish(o, &g);

@@ -16,6 +16,14 @@
 
 #define SERVE_PROG	"banklab serve"
 
+/* The common options serve takes; --timeout is in seconds. */
+static const struct cli_prog serve_prog = {
+	.name = SERVE_PROG,
+	.common = CLI_SYNC | CLI_TIMEOUT | CLI_HELP | CLI_VERSION,
+	.timeout_min = 1,
+	.timeout_max = 3600,
+};
+
 enum {
 	SO_LISTEN = 1000, SO_TELLERS, SO_MAX_BODY, SO_CONNECTIONS,
 	SO_ACCOUNTS, SO_BALANCE, SO_WINDOW, SO_LOCK_TIMEOUT, SO_TOKEN_FILE,
@@ -25,9 +33,7 @@ enum {
 static const struct option serve_rows[] = {
 	{ "listen", required_argument, NULL, SO_LISTEN },
 	{ "tellers", required_argument, NULL, SO_TELLERS },
-	{ "sync", required_argument, NULL, 's' },
 	{ "max-body", required_argument, NULL, SO_MAX_BODY },
-	{ "timeout", required_argument, NULL, 't' },
 	{ "connections", required_argument, NULL, SO_CONNECTIONS },
 	{ "accounts", required_argument, NULL, SO_ACCOUNTS },
 	{ "balance", required_argument, NULL, SO_BALANCE },
@@ -36,7 +42,6 @@ static const struct option serve_rows[] = {
 	{ "token-file", required_argument, NULL, SO_TOKEN_FILE },
 	{ "listen-fd", required_argument, NULL, SO_LISTEN_FD },
 	{ "parent", required_argument, NULL, SO_PARENT },
-	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -50,7 +55,6 @@ static const struct {
 #define SO_OFF(f)	offsetof(struct serve_opts, f)
 	{ SO_TELLERS, "--tellers", 1, SERVE_TELLERS_MAX, SO_OFF(tellers) },
 	{ SO_MAX_BODY, "--max-body", 16, 1 << 20, SO_OFF(max_body) },
-	{ 't', "--timeout", 1, 3600, SO_OFF(timeout) },
 	{ SO_CONNECTIONS, "--connections", 1, 4096, SO_OFF(connections) },
 	{ SO_ACCOUNTS, "--accounts", 1, LEDGER_ACCOUNTS_MAX,
 	    SO_OFF(accounts) },
@@ -124,11 +128,25 @@ serve_listen_parse(struct serve_opts *o)
 	return 0;
 }
 
+/* serve_option()'s context: the options, and whose command line. */
+struct serve_take {
+	struct serve_opts *o;
+	bool is_teller;
+};
+
 static int
-serve_option(struct serve_opts *o, int ch, const char *arg)
+serve_option(void *arg_take, int ch, const char *arg)
 {
+	const struct serve_take *t = arg_take;
+	struct serve_opts *o = t->o;
 	size_t i;
 
+	if (!t->is_teller && (ch == SO_LISTEN_FD || ch == SO_PARENT)) {
+		fprintf(stderr, "%s: %s is banklab teller's, not an option of "
+		    "serve (--help)\n", SERVE_PROG,
+		    ch == SO_LISTEN_FD ? "--listen-fd" : "--parent");
+		return -CLI_EUSAGE;
+	}
 	for (i = 0; i < sizeof(serve_numbers) / sizeof(serve_numbers[0]); i++)
 		if (serve_numbers[i].ch == ch)
 			return cli_number(SERVE_PROG, serve_numbers[i].what,
@@ -138,9 +156,6 @@ serve_option(struct serve_opts *o, int ch, const char *arg)
 	switch (ch) {
 	case SO_LISTEN:
 		o->listen = arg;
-		return 0;
-	case 's':
-		o->sync_arg = arg;
 		return 0;
 	case SO_TOKEN_FILE:
 		o->token_file = arg;
@@ -179,26 +194,22 @@ serve_check(struct serve_opts *o, bool is_teller)
 int
 serve_parse(int argc, char **argv, bool is_teller, struct serve_opts *o)
 {
-	int ch, r;
+	struct serve_take t = { o, is_teller };
+	struct cli_given g = { 0 };
+	int r;
 
 	serve_defaults(o);
-	cli_getopt_reset();
-	while ((ch = getopt_long(argc, argv, ":h", serve_rows, NULL)) != -1) {
-		if (ch == 'h') {
-			serve_usage(stdout);
-			return -CLI_EDONE;
-		}
-		if (ch == ':' || ch == '?')
-			return cli_bad_option(SERVE_PROG, ch, argv);
-		if (!is_teller && (ch == SO_LISTEN_FD || ch == SO_PARENT)) {
-			fprintf(stderr, "%s: %s is banklab teller's, not an "
-			    "option of serve (--help)\n", SERVE_PROG,
-			    ch == SO_LISTEN_FD ? "--listen-fd" : "--parent");
-			return -CLI_EUSAGE;
-		}
-		if ((r = serve_option(o, ch, optarg)) < 0)
-			return r;
+	r = cli_getopt(&serve_prog, serve_rows, NULL, argc, argv, &g,
+	    serve_option, &t);
+	if (r == -CLI_EHELP) {
+		serve_usage(stdout);
+		return -CLI_EDONE;
 	}
+	if (r < 0)
+		return r;
+	o->sync_arg = g.sync;
+	if (g.has_timeout)
+		o->timeout = g.timeout;
 	if (optind != argc - 1) {
 		fprintf(stderr, "%s: %s (--help)\n", SERVE_PROG,
 		    optind >= argc ? "NAME is needed" : "one NAME only");
