@@ -56,7 +56,8 @@ usage(void)
 "                    semaphore cannot survive a kill (banklab-crash shows\n"
 "                    it), robust deadlocks on its own (banklab-deadlock)\n"
 "  --timeout S       give up after S seconds (default 300)\n"
-"  --json            one JSON object on stdout\n\n"
+"  --json            one JSON object on stdout\n"
+"  -h, --help, -V, --version\n\n"
 "exit: 0 no cent lost and every audit right, 1 money lost, a wrong total,\n"
 "a lock error or a hang, 2 bad usage, 3 system failure, 130 interrupted\n"
 "(the ledger is removed on every path).\n", prog, STORM_WORKERS_MAX);

@@ -75,6 +75,7 @@ usage(void)
 {
 	printf("usage: %s URL [--clients C] [--requests N] [--mix M] "
 	    "[--seed S] [--fresh] [--json]\n"
+	    "       %s -h | --help | -V | --version\n"
 	    "C clients (default 8, at most %d) send N requests in all "
 	    "(default 10000)\nto a banklab serve at URL (http://127.0.0.1:"
 	    "8080), one after the other on\neach connection (--fresh: a new "
@@ -82,7 +83,7 @@ usage(void)
 	    "mixed (default deposit).  Prints the count of each status,\n"
 	    "requests per second, latency p50, p99 and max, and the ledger's "
 	    "check.\nexit: 0 the books kept, 1 money or updates lost, 2 bad "
-	    "usage, 3 no server.\n", prog, TL_CLIENTS_MAX);
+	    "usage, 3 no server.\n", prog, prog, TL_CLIENTS_MAX);
 }
 
 static int

@@ -114,7 +114,7 @@ usage(FILE *f)
 "  --ascending       transfers always go to the higher account\n"
 "  --timeout MS      run: kill the workers after MS (default 60000)\n"
 "  --json            one JSON object on stdout\n"
-"  --help, --version\n"
+"  -h, --help, -V, --version\n"
 "\n"
 "exit: 0 clean, 1 anomaly found, 2 bad usage, 3 system failure\n");
 }

@@ -69,7 +69,7 @@ lesson_usage(const struct scenario_opts *o)
 	printf(
 "  --json          one JSON object instead of the text report\n"
 "  --quiet         only the verdict line\n"
-"  --help, --version\n\n"
+"  -h, --help, -V, --version\n\n"
 "exit: 0 no anomaly, 1 anomaly found, 2 bad usage, 3 system failure,\n"
 "130 interrupted (the ledger is removed on every path)\n");
 }

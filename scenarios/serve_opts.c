@@ -80,7 +80,8 @@ serve_usage(FILE *f)
 	    "API on ADDR:PORT\n(default 127.0.0.1:8080; port 0 picks one).  "
 	    "The first line printed is\n\"listening on http://ADDR:PORT/\".  "
 	    "SIGTERM or SIGINT: exit 0.\n"
-	    "Exit: 0 clean, 2 bad usage, 3 system failure.\n");
+	    "Exit: 0 clean, 2 bad usage, 3 system failure.\n"
+	    "-h, --help: this text; -V, --version: the version.\n");
 }
 
 static void
