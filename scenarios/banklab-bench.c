@@ -43,7 +43,8 @@ static const struct option bench_longopts[] = {
 static void
 usage(void)
 {
-	printf("usage: %s [options]\n\n"
+	printf("usage: %s [options]\n"
+"       banklab-bench -h | --help | -V | --version\n\n"
 "Measures, in one run, the transfer rate of every variant (none, semaphore,\n"
 "robust, ordered) and of the bare primitives they are built from, for each\n"
 "process count x account count, on fresh private ledgers.\n\n"
@@ -60,8 +61,7 @@ usage(void)
 "  --seed S         process i draws its pairs from S + i (default 1)\n"
 "  --quick          under 10 s: accounts 2,1000, 3 runs of about 10 ms;\n"
 "                   options after it still apply\n"
-"  --json           one JSON object on stdout (progress stays on stderr)\n"
-"  -h, --help, -V, --version\n\n"
+"  --json           one JSON object on stdout (progress stays on stderr)\n\n"
 "A progress line goes to stderr when it is a terminal.\n"
 "exit: 0 every correct variant kept the money, 1 one lost money or hit a\n"
 "lock error, 2 bad usage, 3 system failure, 130 interrupted (ledgers\n"

@@ -19,7 +19,8 @@ static const struct cli_prog sched_prog = {
 static void
 sched_usage(const char *prog)
 {
-	printf("usage: %s FILE.sched [options]\n\n"
+	printf("usage: %s FILE.sched [options]\n"
+"       banklab-sched -h | --help | -V | --version\n\n"
 "Runs a schedule: processes that each do their operations on a shared\n"
 "ledger, released one step at a time in the order a permutation gives.\n"
 "Every run of a schedule is the same run.\n\n"
@@ -39,8 +40,7 @@ sched_usage(const char *prog)
 "  --shrink          make a failing schedule minimal, and show it\n"
 "  --repeat N        run each permutation N times; they must agree\n"
 "  --json            one JSON object\n"
-"  --quiet           verdicts only\n"
-"  -h, --help, -V, --version\n\n"
+"  --quiet           verdicts only\n\n"
 "steps: lock first_lock read_from read_to write_from write_to unlock\n"
 "       audit_read\n"
 "exit: 0 no anomaly, 1 anomaly found, 2 bad usage or a bad schedule\n"

@@ -38,7 +38,8 @@ static const struct option storm_rows[] = {
 static void
 usage(void)
 {
-	printf("usage: %s [options]\n\n"
+	printf("usage: %s [options]\n"
+"       banklab-storm -h | --help | -V | --version\n\n"
 "Workers transfer money on a private ledger while this program SIGKILLs\n"
 "random ones (only those already transferring) and starts new ones; some\n"
 "workers kill themselves in the middle of their first repair of a dead\n"
@@ -56,8 +57,7 @@ usage(void)
 "                    semaphore cannot survive a kill (banklab-crash shows\n"
 "                    it), robust deadlocks on its own (banklab-deadlock)\n"
 "  --timeout S       give up after S seconds (default 300)\n"
-"  --json            one JSON object on stdout\n"
-"  -h, --help, -V, --version\n\n"
+"  --json            one JSON object on stdout\n\n"
 "exit: 0 no cent lost and every audit right, 1 money lost, a wrong total,\n"
 "a lock error or a hang, 2 bad usage, 3 system failure, 130 interrupted\n"
 "(the ledger is removed on every path).\n", prog, STORM_WORKERS_MAX);

@@ -64,6 +64,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: banklab COMMAND [NAME] [options]\n"
+"       banklab -h | --help | -V | --version\n"
 "\n"
 "A bank ledger in POSIX shared memory (/dev/shm/banklab-NAME), shared by\n"
 "independent processes that find it by NAME (1-64 of A-Z a-z 0-9 _ -).\n"
@@ -114,7 +115,7 @@ usage(FILE *f)
 "  --ascending       transfers always go to the higher account\n"
 "  --timeout MS      run: kill the workers after MS (default 60000)\n"
 "  --json            one JSON object on stdout\n"
-"  -h, --help, -V, --version\n"
+"  --help, --version\n"
 "\n"
 "exit: 0 clean, 1 anomaly found, 2 bad usage, 3 system failure\n");
 }

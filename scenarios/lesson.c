@@ -38,7 +38,8 @@ lesson_usage(const struct scenario_opts *o)
 {
 	const struct lesson *in = scenario_lesson(o->kind);
 
-	printf("usage: %s [options]\n\n%s\n\n", o->prog, in->about);
+	printf("usage: %s [options]\n       %s -h | --help | -V | --version\n"
+	    "\n%s\n\n", o->prog, o->prog, in->about);
 	printf(
 "options:\n"
 "  --sync V        none | semaphore | robust | ordered (default:\n"
@@ -69,7 +70,7 @@ lesson_usage(const struct scenario_opts *o)
 	printf(
 "  --json          one JSON object instead of the text report\n"
 "  --quiet         only the verdict line\n"
-"  -h, --help, -V, --version\n\n"
+"  --help, --version\n\n"
 "exit: 0 no anomaly, 1 anomaly found, 2 bad usage, 3 system failure,\n"
 "130 interrupted (the ledger is removed on every path)\n");
 }
