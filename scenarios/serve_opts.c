@@ -70,7 +70,8 @@ static const struct {
 static void
 serve_usage(FILE *f)
 {
-	fprintf(f, "usage: banklab serve NAME [--listen ADDR:PORT] "
+	fprintf(f, "usage: banklab serve -h | --help | -V | --version\n"
+	    "       banklab serve NAME [--listen ADDR:PORT] "
 	    "[--tellers N] [--sync V]\n"
 	    "    [--max-body BYTES] [--timeout S] [--connections C] "
 	    "[--accounts N] [--balance CENTS]\n"
@@ -80,8 +81,7 @@ serve_usage(FILE *f)
 	    "API on ADDR:PORT\n(default 127.0.0.1:8080; port 0 picks one).  "
 	    "The first line printed is\n\"listening on http://ADDR:PORT/\".  "
 	    "SIGTERM or SIGINT: exit 0.\n"
-	    "Exit: 0 clean, 2 bad usage, 3 system failure.\n"
-	    "-h, --help: this text; -V, --version: the version.\n");
+	    "Exit: 0 clean, 2 bad usage, 3 system failure.\n");
 }
 
 static void
