@@ -57,6 +57,10 @@ while IFS= read -r line; do
 		echo "skip (set-up, build): $line"
 		skipped=$((skipped + 1))
 		continue ;;
+	*--db* | *pg_server*)
+		echo "skip (needs a PostgreSQL server): $line"
+		skipped=$((skipped + 1))
+		continue ;;
 	banklab-bench* | banklab-storm*)
 		if [ -z "${SLOW:-}" ]; then
 			echo "skip (slow; SLOW=1 runs it): $line"
