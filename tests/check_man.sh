@@ -3,9 +3,10 @@
 # programs) are mandoc -Tlint clean; every option a program's --help lists
 # is a .Fl of its page and every .Fl of a page is in its programs' --help,
 # short and long spelled exactly; `make install-man` installs every page
-# where man(1) finds it, the lessons' names included.  And the check can
+# where man(1) finds it, the lessons' names included.  And the checks can
 # fail: a page with an option renamed must be refused with lines that name
-# the program, the option and the side that lacks it.
+# the program, the option and the side that lacks it; a page with an
+# unknown macro and a reference to a page not there, by the lint.
 # Needs mandoc (Debian mandoc); without it: one line, exit 77 (skipped).
 # Environment (make check sets them): BANKLAB_SRCDIR, BANKLAB_BIN_DIR, and
 # BANKLAB_MAKE (`make -C BUILDDIR`, for the install part; unset: skipped).
