@@ -45,6 +45,8 @@ STUBS='banklab-race banklab-stale banklab-deadlock banklab-crash'
 lint() {
 	out=$(cd "$1" && mandoc -Tlint -W style "$2" 2>&1 |
 	    grep -v -e 'referenced manual not found' -e 'mandoc\.db')
+	# Words: each is one NAME.N.
+	# shellcheck disable=SC2013
 	for xr in $(grep -o 'Xr banklab[a-z-]* [0-9]' "$1/$2" |
 	    sed 's/Xr \(.*\) \(.*\)/\1.\2/' | LC_ALL=C sort -u); do
 		[ -f "$1/$xr" ] ||
@@ -187,7 +189,7 @@ else
 		case $name in *.5) sec=5 name=${name%.5} ;; esac
 		f=$man/man$sec/$name.$sec
 		if command -v man >/dev/null 2>&1; then
-			out=$(MANWIDTH=80 MAN_KEEP_FORMATTING= man -M "$man" -P cat \
+			out=$(MANWIDTH=80 MAN_KEEP_FORMATTING='' man -M "$man" -P cat \
 			    "$sec" "$name" 2>&1)
 		else
 			out=$(cd "$man" && mandoc -Tmarkdown "man$sec/$name.$sec" 2>&1)
