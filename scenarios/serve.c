@@ -25,6 +25,7 @@
 #include "lab.h"
 #include "ledger.h"
 #include "serve.h"
+#include "serve_www.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -48,6 +49,7 @@ struct serve_master {
 	struct serve_opts *o;
 	int lfd;			/* bound, never listening */
 	char prog[PATH_MAX];
+	char www[PATH_MAX];		/* the page's folder, or "" */
 	struct spawn_set set;
 	unsigned started, replaced, fast_deaths;
 	bool is_announced;		/* "listening on" is out */
@@ -125,6 +127,8 @@ serve_start_teller(struct serve_master *m)
 		ARG("--sync", ledger_sync_name(o->sync));
 	if (o->token_file != NULL)
 		ARG("--token-file", o->token_file);
+	if (m->www[0] != '\0')
+		ARG("--www", m->www);
 #undef ARG
 	argv[n] = NULL;
 	i = spawn_start_fd(&m->set, argv, sock);
@@ -267,6 +271,15 @@ banklab_serve_main(int argc, char **argv)
 		    lab_strerror(r));
 		return LAB_EXIT_SYSTEM;
 	}
+	if ((r = serve_www_dir(o.www, m.www, sizeof(m.www))) < 0 &&
+	    o.www != NULL) {
+		fprintf(stderr, "banklab serve: --www %s: %s\n", o.www,
+		    lab_strerror(r));
+		return LAB_EXIT_USAGE;
+	}
+	if (r < 0)
+		fprintf(stderr, "banklab serve: no page (neither %s nor %s "
+		    "has index.html): the API only\n", WWW_DIR, SRC_WWW_DIR);
 	if ((r = serve_ledger(&o, &l, &made)) < 0) {
 		fprintf(stderr, "banklab serve: %s: %s\n", o.name,
 		    lab_strerror(r));

@@ -34,6 +34,7 @@ struct serve_opts {
 	int64_t window;			/* microseconds, as the lessons' */
 	int64_t lock_timeout;		/* ms */
 	const char *token_file;
+	const char *www;			/* --www DIR: the page's files */
 	/* The teller's own. */
 	int64_t listen_fd;
 	int64_t parent;

@@ -27,7 +27,8 @@ static const struct cli_prog serve_prog = {
 enum {
 	SO_LISTEN = 1000, SO_TELLERS, SO_MAX_BODY, SO_CONNECTIONS,
 	SO_ACCOUNTS, SO_BALANCE, SO_WINDOW, SO_LOCK_TIMEOUT, SO_TOKEN_FILE,
-	SO_LISTEN_FD, SO_PARENT
+	SO_LISTEN_FD, SO_PARENT,
+	SO_WWW
 };
 
 static const struct option serve_rows[] = {
@@ -42,6 +43,7 @@ static const struct option serve_rows[] = {
 	{ "token-file", required_argument, NULL, SO_TOKEN_FILE },
 	{ "listen-fd", required_argument, NULL, SO_LISTEN_FD },
 	{ "parent", required_argument, NULL, SO_PARENT },
+	{ "www", required_argument, NULL, SO_WWW },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -74,12 +76,15 @@ serve_usage(FILE *f)
 	    "[--tellers N] [--sync V]\n"
 	    "    [--max-body BYTES] [--timeout S] [--connections C] "
 	    "[--accounts N] [--balance CENTS]\n"
-	    "    [--window US] [--lock-timeout MS] [--token-file F]\n"
+	    "    [--window US] [--lock-timeout MS] [--token-file F] "
+	    "[--www DIR]\n"
 	    "The bank over HTTP: N teller processes share ledger NAME (made "
 	    "if absent,\nand removed at exit if made) and serve the JSON "
 	    "API on ADDR:PORT\n(default 127.0.0.1:8080; port 0 picks one).  "
 	    "The first line printed is\n\"listening on http://ADDR:PORT/\".  "
 	    "SIGTERM or SIGINT: exit 0.\n"
+	    "The page at / is served from --www DIR (default: the installed "
+	    "www folder).\n"
 	    "Exit: 0 clean, 2 bad usage, 3 system failure.\n");
 }
 
@@ -159,6 +164,9 @@ serve_option(void *arg_take, int ch, const char *arg)
 		return 0;
 	case SO_TOKEN_FILE:
 		o->token_file = arg;
+		return 0;
+	case SO_WWW:
+		o->www = arg;
 		return 0;
 	default:
 		return -CLI_EUSAGE;

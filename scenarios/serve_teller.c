@@ -13,6 +13,7 @@
  * X-Banklab-Teller: PID.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -33,6 +34,7 @@
 #include "parse.h"
 #include "serve.h"
 #include "serve_events.h"
+#include "serve_www.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -45,6 +47,7 @@ struct teller {
 	const struct serve_opts *o;
 	struct ledger l;
 	struct serve_events *ev;	/* GET /v1/events' streams */
+	int www;			/* the page's folder, or -1 */
 	_Atomic unsigned in_flight;	/* requests begun, not completed */
 	char pid[16];
 	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
@@ -385,6 +388,10 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 			return MHD_NO;
 		*ctx = q;
 		atomic_fetch_add(&t->in_flight, 1);
+		if (serve_www_is_page(url)) {
+			q->is_answered = true;
+			return serve_www_answer(t->www, c, url, method, t->pid);
+		}
 		if (teller_admit(t, c, url, method, q, &a) == 0)
 			return MHD_YES;		/* the body, then the rest */
 		q->is_answered = true;
@@ -500,6 +507,7 @@ banklab_teller_main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	t.o = &o;
 	snprintf(t.pid, sizeof(t.pid), "%d", (int)getpid());
+	t.www = -1;
 	if ((r = serve_read_token(&o, t.token, sizeof(t.token))) < 0)
 		return cli_exit_code(r);
 	if ((r = teller_attach(&t)) < 0) {
@@ -513,6 +521,9 @@ banklab_teller_main(int argc, char **argv)
 		ledger_detach(&t.l);
 		return LAB_EXIT_SYSTEM;
 	}
+	/* A folder that went away since the master looked: 404s. */
+	if (o.www != NULL)
+		t.www = open(o.www, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 	    MHD_ALLOW_SUSPEND_RESUME, 0,
 	    NULL, NULL, teller_access, &t,
@@ -527,6 +538,8 @@ banklab_teller_main(int argc, char **argv)
 		    "descriptor %" PRId64 "\n", TELLER_PROG, o.listen_fd);
 		serve_events_free(t.ev);
 		ledger_detach(&t.l);
+		if (t.www >= 0)
+			close(t.www);
 		return LAB_EXIT_SYSTEM;
 	}
 	teller_wait(&stop, t.ev);
@@ -538,5 +551,7 @@ banklab_teller_main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	serve_events_free(t.ev);
 	ledger_detach(&t.l);
+	if (t.www >= 0)
+		close(t.www);
 	return LAB_EXIT_OK;
 }
