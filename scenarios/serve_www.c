@@ -160,7 +160,7 @@ enum MHD_Result
 serve_www_answer(int dirfd, struct MHD_Connection *c, const char *url,
     const char *method, const char *teller)
 {
-	static const char no_file[] = "{\"error\": \"no such file\"}\n";
+	static const char no_file[] = "{\"error\": \"no such path\"}\n";
 	static const char no_method[] =
 	    "{\"error\": \"method not allowed\"}\n";
 	char name[WWW_NAME_MAX + 16];
