@@ -61,25 +61,43 @@ sched_cell(const struct sched_event *e, char *buf, size_t len)
 }
 
 void
+sched_timeline_head(const struct sched_spec *s, const struct sched_result *r,
+    char *buf, size_t len)
+{
+	char head[64];
+	size_t at;
+	int k;
+
+	at = (size_t)snprintf(buf, len, "  %4s  ", "#");
+	for (k = 0; k < s->nprocs && at < len; k++) {
+		snprintf(head, sizeof(head), "%s (pid %d)", s->proc[k].name,
+		    (int)r->pid[k]);
+		at += (size_t)snprintf(buf + at, len - at, "%-*s", SCHED_COL,
+		    head);
+	}
+}
+
+void
+sched_timeline_row(const struct sched_event *e, int n, char *cell,
+    size_t clen, char *buf, size_t len)
+{
+	sched_cell(e, cell, clen);
+	snprintf(buf, len, "  %4d  %*s%s", n, SCHED_COL * e->proc, "", cell);
+}
+
+void
 sched_timeline(FILE *f, const struct sched_spec *s,
     const struct sched_result *r)
 {
-	char head[64], cell[64];
-	int i, k;
+	char line[SCHED_PROCS_MAX * SCHED_COL + 128], cell[64];
+	int i;
 
-	fprintf(f, "  %4s  ", "#");
-	for (k = 0; k < s->nprocs; k++) {
-		snprintf(head, sizeof(head), "%s (pid %d)", s->proc[k].name,
-		    (int)r->pid[k]);
-		fprintf(f, "%-*s", SCHED_COL, head);
-	}
-	fputc('\n', f);
+	sched_timeline_head(s, r, line, sizeof(line));
+	fprintf(f, "%s\n", line);
 	for (i = 0; i < r->nev; i++) {
-		const struct sched_event *e = &r->ev[i];
-
-		fprintf(f, "  %4d  ", i + 1);
-		sched_cell(e, cell, sizeof(cell));
-		fprintf(f, "%*s%s\n", SCHED_COL * e->proc, "", cell);
+		sched_timeline_row(&r->ev[i], i + 1, cell, sizeof(cell), line,
+		    sizeof(line));
+		fprintf(f, "%s\n", line);
 	}
 }
 

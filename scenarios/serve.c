@@ -54,6 +54,10 @@ struct serve_master {
 	unsigned started, replaced, fast_deaths;
 	bool is_announced;		/* "listening on" is out */
 	int err;
+	/* The games process (serve_play.c) and its socket. */
+	int gfd;			/* listening, kept for a new one */
+	char gdir[64], gpath[128];
+	pid_t games_pid;		/* 0: not running */
 };
 
 /*
@@ -129,6 +133,7 @@ serve_start_teller(struct serve_master *m)
 		ARG("--token-file", o->token_file);
 	if (m->www[0] != '\0')
 		ARG("--www", m->www);
+	ARG("--games", m->gpath);
 #undef ARG
 	argv[n] = NULL;
 	i = spawn_start_fd(&m->set, argv, sock);
@@ -138,6 +143,50 @@ serve_start_teller(struct serve_master *m)
 	m->started++;
 	if (m->is_announced) {
 		printf("teller %d started\n", (int)m->set.child[i].pid);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/*
+ * Start the games process on the games socket (which the master keeps:
+ * a new one takes the same socket, the tellers' way to it unchanged).
+ */
+static int
+serve_start_games(struct serve_master *m)
+{
+	const struct serve_opts *o = m->o;
+	char fd[16], parent[16], body[24], tmo[24], plays[24], idle[24];
+	char *argv[24];
+	int n = 0, i;
+
+	snprintf(fd, sizeof(fd), "%d", m->gfd);
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
+	snprintf(body, sizeof(body), "%" PRId64, o->max_body);
+	snprintf(tmo, sizeof(tmo), "%" PRId64, o->timeout);
+	snprintf(plays, sizeof(plays), "%" PRId64, o->max_plays);
+	snprintf(idle, sizeof(idle), "%" PRId64, o->play_idle);
+	argv[n++] = m->prog;
+	argv[n++] = lab_unconst("games");
+	argv[n++] = lab_unconst(o->name);
+	argv[n++] = lab_unconst("--listen-fd");
+	argv[n++] = fd;
+	argv[n++] = lab_unconst("--parent");
+	argv[n++] = parent;
+	argv[n++] = lab_unconst("--max-body");
+	argv[n++] = body;
+	argv[n++] = lab_unconst("--timeout");
+	argv[n++] = tmo;
+	argv[n++] = lab_unconst("--max-plays");
+	argv[n++] = plays;
+	argv[n++] = lab_unconst("--play-idle");
+	argv[n++] = idle;
+	argv[n] = NULL;
+	if ((i = spawn_start_fd(&m->set, argv, m->gfd)) < 0)
+		return i;
+	m->games_pid = m->set.child[i].pid;
+	if (m->is_announced) {
+		printf("games %d started\n", (int)m->games_pid);
 		fflush(stdout);
 	}
 	return 0;
@@ -158,8 +207,11 @@ serve_supervise(struct serve_master *m)
 			i++;
 			continue;
 		}
-		printf("teller %d %s: replaced\n", (int)c->pid,
+		printf("%s %d %s: replaced\n", c->pid == m->games_pid ?
+		    "games" : "teller", (int)c->pid,
 		    spawn_describe(c, how, sizeof(how)));
+		if (c->pid == m->games_pid)
+			m->games_pid = 0;
 		/* One that cannot even start (exit 2, 3) is not retried. */
 		if (WIFEXITED(c->status) && WEXITSTATUS(c->status) != 0 &&
 		    ++m->fast_deaths >= SERVE_FAST_DEATHS) {
@@ -171,7 +223,9 @@ serve_supervise(struct serve_master *m)
 		spawn_forget(&m->set, i);
 	}
 	fflush(stdout);
-	while (m->set.n < (unsigned)m->o->tellers)
+	if (m->games_pid == 0 && (r = serve_start_games(m)) < 0)
+		return r;
+	while (m->set.n < (unsigned)m->o->tellers + 1)	/* + games */
 		if ((r = serve_start_teller(m)) < 0)
 			return r;
 	return 0;
@@ -264,6 +318,7 @@ banklab_serve_main(int argc, char **argv)
 	memset(&m, 0, sizeof(m));
 	m.o = &o;
 	m.lfd = -1;
+	m.gfd = -1;
 	spawn_init(&m.set);
 	if ((r = spawn_worker_path(getenv("BANKLAB_WORKER"), m.prog,
 	    sizeof(m.prog))) < 0) {
@@ -290,6 +345,12 @@ banklab_serve_main(int argc, char **argv)
 		    lab_strerror(r));
 		goto out;
 	}
+	if ((r = serve_games_socket(m.gdir, sizeof(m.gdir), m.gpath,
+	    sizeof(m.gpath), &m.gfd)) < 0) {
+		fprintf(stderr, "banklab serve: the games socket: %s\n",
+		    lab_strerror(r));
+		goto out;
+	}
 	/*
 	 * Announced once the first tellers' sockets listen (each made here,
 	 * before its teller starts): a client that connects at once waits in
@@ -299,7 +360,9 @@ banklab_serve_main(int argc, char **argv)
 		printf("listening on http://%s:%u/\n", o.addr,
 		    (unsigned)o.port);
 		for (i = 0; i < m.set.n; i++)
-			printf("teller %d started\n", (int)m.set.child[i].pid);
+			printf("%s %d started\n", m.set.child[i].pid ==
+			    m.games_pid ? "games" : "teller",
+			    (int)m.set.child[i].pid);
 		fflush(stdout);
 		m.is_announced = true;
 		r = serve_run(&m);
@@ -313,6 +376,10 @@ out:
 	spawn_free(&m.set);
 	if (m.lfd >= 0)
 		close(m.lfd);
+	if (m.gfd >= 0) {
+		close(m.gfd);
+		serve_games_unlink(m.gdir, m.gpath);
+	}
 	if (made)
 		(void)ledger_unlink(o.name);
 	ledger_detach(&l);

@@ -35,9 +35,12 @@ struct serve_opts {
 	int64_t lock_timeout;		/* ms */
 	const char *token_file;
 	const char *www;			/* --www DIR: the page's files */
-	/* The teller's own. */
+	int64_t max_plays;		/* games at once */
+	int64_t play_idle;		/* seconds an idle game lives */
+	/* The teller's own (and the games process's). */
 	int64_t listen_fd;
 	int64_t parent;
+	const char *games;		/* the games process's socket */
 };
 
 /*
@@ -55,5 +58,43 @@ int serve_read_token(const struct serve_opts *o, char *buf, size_t len);
 /* `banklab serve ...` and `banklab teller ...`: the exit code. */
 int banklab_serve_main(int argc, char **argv);
 int banklab_teller_main(int argc, char **argv);
+
+/*
+ * `banklab games NAME --listen-fd N --parent PID ...` (serve_play.c): the
+ * one process of a server that owns every game of /v1/play (their
+ * schedulers and parked workers, lab/play.h), serving HTTP on the Unix
+ * socket it inherits; the tellers forward /v1/play* and /v1/levels to it
+ * (serve_forward.c), so every request of a game reaches its processes,
+ * whichever teller the kernel gave the connection to.
+ */
+int banklab_games_main(int argc, char **argv);
+
+/* A teller's way to the games process: one libcurl handle, reused. */
+struct serve_forward;
+struct json_object;
+
+struct serve_forward *serve_forward_new(const char *socket_path);
+void serve_forward_free(struct serve_forward *f);
+
+/* Is url one the games process answers (/v1/play..., /v1/levels)? */
+bool serve_forward_is_games(const char *url);
+
+/*
+ * Send method url with body (len bytes; POST) to the games process and
+ * give its status and JSON answer; when it cannot be reached, 503 and an
+ * error.  *out is always set.
+ */
+void serve_forward(struct serve_forward *f, const char *method,
+    const char *url, const char *body, size_t len, unsigned *status,
+    struct json_object **out);
+
+/*
+ * The master's side: a private folder (mode 0700) with the games socket
+ * in it, bound and listening, made before any child starts; and its
+ * removal at exit.  0 or -errno.
+ */
+int serve_games_socket(char *dir, size_t dlen, char *path, size_t plen,
+    int *fd);
+void serve_games_unlink(const char *dir, const char *path);
 
 #endif

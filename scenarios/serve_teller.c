@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
 
@@ -48,6 +49,7 @@ struct teller {
 	struct ledger l;
 	struct serve_events *ev;	/* GET /v1/events' streams */
 	int www;			/* the page's folder, or -1 */
+	struct serve_forward *fwd;	/* to the games process, or NULL */
 	_Atomic unsigned in_flight;	/* requests begun, not completed */
 	char pid[16];
 	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
@@ -56,6 +58,7 @@ struct teller {
 /* One request as it arrives. */
 struct teller_req {
 	const struct teller_route *rt;
+	const char *method;
 	char *body;
 	size_t len;
 	bool is_too_big;
@@ -218,6 +221,25 @@ h_operation(struct teller *t, struct MHD_Connection *c, const char *url,
 		a->status = 200;
 }
 
+/* /v1/play... and /v1/levels: the games process answers (serve_play.c). */
+static void
+h_forward(struct teller *t, struct MHD_Connection *c, const char *url,
+    struct teller_req *q, struct teller_answer *a)
+{
+	(void)c;
+	if (t->fwd == NULL) {
+		teller_fail(a, 404, "no such path");
+		return;
+	}
+	serve_forward(t->fwd, q->method, url, q->body, q->len, &a->status,
+	    &a->body);
+}
+
+/* Any method: the games process says which it takes. */
+static const struct teller_route teller_games_route = {
+	"/v1/play", true, NULL, h_forward, 0
+};
+
 static const struct teller_route teller_routes[] = {
 	{ "/v1/ledger", false, "GET", h_ledger, 0 },
 	{ "/v1/accounts", false, "GET", h_accounts, 0 },
@@ -235,6 +257,8 @@ teller_route(const char *url)
 {
 	size_t i, n;
 
+	if (serve_forward_is_games(url))
+		return &teller_games_route;
 	for (i = 0; i < sizeof(teller_routes) / sizeof(teller_routes[0]);
 	    i++) {
 		const struct teller_route *rt = &teller_routes[i];
@@ -318,12 +342,12 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 		teller_fail(a, 404, "no such path");
 		return -1;
 	}
-	if (strcmp(method, q->rt->method) != 0) {
+	if (q->rt->method != NULL && strcmp(method, q->rt->method) != 0) {
 		a->allow = q->rt->method;
 		teller_fail(a, 405, "method not allowed");
 		return -1;
 	}
-	if (strcmp(method, "POST") != 0)
+	if (strcmp(method, "GET") == 0)
 		return 0;
 	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
@@ -336,8 +360,8 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 	}
 	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
-	    (type[16] != '\0' && type[16] != ';' && type[16] != ' ')) {
+	if (strcmp(method, "POST") == 0 && (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	    (type[16] != '\0' && type[16] != ';' && type[16] != ' '))) {
 		teller_fail(a, 415, "Content-Type: application/json "
 		    "expected");
 		return -1;
@@ -387,6 +411,7 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		if ((q = calloc(1, sizeof(*q))) == NULL)
 			return MHD_NO;
 		*ctx = q;
+		q->method = method;
 		atomic_fetch_add(&t->in_flight, 1);
 		if (serve_www_is_page(url)) {
 			q->is_answered = true;
@@ -515,9 +540,16 @@ banklab_teller_main(int argc, char **argv)
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
+	if (o.games != NULL && (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    (t.fwd = serve_forward_new(o.games)) == NULL)) {
+		fprintf(stderr, "%s: libcurl would not start\n", TELLER_PROG);
+		ledger_detach(&t.l);
+		return LAB_EXIT_SYSTEM;
+	}
 	if ((t.ev = serve_events_new(&t.l, (unsigned)o.connections,
 	    t.pid)) == NULL) {
 		fprintf(stderr, "%s: out of memory\n", TELLER_PROG);
+		serve_forward_free(t.fwd);
 		ledger_detach(&t.l);
 		return LAB_EXIT_SYSTEM;
 	}
@@ -536,6 +568,7 @@ banklab_teller_main(int argc, char **argv)
 	if (d == NULL) {
 		fprintf(stderr, "%s: libmicrohttpd would not start on "
 		    "descriptor %" PRId64 "\n", TELLER_PROG, o.listen_fd);
+		serve_forward_free(t.fwd);
 		serve_events_free(t.ev);
 		ledger_detach(&t.l);
 		if (t.www >= 0)
@@ -549,6 +582,7 @@ banklab_teller_main(int argc, char **argv)
 	serve_events_stop(t.ev);
 	teller_drain(&t);
 	MHD_stop_daemon(d);
+	serve_forward_free(t.fwd);
 	serve_events_free(t.ev);
 	ledger_detach(&t.l);
 	if (t.www >= 0)
