@@ -161,12 +161,13 @@ export function initPlay() {
     out.hidden = false;
     out.className = s.won ? 'outcome won' : 'outcome';
     const link = location.pathname + '#' + gameHash(s);
-    out.replaceChildren(
+    out.replaceChildren(...[
       el('p', { class: 'verdict-line' }, s.won ? '\u2714 You won: ' : 'Over: ', s.verdict ?? ''),
       s.lesson ? el('p', { id: 'play-lesson' }, s.lesson) : null,
       !s.won ? el('p', {}, `Not won under ${s.sync}. Undo (u), restart (r), or give up (g) to see every interleaving.`) : null,
       s.replay ? el('p', {}, 'The same steps with banklab-sched: ', el('code', { id: 'play-replay' }, s.replay)) : null,
-      el('p', {}, el('a', { id: 'play-link', href: link }, 'A link to this game'), ' (it replays these steps).'));
+      el('p', {}, el('a', { id: 'play-link', href: link }, 'A link to this game'), ' (it replays these steps).'),
+    ].filter(Boolean));
   }
 
   const actions = {
@@ -202,8 +203,8 @@ export function initPlay() {
     giveup: () => act(async () => {
       if (!g.game) throw new Error('no game: start one (n)');
       const r = await post('explore');
-      $('play-explore').replaceChildren(el('p', {}, r.text),
-        r.replay ? el('p', {}, 'One that does: ', el('code', {}, r.replay)) : null);
+      $('play-explore').replaceChildren(...[el('p', {}, r.text),
+        r.replay ? el('p', {}, 'One that does: ', el('code', {}, r.replay)) : null].filter(Boolean));
     }),
     start: () => act(() => start()),
     level: () => $('play-level').focus(),
