@@ -61,7 +61,8 @@ cat <&3 >"$tmp/serve.log" &
 exec 3<&-
 
 rc=0
-BANKLAB="$bin/banklab" BANKLAB_LEDGER="$name" CHROMIUM="$chromium" \
+BANKLAB="$bin/banklab" BANKLAB_SCHED="$bin/banklab-sched" \
+    BANKLAB_LEDGER="$name" CHROMIUM="$chromium" \
     SHOTS="$out" PROFILE="$tmp/profile" \
     timeout -k 5 90 node "$src/tests/browser/page.mjs" "$url" || rc=$?
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then

@@ -202,7 +202,11 @@ export function initPlay() {
     }),
     giveup: () => act(async () => {
       if (!g.game) throw new Error('no game: start one (n)');
-      const r = await post('explore');
+      $('play-explore').textContent = `exploring every interleaving under ${g.game.sync}\u2026 (each one is run: this can take a while)`;
+      const r = await post('explore').catch((e) => {
+        $('play-explore').textContent = '';
+        throw e;
+      });
       $('play-explore').replaceChildren(...[el('p', {}, r.text),
         r.replay ? el('p', {}, 'One that does: ', el('code', {}, r.replay)) : null].filter(Boolean));
     }),

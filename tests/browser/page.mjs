@@ -1,8 +1,9 @@
 // page.mjs URL: banklab's page in Debian's chromium, driven by
 // playwright-core (no browser of its own).  tests/check_browser.sh starts
 // the server and passes its address; environment: BANKLAB (the banklab
-// program), BANKLAB_LEDGER (the server's ledger), CHROMIUM, SHOTS (where
-// the screenshots go), PROFILE (a fresh, empty --user-data-dir).
+// program), BANKLAB_SCHED (banklab-sched), BANKLAB_LEDGER (the server's
+// ledger), CHROMIUM, SHOTS (where the screenshots go), PROFILE (a fresh,
+// empty --user-data-dir).
 // Prints one line per check and "N passed, N failed"; exit 0 if none failed.
 
 import { spawn } from 'node:child_process';
@@ -33,8 +34,12 @@ function assert(cond, what) {
 
 // `banklab ARGS...` to its end; its exit code and output.
 function banklab(args) {
+  return program(env.BANKLAB, args);
+}
+
+function program(path, args) {
   return new Promise((resolve) => {
-    const p = spawn(env.BANKLAB, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
@@ -138,9 +143,17 @@ try {
     assert((await page.locator('#play-outcome').textContent()).includes('You won'), 'no "You won"');
   });
 
-  await check('the replay line is banklab-sched\'s', async () => {
+  // The page's replay line, run: banklab-sched prints the same line, and
+  // the same verdict.
+  await check('the replay line, run, is banklab-sched\'s own', async () => {
     replay = (await page.locator('#play-replay').textContent()).trim();
-    assert(/^replay: /.test(replay) || replay.includes('banklab-sched'), `replay line: "${replay}"`);
+    const words = [...replay.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+    assert(words[0] === 'banklab-sched', `replay line: "${replay}"`);
+    const run = await program(env.BANKLAB_SCHED, words.slice(1));
+    assert(run.out.split('\n').some((l) => l.trim() === 'replay: ' + replay),
+      `banklab-sched prints another replay line: ${run.out}`);
+    const verdict = (await page.locator('#play-outcome .verdict-line').textContent()).replace(/^.*won: /, '');
+    assert(run.out.includes('=> ' + verdict + ' ('), `banklab-sched's verdict is not "${verdict}": ${run.out}`);
     const rows = await page.locator('#play-timeline .row').count();
     assert(rows >= 4, `${rows} rows in the timeline`);
     await page.screenshot({ path: `${env.SHOTS}/page.png`, fullPage: true });
@@ -176,7 +189,7 @@ try {
 
   await check('g gives up: every interleaving explored', async () => {
     await page.keyboard.press('g');
-    await page.locator('#play-explore', { hasText: 'interleavings' }).waitFor();
+    await page.locator('#play-explore', { hasText: /all \d+ interleavings explored/ }).waitFor();
   });
 
   await check('no console error, no failed request', async () => {
