@@ -38,11 +38,11 @@ export function drawWaitFor(root, nodes, what = 'processes') {
     svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow' }))));
   const pos = new Map();
   const n = nodes.length;
-  const rad = Math.min(W, H) / 2 - R - 16;
+  const rad = Math.min(W, H) / 2 - R - 22;
   nodes.forEach((node, i) => {
     const a = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(n, 1);
-    pos.set(node.id, n === 1 ? [W / 2, H / 2]
-      : [W / 2 + rad * Math.cos(a), H / 2 + rad * Math.sin(a)]);
+    pos.set(node.id, n === 1 ? [W / 2, H / 2 - 8]
+      : [W / 2 + rad * Math.cos(a), H / 2 - 8 + rad * Math.sin(a)]);
   });
   const words = [];
   for (const node of nodes) {
@@ -51,13 +51,17 @@ export function drawWaitFor(root, nodes, what = 'processes') {
     const [x2, y2] = pos.get(node.waitsFor);
     const d = Math.hypot(x2 - x1, y2 - y1) || 1;
     const ux = (x2 - x1) / d, uy = (y2 - y1) / d;
+    // Bent to its right, so that a->b and b->a (a deadlock of two) part.
+    const bend = 22, mx = (x1 + x2) / 2 - uy * bend, my = (y1 + y2) / 2 + ux * bend;
     const inCycle = onCycle.has(node.id) && onCycle.has(node.waitsFor);
-    root.append(svg('line', {
-      x1: x1 + ux * R, y1: y1 + uy * R, x2: x2 - ux * (R + 2), y2: y2 - uy * (R + 2),
+    const sx = x1 + ux * R - uy * 6, sy = y1 + uy * R + ux * 6;
+    const ex = x2 - ux * (R + 2) - uy * 6, ey = y2 - uy * (R + 2) + ux * 6;
+    root.append(svg('path', {
+      d: `M${sx},${sy} Q${mx},${my} ${ex},${ey}`, fill: 'none',
       class: inCycle ? 'edge cycle' : 'edge', 'marker-end': `url(#${root.id}-arrow)`,
     }));
     if (node.edgeLabel) {
-      root.append(svg('text', { x: (x1 + x2) / 2 + uy * 10, y: (y1 + y2) / 2 - ux * 10,
+      root.append(svg('text', { x: mx - uy * 8, y: my + ux * 8 + 4,
         class: 'edge-label', 'text-anchor': 'middle' }, node.edgeLabel));
     }
     words.push(`${node.label} waits for ${byLabel(nodes, node.waitsFor)}` +
@@ -76,7 +80,7 @@ export function drawWaitFor(root, nodes, what = 'processes') {
         class: 'node-detail' }, 'dead') : null));
   }
   if (cycle.length > 0) {
-    root.append(svg('text', { x: 8, y: 16, class: 'cycle-label' },
+    root.append(svg('text', { x: 8, y: H - 8, class: 'cycle-label' },
       'DEADLOCK: ' + cycle.map((id) => byLabel(nodes, id)).concat(byLabel(nodes, cycle[0])).join(' \u2192 ')));
   }
   const name = `wait-for graph of ${n} ${what}` +
