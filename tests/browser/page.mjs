@@ -192,6 +192,23 @@ try {
     await page.locator('#play-explore', { hasText: /all \d+ interleavings explored/ }).waitFor();
   });
 
+  // The deadlock level by keys alone: n starts it, 1 2 1 2 takes each
+  // transfer's first lock; the game's wait-for graph names the cycle.
+  await check('the deadlock level by keys: the cycle is drawn and named', async () => {
+    await page.selectOption('#play-level', 'deadlock');
+    await page.locator('#play-title').click();   // the focus off the list
+    await page.keyboard.press('n');
+    await page.locator('#play-title', { hasText: 'deadlock: ' }).waitFor();
+    for (const [k, n] of [['1', 1], ['2', 2], ['1', 3], ['2', 4]]) {
+      await page.keyboard.press(k);
+      await page.locator('#play-title', { hasText: ` ${n} step` }).waitFor();
+    }
+    await page.locator('#play-outcome.won', { hasText: 'DEADLOCK' }).waitFor();
+    const name = await page.locator('#play-graph').getAttribute('aria-label');
+    assert(/DEADLOCK cycle: p[12], p[12]/.test(name), `the graph says: ${name}`);
+    assert(await page.locator('#play-graph .edge.cycle').count() === 2, 'not two edges marked as the cycle');
+  });
+
   await check('no console error, no failed request', async () => {
     assert(problems.length === 0, problems.join('; '));
   });
