@@ -328,9 +328,7 @@ state_verdict(const struct play_game *gm, const struct play_level *lv,
     const struct sched_result *r, struct json_object *j)
 {
 	char verdict[256], replay[4096], lesson[2048];
-	struct json_object *a = json_object_new_array(), *e;
 	bool is_over = sched_play_is_over(gm->play), is_won;
-	int i;
 
 	is_won = is_over && sched_verdict(r, verdict, sizeof(verdict)) &&
 	    r->error[0] == '\0';
@@ -341,14 +339,8 @@ state_verdict(const struct play_game *gm, const struct play_level *lv,
 	sched_replay_line("banklab-sched", lv ? lv->path : PLAY_PASTED_FILE,
 	    gm->s, gm->v, r->taken, r->ntaken, replay, sizeof(replay));
 	put_str(j, "replay", is_over ? replay : NULL);
-	for (i = 0; is_over && i < r->cycle_len; i++) {
-		e = json_object_new_object();
-		report_json_int(e, "pid", r->cycle[i].pid);
-		report_json_int(e, "holds", r->cycle[i].holds);
-		report_json_int(e, "waits_for", r->cycle[i].waits);
-		json_object_array_add(a, e);
-	}
-	json_object_object_add(j, "cycle", a);
+	json_object_object_add(j, "cycle", is_over ? sched_cycle_json(r) :
+	    json_object_new_array());
 }
 
 static void
