@@ -298,6 +298,7 @@ state_lesson(const struct play_game *gm, const struct play_level *lv,
 {
 	unsigned when = LESSON_ANOMALY;
 	char *p, *q;
+	int i;
 
 	buf[0] = '\0';
 	if (lv == NULL || lv->lesson < 0)
@@ -306,6 +307,10 @@ state_lesson(const struct play_game *gm, const struct play_level *lv,
 		when |= LESSON_DEADLOCK;
 	if (r->stuck)
 		when |= LESSON_STUCK;
+	for (i = 0; i < r->nev; i++)
+		if (r->ev[i].kind == SCHED_EV_KILLED ||
+		    r->ev[i].kind == SCHED_EV_DIED)
+			when |= LESSON_DIED;
 	if (scenario_why_text((enum scenario_kind)lv->lesson, gm->v, when,
 	    buf, len) < 0)
 		return;
@@ -391,6 +396,8 @@ play_state(const struct play_games *g, const struct play_game *gm)
 struct play_explore_ctx {
 	const struct play_games *g;
 	const struct play_game *gm;
+	struct sched_explore_stats *st;
+	uint64_t deadline;		/* ms: the games wait meanwhile */
 	char replay[4096];
 };
 
@@ -403,6 +410,8 @@ explore_cb(const struct sched_result *r, unsigned run, void *arg)
 	char verdict[256];
 
 	(void)run;
+	if (lab_now_ms() > x->deadline)
+		x->st->is_stopped = true;
 	if (x->replay[0] == '\0' && sched_verdict(r, verdict,
 	    sizeof(verdict)))
 		sched_replay_line("banklab-sched", lv ? lv->path :
@@ -416,8 +425,9 @@ play_explore(const struct play_games *g, const struct play_game *gm,
 {
 	struct sched_explore_opts eo = { SCHED_REPLAY, 0, 0, 0,
 	    PLAY_EXPLORE_MAX, 0 };
-	struct play_explore_ctx x = { g, gm, "" };
 	struct sched_explore_stats st;
+	struct play_explore_ctx x = { g, gm, &st, lab_now_ms() +
+	    PLAY_EXPLORE_MS, "" };
 	const char *words = "shows the anomaly";
 	char text[256];
 	struct json_object *j;
@@ -432,7 +442,7 @@ play_explore(const struct play_games *g, const struct play_game *gm,
 	if (st.failing == 0)
 		snprintf(text, sizeof(text), "%s%u interleavings explored%s: "
 		    "none %s", st.is_complete ? "all " : "", st.runs,
-		    st.is_complete ? "" : " (not all: the limit)", words);
+		    st.is_complete ? "" : " (not all: the time limit)", words);
 	else
 		snprintf(text, sizeof(text), "%s%u interleavings explored: in "
 		    "%u of them the run %s", st.is_complete ? "all " : "",
