@@ -431,7 +431,7 @@ play_explore(const struct play_games *g, const struct play_game *gm,
 	const char *words = "shows the anomaly";
 	char text[256];
 	struct json_object *j;
-	int rc;
+	int rc, n;
 
 	if (gm->level >= 0 && g->level[gm->level].lesson >= 0)
 		words = play_anomaly_words[g->level[gm->level].lesson];
@@ -439,14 +439,14 @@ play_explore(const struct play_games *g, const struct play_game *gm,
 		snprintf(why, len, "exploring: %s", lab_strerror(rc));
 		return rc;
 	}
+	n = snprintf(text, sizeof(text), "%s%u interleavings explored%s: ",
+	    st.is_complete ? "all " : "", st.runs, st.is_complete ? "" :
+	    " (not all: the time limit)");
 	if (st.failing == 0)
-		snprintf(text, sizeof(text), "%s%u interleavings explored%s: "
-		    "none %s", st.is_complete ? "all " : "", st.runs,
-		    st.is_complete ? "" : " (not all: the time limit)", words);
+		snprintf(text + n, sizeof(text) - (size_t)n, "none %s", words);
 	else
-		snprintf(text, sizeof(text), "%s%u interleavings explored: in "
-		    "%u of them the run %s", st.is_complete ? "all " : "",
-		    st.runs, st.failing, words);
+		snprintf(text + n, sizeof(text) - (size_t)n, "in %u of them "
+		    "the run %s", st.failing, words);
 	j = json_object_new_object();
 	report_json_str(j, "sync", ledger_sync_name(gm->v));
 	report_json_int(j, "runs", st.runs);
