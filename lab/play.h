@@ -25,6 +25,8 @@
 #define PLAY_ID_LEN		16	/* hex digits */
 #define PLAY_LEVELS_MAX		32
 #define PLAY_EXPLORE_MAX	20000	/* runs a give-up explores at most */
+#define PLAY_EXPLORE_MS		15000	/* ... for this long at most (every
+					 * other game waits meanwhile) */
 
 struct play_config {
 	unsigned max_games;

@@ -298,6 +298,7 @@ state_lesson(const struct play_game *gm, const struct play_level *lv,
 {
 	unsigned when = LESSON_ANOMALY;
 	char *p, *q;
+	int i;
 
 	buf[0] = '\0';
 	if (lv == NULL || lv->lesson < 0)
@@ -306,6 +307,10 @@ state_lesson(const struct play_game *gm, const struct play_level *lv,
 		when |= LESSON_DEADLOCK;
 	if (r->stuck)
 		when |= LESSON_STUCK;
+	for (i = 0; i < r->nev; i++)
+		if (r->ev[i].kind == SCHED_EV_KILLED ||
+		    r->ev[i].kind == SCHED_EV_DIED)
+			when |= LESSON_DIED;
 	if (scenario_why_text((enum scenario_kind)lv->lesson, gm->v, when,
 	    buf, len) < 0)
 		return;
@@ -328,9 +333,7 @@ state_verdict(const struct play_game *gm, const struct play_level *lv,
     const struct sched_result *r, struct json_object *j)
 {
 	char verdict[256], replay[4096], lesson[2048];
-	struct json_object *a = json_object_new_array(), *e;
 	bool is_over = sched_play_is_over(gm->play), is_won;
-	int i;
 
 	is_won = is_over && sched_verdict(r, verdict, sizeof(verdict)) &&
 	    r->error[0] == '\0';
@@ -341,14 +344,8 @@ state_verdict(const struct play_game *gm, const struct play_level *lv,
 	sched_replay_line("banklab-sched", lv ? lv->path : PLAY_PASTED_FILE,
 	    gm->s, gm->v, r->taken, r->ntaken, replay, sizeof(replay));
 	put_str(j, "replay", is_over ? replay : NULL);
-	for (i = 0; is_over && i < r->cycle_len; i++) {
-		e = json_object_new_object();
-		report_json_int(e, "pid", r->cycle[i].pid);
-		report_json_int(e, "holds", r->cycle[i].holds);
-		report_json_int(e, "waits_for", r->cycle[i].waits);
-		json_object_array_add(a, e);
-	}
-	json_object_object_add(j, "cycle", a);
+	json_object_object_add(j, "cycle", is_over ? sched_cycle_json(r) :
+	    json_object_new_array());
 }
 
 static void
@@ -399,6 +396,8 @@ play_state(const struct play_games *g, const struct play_game *gm)
 struct play_explore_ctx {
 	const struct play_games *g;
 	const struct play_game *gm;
+	struct sched_explore_stats *st;
+	uint64_t deadline;		/* ms: the games wait meanwhile */
 	char replay[4096];
 };
 
@@ -411,6 +410,8 @@ explore_cb(const struct sched_result *r, unsigned run, void *arg)
 	char verdict[256];
 
 	(void)run;
+	if (lab_now_ms() > x->deadline)
+		x->st->is_stopped = true;
 	if (x->replay[0] == '\0' && sched_verdict(r, verdict,
 	    sizeof(verdict)))
 		sched_replay_line("banklab-sched", lv ? lv->path :
@@ -424,12 +425,13 @@ play_explore(const struct play_games *g, const struct play_game *gm,
 {
 	struct sched_explore_opts eo = { SCHED_REPLAY, 0, 0, 0,
 	    PLAY_EXPLORE_MAX, 0 };
-	struct play_explore_ctx x = { g, gm, "" };
 	struct sched_explore_stats st;
+	struct play_explore_ctx x = { g, gm, &st, lab_now_ms() +
+	    PLAY_EXPLORE_MS, "" };
 	const char *words = "shows the anomaly";
 	char text[256];
 	struct json_object *j;
-	int rc;
+	int rc, n;
 
 	if (gm->level >= 0 && g->level[gm->level].lesson >= 0)
 		words = play_anomaly_words[g->level[gm->level].lesson];
@@ -437,14 +439,14 @@ play_explore(const struct play_games *g, const struct play_game *gm,
 		snprintf(why, len, "exploring: %s", lab_strerror(rc));
 		return rc;
 	}
+	n = snprintf(text, sizeof(text), "%s%u interleavings explored%s: ",
+	    st.is_complete ? "all " : "", st.runs, st.is_complete ? "" :
+	    " (not all: the time limit)");
 	if (st.failing == 0)
-		snprintf(text, sizeof(text), "%s%u interleavings explored%s: "
-		    "none %s", st.is_complete ? "all " : "", st.runs,
-		    st.is_complete ? "" : " (not all: the limit)", words);
+		snprintf(text + n, sizeof(text) - (size_t)n, "none %s", words);
 	else
-		snprintf(text, sizeof(text), "%s%u interleavings explored: in "
-		    "%u of them the run %s", st.is_complete ? "all " : "",
-		    st.runs, st.failing, words);
+		snprintf(text + n, sizeof(text) - (size_t)n, "in %u of them "
+		    "the run %s", st.failing, words);
 	j = json_object_new_object();
 	report_json_str(j, "sync", ledger_sync_name(gm->v));
 	report_json_int(j, "runs", st.runs);

@@ -195,13 +195,28 @@ sched_json_timeline(const struct sched_spec *s, const struct sched_result *r)
 }
 
 struct json_object *
+sched_cycle_json(const struct sched_result *r)
+{
+	struct json_object *a = json_object_new_array(), *e;
+	int i;
+
+	for (i = 0; i < r->cycle_len; i++) {
+		e = json_object_new_object();
+		report_json_int(e, "pid", r->cycle[i].pid);
+		report_json_int(e, "holds", r->cycle[i].holds);
+		report_json_int(e, "waits_for", r->cycle[i].waits);
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+struct json_object *
 sched_result_json(const struct sched_spec *s, enum sync_kind v,
     const struct sched_result *r)
 {
-	struct json_object *j = json_object_new_object(), *a, *e;
+	struct json_object *j = json_object_new_object();
 	char buf[256];
 	bool is_anomaly = sched_verdict(r, buf, sizeof(buf));
-	int i;
 
 	json_object_object_add(j, "sync",
 	    json_object_new_string(ledger_sync_name(v)));
@@ -220,16 +235,7 @@ sched_result_json(const struct sched_spec *s, enum sync_kind v,
 	json_object_object_add(j, "elapsed_s",
 	    json_object_new_double(r->elapsed_s));
 	json_object_object_add(j, "timeline", sched_json_timeline(s, r));
-	if (r->cycle_len > 0) {
-		a = json_object_new_array();
-		for (i = 0; i < r->cycle_len; i++) {
-			e = json_object_new_object();
-			report_json_int(e, "pid", r->cycle[i].pid);
-			report_json_int(e, "holds", r->cycle[i].holds);
-			report_json_int(e, "waits_for", r->cycle[i].waits);
-			json_object_array_add(a, e);
-		}
-		json_object_object_add(j, "cycle", a);
-	}
+	if (r->cycle_len > 0)
+		json_object_object_add(j, "cycle", sched_cycle_json(r));
 	return j;
 }

@@ -288,6 +288,9 @@ struct json_object;
 struct json_object *sched_result_json(const struct sched_spec *s,
     enum sync_kind v, const struct sched_result *r);
 
+/* The run's wait-for cycle as [{"pid", "holds", "waits_for"}] ([]: none). */
+struct json_object *sched_cycle_json(const struct sched_result *r);
+
 /* Name of a step or pseudo-step ("read_from", "KILL", "start", "end"). */
 const char *sched_step_name(unsigned step);
 

@@ -328,6 +328,24 @@ serve_block_signals(void)
 	lab_sigpipe_quiet();
 }
 
+/* The port's socket, and the games socket in its private folder. */
+static int
+serve_sockets(struct serve_master *m)
+{
+	int r;
+
+	if ((r = serve_socket(m->o, false, &m->lfd)) < 0) {
+		fprintf(stderr, "banklab serve: --listen %s: %s\n",
+		    m->o->listen, lab_strerror(r));
+		return r;
+	}
+	if ((r = serve_games_socket(m->gdir, sizeof(m->gdir), m->gpath,
+	    sizeof(m->gpath), &m->gfd)) < 0)
+		fprintf(stderr, "banklab serve: the games socket: %s\n",
+		    lab_strerror(r));
+	return r;
+}
+
 int
 banklab_serve_main(int argc, char **argv)
 {
@@ -363,17 +381,8 @@ banklab_serve_main(int argc, char **argv)
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
-	if ((r = serve_socket(&o, false, &m.lfd)) < 0) {
-		fprintf(stderr, "banklab serve: --listen %s: %s\n", o.listen,
-		    lab_strerror(r));
+	if ((r = serve_sockets(&m)) < 0)
 		goto out;
-	}
-	if ((r = serve_games_socket(m.gdir, sizeof(m.gdir), m.gpath,
-	    sizeof(m.gpath), &m.gfd)) < 0) {
-		fprintf(stderr, "banklab serve: the games socket: %s\n",
-		    lab_strerror(r));
-		goto out;
-	}
 	/*
 	 * Announced once the first tellers' sockets listen (each made here,
 	 * before its teller starts): a client that connects at once waits in

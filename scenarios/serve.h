@@ -8,6 +8,7 @@
 #ifndef SCENARIOS_SERVE_H
 #define SCENARIOS_SERVE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +56,14 @@ int serve_parse(int argc, char **argv, bool is_teller, struct serve_opts *o);
  */
 int serve_read_token(const struct serve_opts *o, char *buf, size_t len);
 
+/*
+ * What a teller and the games process do first: parse argv (is_teller),
+ * die with --parent, block SIGINT and SIGTERM (into stop: their wait),
+ * ignore SIGPIPE.  false: stop now with *exit_code (its line printed).
+ */
+bool serve_child_begin(const char *prog, int argc, char **argv,
+    struct serve_opts *o, sigset_t *stop, int *exit_code);
+
 /* `banklab serve ...` and `banklab teller ...`: the exit code. */
 int banklab_serve_main(int argc, char **argv);
 int banklab_teller_main(int argc, char **argv);
@@ -87,6 +96,14 @@ bool serve_forward_is_games(const char *url);
 void serve_forward(struct serve_forward *f, const char *method,
     const char *url, const char *body, size_t len, unsigned *status,
     struct json_object **out);
+
+/*
+ * Keep the n bytes at data after the *len of *body (malloc'd at the first,
+ * max + 1 bytes: it ends with a NUL); past max, only *is_too_big is set
+ * (413).  A teller's and the games process's request bodies.
+ */
+void serve_take_body(char **body, size_t *len, bool *is_too_big, size_t max,
+    const char *data, size_t n);
 
 /*
  * The master's side: a private folder (mode 0700) with the games socket

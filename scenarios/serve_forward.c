@@ -172,3 +172,21 @@ serve_games_unlink(const char *dir, const char *path)
 	(void)unlink(path);
 	(void)rmdir(dir);
 }
+
+void
+serve_take_body(char **body, size_t *len, bool *is_too_big, size_t max,
+    const char *data, size_t n)
+{
+	if (*is_too_big || n > max - *len) {
+		*is_too_big = true;
+		return;
+	}
+	/* One byte more: the body ends with a NUL for whoever reads it. */
+	if (*body == NULL && (*body = malloc(max + 1)) == NULL) {
+		*is_too_big = true;	/* answered 413: no worse */
+		return;
+	}
+	memcpy(*body + *len, data, n);
+	*len += n;
+	(*body)[*len] = '\0';
+}

@@ -204,26 +204,6 @@ games_answer(struct MHD_Connection *c, unsigned status,
 	return ok;
 }
 
-/* Keep up to --max-body bytes of the body; note if there were more. */
-static void
-games_take_body(const struct games *g, struct games_req *q,
-    const char *data, size_t n)
-{
-	size_t max = (size_t)g->o->max_body;
-
-	if (q->is_too_big || n > max - q->len) {
-		q->is_too_big = true;
-		return;
-	}
-	if (q->body == NULL && (q->body = malloc(max + 1)) == NULL) {
-		q->is_too_big = true;
-		return;
-	}
-	memcpy(q->body + q->len, data, n);
-	q->len += n;
-	q->body[q->len] = '\0';
-}
-
 static enum MHD_Result
 games_access(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *data,
@@ -243,7 +223,8 @@ games_access(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*data_size > 0) {
-		games_take_body(g, q, data, *data_size);
+		serve_take_body(&q->body, &q->len, &q->is_too_big,
+		    (size_t)g->o->max_body, data, *data_size);
 		*data_size = 0;
 		return MHD_YES;
 	}
@@ -305,18 +286,8 @@ banklab_games_main(int argc, char **argv)
 	sigset_t stop;
 	int r;
 
-	if ((r = serve_parse(argc, argv, true, &o)) < 0)
-		return cli_exit_code(r);
-	if ((r = spawn_bind_parent((pid_t)o.parent)) < 0) {
-		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", GAMES_PROG,
-		    o.parent, lab_strerror(r));
-		return LAB_EXIT_SYSTEM;
-	}
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	if (!serve_child_begin(GAMES_PROG, argc, argv, &o, &stop, &r))
+		return r;
 	memset(&g, 0, sizeof(g));
 	g.o = &o;
 	if ((r = games_config(&o, &g.play)) < 0) {

@@ -376,27 +376,6 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 	return 0;
 }
 
-/* Keep up to --max-body bytes of the body; note if there were more. */
-static void
-teller_take_body(struct teller *t, struct teller_req *q, const char *data,
-    size_t n)
-{
-	size_t max = (size_t)t->o->max_body;
-
-	if (q->is_too_big || n > max - q->len) {
-		q->is_too_big = true;
-		return;
-	}
-	/* One byte more: the body ends with a NUL for whoever reads it. */
-	if (q->body == NULL && (q->body = malloc(max + 1)) == NULL) {
-		q->is_too_big = true;	/* answered 413: no worse */
-		return;
-	}
-	memcpy(q->body + q->len, data, n);
-	q->len += n;
-	q->body[q->len] = '\0';
-}
-
 static enum MHD_Result
 teller_access(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *data,
@@ -424,7 +403,8 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (*data_size > 0) {
 		if (!q->is_answered)
-			teller_take_body(t, q, data, *data_size);
+			serve_take_body(&q->body, &q->len, &q->is_too_big,
+			    (size_t)t->o->max_body, data, *data_size);
 		*data_size = 0;
 		return MHD_YES;
 	}
@@ -507,6 +487,30 @@ teller_wait(const sigset_t *stop, struct serve_events *ev)
 	}
 }
 
+bool
+serve_child_begin(const char *prog, int argc, char **argv,
+    struct serve_opts *o, sigset_t *stop, int *exit_code)
+{
+	int r;
+
+	if ((r = serve_parse(argc, argv, true, o)) < 0) {
+		*exit_code = cli_exit_code(r);
+		return false;
+	}
+	if ((r = spawn_bind_parent((pid_t)o->parent)) < 0) {
+		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", prog,
+		    o->parent, lab_strerror(r));
+		*exit_code = LAB_EXIT_SYSTEM;
+		return false;
+	}
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return true;
+}
+
 int
 banklab_teller_main(int argc, char **argv)
 {
@@ -516,19 +520,9 @@ banklab_teller_main(int argc, char **argv)
 	sigset_t stop;
 	int r, fd;
 
-	if ((r = serve_parse(argc, argv, true, &o)) < 0)
-		return cli_exit_code(r);
-	if ((r = spawn_bind_parent((pid_t)o.parent)) < 0) {
-		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", TELLER_PROG,
-		    o.parent, lab_strerror(r));
-		return LAB_EXIT_SYSTEM;
-	}
-	/* Before the MHD thread starts, so that it has them blocked too. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* Signals blocked before the MHD thread starts: it has them so too. */
+	if (!serve_child_begin(TELLER_PROG, argc, argv, &o, &stop, &r))
+		return r;
 	memset(&t, 0, sizeof(t));
 	t.o = &o;
 	snprintf(t.pid, sizeof(t.pid), "%d", (int)getpid());
