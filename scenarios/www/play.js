@@ -151,6 +151,9 @@ export function initPlay() {
     $('play-timeline').replaceChildren(
       el('span', { class: 'head' }, s.timeline.header.trimEnd()), '\n',
       ...rows.flatMap((r, i) => [el('span', { class: i >= fresh ? 'row new' : 'row' }, r.line.trimEnd()), '\n']));
+    // What a screen reader says: the new rows only, not the whole table.
+    $('play-last').textContent = rows.slice(fresh).map((r) =>
+      `step ${r.n}: ${s.processes[r.process]?.name ?? ''} ${r.cell}`).join('; ');
   }
 
   function drawOutcome(s) {
