@@ -6,7 +6,6 @@
 import { api, el, money, svg, verdict } from './util.js';
 import { drawWaitFor } from './graph.js';
 
-const SHOWN = 64;          // bars; the server sends at most these
 const RATE_WINDOW_MS = 1000;
 const LOG_KEEP = 8;
 
@@ -79,7 +78,9 @@ function bars(st, a) {
   const W = 640, H = 160, gap = 2;
   const fair = a.accounts > 0 && st.books > 0 ? st.books / a.accounts : 0;
   const top = Math.max(1, a.max_cents, ...b, fair * 1.5);
-  const w = Math.max(2, (W - gap * SHOWN) / SHOWN);
+  // Room for the bars there are, and at least for 16 (a few stay narrow).
+  const slots = Math.max(b.length, 16);
+  const w = (W - gap * slots) / slots;
   root.replaceChildren();
   root.setAttribute('viewBox', `0 0 ${W} ${H + 14}`);
   root.setAttribute('preserveAspectRatio', 'none');
