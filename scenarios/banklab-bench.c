@@ -323,18 +323,11 @@ static int
 bench_finish(const struct opts *o, const struct bench_result *r,
     struct plot *pl)
 {
-	char *json;
-
-	if (o->json) {
-		if ((json = bench_json(&o->c, r)) == NULL) {
-			fprintf(stderr, "%s: out of memory\n", prog);
-			plot_abandon(pl);
-			return LAB_EXIT_SYSTEM;
-		}
-		printf("%s\n", json);
-		free(json);
-	} else {
+	if (!o->json)
 		bench_print(stdout, &o->c, r);
+	else if (cli_put_json(prog, bench_json(&o->c, r)) < 0) {
+		plot_abandon(pl);
+		return LAB_EXIT_SYSTEM;
 	}
 	if (r->interrupted) {
 		plot_abandon(pl);	/* half a table: no plot */

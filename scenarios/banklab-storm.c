@@ -201,18 +201,11 @@ static int
 storm_finish(const struct opts *o, const struct storm_result *r,
     struct plot *pl, const struct plot_series *ps)
 {
-	char *json;
-
-	if (o->json) {
-		if ((json = storm_json(&o->c, r)) == NULL) {
-			fprintf(stderr, "%s: out of memory\n", prog);
-			plot_abandon(pl);
-			return LAB_EXIT_SYSTEM;
-		}
-		printf("%s\n", json);
-		free(json);
-	} else {
+	if (!o->json)
 		storm_print(stdout, &o->c, r);
+	else if (cli_put_json(prog, storm_json(&o->c, r)) < 0) {
+		plot_abandon(pl);
+		return LAB_EXIT_SYSTEM;
 	}
 	if (r->interrupted) {
 		plot_abandon(pl);

@@ -117,6 +117,7 @@ usage(FILE *f)
 "  --until-ops N     audit: stop once the books show N operations\n"
 "  --ascending       transfers always go to the higher account\n"
 "  --timeout MS      run: kill the workers after MS (default 60000)\n"
+"  --interval MS     watch: redraw every MS, 50..60000 (default 1000)\n"
 "  --json            one JSON object on stdout\n"
 "  --help, --version\n"
 "\n"

@@ -181,12 +181,12 @@ watch_wait(struct watch *w, int *rc)
 		FD_SET(STDIN_FILENO, &rd);
 	n = pselect(w->is_raw ? STDIN_FILENO + 1 : 0, &rd, NULL, NULL, &ts,
 	    &w->wait_mask);
-	if (n < 0 && errno == EINTR) {
-		if (watch_signal == SIGWINCH) {
-			watch_signal = 0;
-			return true;
-		}
-		*rc = LAB_EXIT_INTERRUPTED;
+	if (n < 0 && errno == EINTR && watch_signal == SIGWINCH) {
+		watch_signal = 0;
+		return true;		/* resized: redraw now */
+	}
+	if (n < 0) {
+		*rc = errno == EINTR ? LAB_EXIT_INTERRUPTED : LAB_EXIT_SYSTEM;
 		return false;
 	}
 	if (n > 0 && FD_ISSET(STDIN_FILENO, &rd)) {

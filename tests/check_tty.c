@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -285,26 +286,43 @@ START_TEST(test_watch)
 }
 END_TEST
 
-/* Not a terminal on stdout: exit 2; no such ledger: exit 3; one line. */
+/*
+ * Not a terminal on stdout: exit 2; no such ledger, or a segment by that
+ * name that is not a ledger (zeros: no magic): exit 3.  One line each.
+ */
 START_TEST(test_watch_refuses)
 {
+	static const char *const said[] = { "not a terminal",
+	    "no such ledger", "not a banklab ledger" };
 	char prog[4096], err[] = "/tmp/check_tty-err.XXXXXX", *text;
-	char *argv[] = { prog, "watch", "check-tty-none", NULL };
+	char name[64], path[80], *argv[] = { prog, "watch", name, NULL };
 	struct tty t;
 	int fd;
 
+	tl_name(name, sizeof(name));
+	snprintf(path, sizeof(path), "%s%s", LEDGER_PREFIX, name);
+	if (_i == 2) {
+		fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(ftruncate(fd, 65536), 0);
+		close(fd);
+	}
 	ck_assert_int_ge(fd = mkstemp(err), 0);
 	close(fd);
 	tty_prog("banklab", prog, sizeof(prog));
 	tty_start(&t, argv, _i == 0 ? "/dev/null" : NULL, err, true);
 	ck_assert_int_eq(tty_end(&t), _i == 0 ? LAB_EXIT_USAGE :
 	    LAB_EXIT_SYSTEM);
+	if (_i == 2)
+		shm_unlink(path);
 	text = tty_file(err);
 	unlink(err);
-	ck_assert_msg(strstr(text, _i == 0 ? "not a terminal" :
-	    "no such ledger") != NULL, "said: %s", text);
+	ck_assert_msg(strstr(text, said[_i]) != NULL, "said: %s", text);
 	ck_assert_msg(strchr(text, '\n') == text + strlen(text) - 1,
 	    "not one line: %s", text);
+	/* Refused before the terminal was touched. */
+	ck_assert_msg(strstr(t.out, "\033[?1049h") == NULL, "drew: %s",
+	    t.out);
 	free(text);
 	tty_free(&t);
 }
@@ -321,6 +339,6 @@ main(void)
 	tcase_add_test(tc, test_progress_not_on_file);
 	tc = tl_tcase(s, "watch", 60);
 	tcase_add_loop_test(tc, test_watch, 0, 2);
-	tcase_add_loop_test(tc, test_watch_refuses, 0, 2);
+	tcase_add_loop_test(tc, test_watch_refuses, 0, 3);
 	return tl_run(s);
 }
