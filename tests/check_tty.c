@@ -220,15 +220,15 @@ END_TEST
 START_TEST(test_progress_not_on_file)
 {
 	char prog[4096], err[] = "/tmp/check_tty-err.XXXXXX", *text;
-	char *argv[] = { prog, "--kills", "20", "--workers", "2", NULL };
+	char *argv[] = { prog, "--explore", "random", "--runs", "300", NULL };
 	struct tty t;
 	int fd;
 
 	ck_assert_int_ge(fd = mkstemp(err), 0);
 	close(fd);
-	tty_prog("banklab-storm", prog, sizeof(prog));
+	tty_prog("banklab-race", prog, sizeof(prog));
 	tty_start(&t, argv, "/dev/null", err, true);
-	ck_assert_int_eq(tty_end(&t), 0);
+	ck_assert_int_eq(tty_end(&t), LAB_EXIT_ANOMALY);
 	text = tty_file(err);
 	unlink(err);
 	ck_assert_msg(text[0] == '\0', "stderr, a file, got: %s", text);
