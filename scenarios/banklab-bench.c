@@ -69,8 +69,9 @@ usage(void)
 "A progress line goes to stderr when it is a terminal.\n"
 "exit: 0 every correct variant kept the money, 1 one lost money or hit a\n"
 "lock error, 2 bad usage, 3 system failure (no gnuplot on PATH, checked\n"
-"before the run; gnuplot failed), 130 interrupted (ledgers removed).  The goals are measured and printed, never turned into exit\n"
-"codes.\n", prog);
+"before the run; gnuplot failed), 130 interrupted (ledgers removed).\n"
+"The goals are measured and printed, never turned into exit codes.\n",
+	    prog);
 }
 
 /* "1,2,4" into v[]: each in [min, max], at most BENCH_LIST_MAX, no twice. */

@@ -31,7 +31,8 @@
 #include "report.h"
 #include "sync.h"
 
-#define WATCH_ENTER	"\033[?1049h\033[?25l"	/* alternate screen, no cursor */
+/* The alternate screen without a cursor, and back. */
+#define WATCH_ENTER	"\033[?1049h\033[?25l"
 #define WATCH_LEAVE	"\033[?25h\033[?1049l"
 #define WATCH_HOME	"\033[H"
 #define WATCH_EOL	"\033[K"		/* clear to the end of line */

@@ -106,8 +106,8 @@ plot_open(struct plot *p, const char *prog, const char *path)
 	    O_NOCTTY | O_NONBLOCK, 0644)) < 0 || fstat(p->fd, &st) < 0 ||
 	    !S_ISREG(st.st_mode)) {
 		r = p->fd < 0 ? -errno : -EINVAL;
-		fprintf(stderr, "%s: --plot: %s: %s\n", prog, path, r == -EINVAL ?
-		    "not a regular file" : strerror(-r));
+		fprintf(stderr, "%s: --plot: %s: %s\n", prog, path,
+		    r == -EINVAL ? "not a regular file" : strerror(-r));
 		if (p->fd >= 0)
 			close(p->fd);
 		p->fd = -1;

@@ -32,11 +32,17 @@ svg() {	# svg FILE WHAT SERIES...
 }
 png() {	# png FILE WHAT: the 8 bytes every PNG starts with
 	magic=$(od -An -tx1 -N8 "$1" | tr -d ' \n')
-	[ "$magic" = 89504e470d0a1a0a ] && ok || no "$2: not a PNG ($magic)"
+	if [ "$magic" = 89504e470d0a1a0a ]; then ok; else
+		no "$2: not a PNG ($magic)"
+	fi
+}
+exits() {	# exits WANT GOT WHAT
+	if [ "$2" -eq "$1" ]; then ok; else no "$3: exit $2, not $1"; fi
 }
 one_line() {	# one_line FILE WHAT PATTERN
-	[ "$(wc -l <"$1")" -eq 1 ] && grep -q "$3" "$1" && ok ||
-	    no "$2: not one line with \"$3\": $(cat "$1")"
+	if [ "$(wc -l <"$1")" -eq 1 ] && grep -q "$3" "$1"; then ok; else
+		no "$2: not one line with \"$3\": $(cat "$1")"
+	fi
 }
 
 # shellcheck disable=SC2086
@@ -57,10 +63,11 @@ for p in "$bench" "$storm"; do
 	# shellcheck disable=SC2086
 	PATH=/nonexistent $p --plot "$tmp/none.svg" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	[ $rc -eq 3 ] && ok || no "${p%% *} without gnuplot: exit $rc"
+	exits 3 $rc "${p%% *} without gnuplot"
 	one_line "$tmp/err" "${p%% *} without gnuplot" "no gnuplot on PATH"
-	[ ! -s "$tmp/out" ] && [ ! -e "$tmp/none.svg" ] && ok ||
-	    no "${p%% *} without gnuplot ran or wrote anyway"
+	if [ ! -s "$tmp/out" ] && [ ! -e "$tmp/none.svg" ]; then ok; else
+		no "${p%% *} without gnuplot ran or wrote anyway"
+	fi
 done
 
 # A gnuplot that fails (the fault injected: the real one is not made
@@ -73,16 +80,19 @@ chmod +x "$tmp/bad/gnuplot"
 # shellcheck disable=SC2086
 PATH=$tmp/bad:$PATH $bench --plot "$tmp/bad.svg" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-[ $rc -eq 3 ] && ok || no "gnuplot failing: exit $rc"
-one_line "$tmp/err" "gnuplot failing" "gnuplot failed (exit 1): line 3: it broke"
-[ ! -e "$tmp/bad.svg" ] && ok || no "gnuplot failing: the file is left"
+exits 3 $rc "gnuplot failing"
+one_line "$tmp/err" "gnuplot failing" \
+    "gnuplot failed (exit 1): line 3: it broke"
+if [ ! -e "$tmp/bad.svg" ]; then ok; else
+	no "gnuplot failing: the file is left"
+fi
 
 # Neither .svg nor .png: usage, exit 2.
 for f in plot.pdf plot noext.svg.txt; do
 	# shellcheck disable=SC2086
 	$bench --plot "$tmp/$f" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	[ $rc -eq 2 ] && ok || no "--plot $f: exit $rc"
+	exits 2 $rc "--plot $f"
 	one_line "$tmp/err" "--plot $f" "must end in .svg or .png"
 done
 
