@@ -282,6 +282,8 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 		fprintf(o->out, "%s: exploring %s under %s (%s)\n", o->prog,
 		    s->title[0] ? s->title : o->file, ledger_sync_name(v), what);
 	rc = sched_explore(s, v, &eo, sched_explore_each, &x, &st);
+	if (o->progress_hide != NULL)
+		o->progress_hide(o->progress_arg);	/* before the summary */
 	if (o->json) {
 		j = json_object_new_object();
 		report_json_str(j, "covers", what);

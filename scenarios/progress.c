@@ -54,9 +54,12 @@ progress_draw(struct progress *p, uint64_t done, uint64_t total,
 	double now = lab_now_s(), spent = now - p->t0;
 	size_t width = progress_width(), n;
 
+	/* The first estimate of the time left is shown at once, and so is
+	 * the end; in between, a redraw at most every PROGRESS_EVERY_S. */
 	if (!p->is_on || (p->is_drawn && now - p->last < PROGRESS_EVERY_S &&
-	    done != total))
+	    done != total && (p->has_done || done == 0)))
 		return;
+	p->has_done = done > 0;
 	progress_time(spent, el, sizeof(el));
 	if (total == 0)
 		n = (size_t)snprintf(line, sizeof(line), "[%llu] %s",

@@ -18,6 +18,7 @@
 struct progress {
 	bool is_on;		/* stderr is a terminal */
 	bool is_drawn;		/* a line is on the screen */
+	bool has_done;		/* a line with done > 0 was drawn */
 	double t0;		/* progress_start() */
 	double last;		/* the last draw */
 };
@@ -27,8 +28,9 @@ void progress_start(struct progress *p);
 
 /*
  * Redraw: done of total (total 0: unknown, no time left shown) and what
- * is running.  At most every PROGRESS_EVERY_S, but always at done ==
- * total; cut to the terminal's width, so that \r finds the line's start.
+ * is running.  At most every PROGRESS_EVERY_S, but always the first
+ * time done > 0 and at done == total; cut to the terminal's width, so
+ * that \r finds the line's start.
  */
 void progress_draw(struct progress *p, uint64_t done, uint64_t total,
     const char *what);
