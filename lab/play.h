@@ -33,6 +33,8 @@ struct play_config {
 	unsigned idle_s;		/* a game idle this long ends */
 	const char *schedules;		/* the levels' folder (NULL: found) */
 	const char *worker;		/* the banklab program, NULL: found */
+	/* Asked between the runs of a give-up: true ends it (NULL: never). */
+	bool (*is_stopping)(void);
 };
 
 struct json_object;

@@ -410,7 +410,8 @@ explore_cb(const struct sched_result *r, unsigned run, void *arg)
 	char verdict[256];
 
 	(void)run;
-	if (lab_now_ms() > x->deadline)
+	if (lab_now_ms() > x->deadline || (x->g->cfg.is_stopping != NULL &&
+	    x->g->cfg.is_stopping()))
 		x->st->is_stopped = true;
 	if (x->replay[0] == '\0' && sched_verdict(r, verdict,
 	    sizeof(verdict)))

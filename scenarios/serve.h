@@ -78,23 +78,28 @@ int banklab_teller_main(int argc, char **argv);
  */
 int banklab_games_main(int argc, char **argv);
 
-/* A teller's way to the games process: one libcurl handle, reused. */
+/* A teller's request to the games process (serve_forward.c). */
 struct serve_forward;
 struct json_object;
-
-struct serve_forward *serve_forward_new(const char *socket_path);
-void serve_forward_free(struct serve_forward *f);
+struct MHD_Connection;
 
 /* Is url one the games process answers (/v1/play..., /v1/levels)? */
 bool serve_forward_is_games(const char *url);
 
 /*
- * Send method url with body (len bytes; POST) to the games process and
- * give its status and JSON answer; when it cannot be reached, 503 and an
- * error.  *out is always set.
+ * Suspend c and send method url with body (len bytes, copied) to the
+ * games process at socket_path from a thread of its own, which resumes c
+ * when the answer is in.  0, or -errno (c is not suspended then).
  */
-void serve_forward(struct serve_forward *f, const char *method,
-    const char *url, const char *body, size_t len, unsigned *status,
+int serve_forward_start(const char *socket_path, struct MHD_Connection *c,
+    const char *method, const char *url, const char *body, size_t len,
+    struct serve_forward **out);
+
+/*
+ * Once c is resumed: the status and the JSON answer (503 and an error if
+ * the games process could not be reached), and f freed.  false: not yet.
+ */
+bool serve_forward_done(struct serve_forward *f, unsigned *status,
     struct json_object **out);
 
 /*

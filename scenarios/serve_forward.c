@@ -2,12 +2,16 @@
  * serve_forward: the way from a teller to the games process (serve_play.c)
  * and the socket between them.  A teller sends /v1/play... and /v1/levels
  * on, by libcurl over the Unix socket in the master's private folder, and
- * relays the status and the JSON answer; its handle is reused, so the
- * connection is kept alive between requests.  The master makes the folder
+ * relays the status and the JSON answer.  Each such request is sent from
+ * a thread of its own while MHD holds its connection suspended: a give-up
+ * that explores for seconds holds that one client, not the teller (whose
+ * one thread serves every other connection, event streams included).  The master makes the folder
  * (mode 0700: only this user reaches the games) and the socket, bound and
  * listening before any child starts, and removes both at exit.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <microhttpd.h>
 
 #include "api.h"
 #include "serve.h"
@@ -25,40 +30,23 @@
 #define FORWARD_TIMEOUT_MS	120000L		/* a give-up may explore long */
 #define GAMES_SOCKET		"games.sock"
 
+/* One forwarded request, on a thread of its own. */
 struct serve_forward {
 	CURL *curl;
 	char *path;
-	char *buf;
+	char *buf;			/* the answer */
 	size_t len, cap;
 	bool is_too_big;
+	/* The request, copied: the teller's thread goes on meanwhile. */
+	struct MHD_Connection *c;
+	char method[16];
+	char url[480];
+	char *body;
+	size_t blen;
+	unsigned status;
+	struct json_object *out;
+	_Atomic bool is_done;
 };
-
-struct serve_forward *
-serve_forward_new(const char *socket_path)
-{
-	struct serve_forward *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return NULL;
-	if ((f->path = strdup(socket_path)) == NULL ||
-	    (f->curl = curl_easy_init()) == NULL) {
-		free(f->path);
-		free(f);
-		return NULL;
-	}
-	return f;
-}
-
-void
-serve_forward_free(struct serve_forward *f)
-{
-	if (f == NULL)
-		return;
-	curl_easy_cleanup(f->curl);
-	free(f->path);
-	free(f->buf);
-	free(f);
-}
 
 bool
 serve_forward_is_games(const char *url)
@@ -92,48 +80,125 @@ forward_write(char *data, size_t size, size_t n, void *arg)
 	return k;
 }
 
-void
-serve_forward(struct serve_forward *f, const char *method, const char *url,
-    const char *body, size_t len, unsigned *status, struct json_object **out)
+/* The request to the games process, its answer into f->status, f->out. */
+static void
+forward_perform(struct serve_forward *f)
 {
 	struct curl_slist *h = NULL;
 	char target[512];
 	long code = 0;
 	CURLcode rc;
 
-	f->len = 0;
-	f->is_too_big = false;
 	/* The url was routed here: only /v1/play... or /v1/levels. */
-	snprintf(target, sizeof(target), "http://games%.480s", url);
-	curl_easy_reset(f->curl);
+	snprintf(target, sizeof(target), "http://games%s", f->url);
 	curl_easy_setopt(f->curl, CURLOPT_UNIX_SOCKET_PATH, f->path);
 	curl_easy_setopt(f->curl, CURLOPT_URL, target);
-	curl_easy_setopt(f->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(f->curl, CURLOPT_CUSTOMREQUEST, f->method);
 	curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS, FORWARD_TIMEOUT_MS);
 	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, forward_write);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, f);
-	if (strcmp(method, "POST") == 0) {
+	if (strcmp(f->method, "POST") == 0) {
 		h = curl_slist_append(h, "Content-Type: application/json");
 		curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(f->curl, CURLOPT_POSTFIELDS, body ? body : "");
-		curl_easy_setopt(f->curl, CURLOPT_POSTFIELDSIZE, (long)len);
+		curl_easy_setopt(f->curl, CURLOPT_POSTFIELDS,
+		    f->body != NULL ? f->body : "");
+		curl_easy_setopt(f->curl, CURLOPT_POSTFIELDSIZE,
+		    (long)f->blen);
 	}
 	rc = curl_easy_perform(f->curl);
 	curl_slist_free_all(h);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code);
-	*out = rc == CURLE_OK && f->len > 0 ? json_tokener_parse(f->buf) :
+	f->out = rc == CURLE_OK && f->len > 0 ? json_tokener_parse(f->buf) :
 	    NULL;
-	if (*out == NULL || code < 200 || code > 599) {
-		json_object_put(*out);
-		*status = 503;
-		*out = api_error(f->is_too_big ? "the games process: answer "
+	if (f->out == NULL || code < 200 || code > 599) {
+		json_object_put(f->out);
+		f->status = 503;
+		f->out = api_error(f->is_too_big ? "the games process: answer "
 		    "too large" : "the games process is not answering (it is "
 		    "restarted if it died): try again");
 		return;
 	}
-	*status = (unsigned)code;
+	f->status = (unsigned)code;
+}
+
+static void *
+forward_thread(void *arg)
+{
+	struct serve_forward *f = arg;
+
+	forward_perform(f);
+	atomic_store(&f->is_done, true);
+	MHD_resume_connection(f->c);
+	return NULL;
+}
+
+static void
+forward_free(struct serve_forward *f)
+{
+	if (f == NULL)
+		return;
+	if (f->curl != NULL)
+		curl_easy_cleanup(f->curl);
+	json_object_put(f->out);
+	free(f->path);
+	free(f->buf);
+	free(f->body);
+	free(f);
+}
+
+int
+serve_forward_start(const char *socket_path, struct MHD_Connection *c,
+    const char *method, const char *url, const char *body, size_t len,
+    struct serve_forward **out)
+{
+	struct serve_forward *f = calloc(1, sizeof(*f));
+	pthread_attr_t a;
+	pthread_t th;
+	int r;
+
+	*out = NULL;
+	if (f == NULL || strlen(method) >= sizeof(f->method) ||
+	    strlen(url) >= sizeof(f->url) ||
+	    (f->path = strdup(socket_path)) == NULL ||
+	    (len > 0 && (f->body = malloc(len)) == NULL) ||
+	    (f->curl = curl_easy_init()) == NULL) {
+		forward_free(f);
+		return -ENOMEM;
+	}
+	f->c = c;
+	snprintf(f->method, sizeof(f->method), "%s", method);
+	snprintf(f->url, sizeof(f->url), "%s", url);
+	if (len > 0)
+		memcpy(f->body, body, len);
+	f->blen = len;
+	/* Suspended first: the thread may resume it at once. */
+	MHD_suspend_connection(c);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&th, &a, forward_thread, f);
+	pthread_attr_destroy(&a);
+	if (r != 0) {
+		MHD_resume_connection(c);
+		forward_free(f);
+		return -r;
+	}
+	*out = f;
+	return 0;
+}
+
+bool
+serve_forward_done(struct serve_forward *f, unsigned *status,
+    struct json_object **out)
+{
+	if (!atomic_load(&f->is_done))
+		return false;
+	*status = f->status;
+	*out = f->out;
+	f->out = NULL;
+	forward_free(f);
+	return true;
 }
 
 int

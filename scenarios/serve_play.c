@@ -263,6 +263,16 @@ games_loop(struct games *g, struct MHD_Daemon *d, const sigset_t *stop)
 	}
 }
 
+/* A give-up in progress ends when the master stops us. */
+static bool
+games_is_stopping(void)
+{
+	sigset_t pending;
+
+	return sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ==
+	    1 || sigismember(&pending, SIGINT) == 1);
+}
+
 static int
 games_config(const struct serve_opts *o, struct play_games **out)
 {
@@ -274,6 +284,7 @@ games_config(const struct serve_opts *o, struct play_games **out)
 	/* Where the lessons' levels are, and the worker: as the others. */
 	cfg.schedules = getenv("BANKLAB_SCHEDULES");
 	cfg.worker = getenv("BANKLAB_WORKER");
+	cfg.is_stopping = games_is_stopping;
 	return play_open(&cfg, out);
 }
 

@@ -13,7 +13,6 @@
  * X-Banklab-Teller: PID.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -49,7 +48,6 @@ struct teller {
 	struct ledger l;
 	struct serve_events *ev;	/* GET /v1/events' streams */
 	int www;			/* the page's folder, or -1 */
-	struct serve_forward *fwd;	/* to the games process, or NULL */
 	_Atomic unsigned in_flight;	/* requests begun, not completed */
 	char pid[16];
 	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
@@ -59,6 +57,7 @@ struct teller {
 struct teller_req {
 	const struct teller_route *rt;
 	const char *method;
+	struct serve_forward *fwd;	/* sent on to the games process */
 	char *body;
 	size_t len;
 	bool is_too_big;
@@ -221,18 +220,21 @@ h_operation(struct teller *t, struct MHD_Connection *c, const char *url,
 		a->status = 200;
 }
 
-/* /v1/play... and /v1/levels: the games process answers (serve_play.c). */
+/*
+ * /v1/play... and /v1/levels: the games process answers (serve_play.c).
+ * No answer yet (status 0): the connection waits, suspended, and the
+ * answer is queued when it is resumed (teller_access()).
+ */
 static void
 h_forward(struct teller *t, struct MHD_Connection *c, const char *url,
     struct teller_req *q, struct teller_answer *a)
 {
-	(void)c;
-	if (t->fwd == NULL) {
+	if (t->o->games == NULL)
 		teller_fail(a, 404, "no such path");
-		return;
-	}
-	serve_forward(t->fwd, q->method, url, q->body, q->len, &a->status,
-	    &a->body);
+	else if (serve_forward_start(t->o->games, c, q->method, url,
+	    q->body, q->len, &q->fwd) < 0)
+		teller_fail(a, 503, "the games process cannot be reached: try "
+		    "again");
 }
 
 /* Any method: the games process says which it takes. */
@@ -408,6 +410,12 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		*data_size = 0;
 		return MHD_YES;
 	}
+	if (q->fwd != NULL) {		/* resumed: the games answered */
+		if (!serve_forward_done(q->fwd, &a.status, &a.body))
+			return MHD_YES;
+		q->fwd = NULL;
+		return teller_answer(t, c, &a);
+	}
 	if (q->is_answered)
 		return MHD_YES;
 	q->is_answered = true;
@@ -417,6 +425,8 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		teller_fail(&a, 413, "body larger than --max-body");
 	else
 		q->rt->fn(t, c, url, q, &a);
+	if (a.status == 0)
+		return MHD_YES;		/* suspended: h_forward */
 	return teller_answer(t, c, &a);
 }
 
@@ -429,6 +439,12 @@ teller_done(void *cls, struct MHD_Connection *c, void **ctx,
 
 	(void)c, (void)why;
 	if (q != NULL) {
+		unsigned st;
+		struct json_object *o;
+
+		/* Resumed, and the client gone before its answer went. */
+		if (q->fwd != NULL && serve_forward_done(q->fwd, &st, &o))
+			json_object_put(o);
 		atomic_fetch_sub(&t->in_flight, 1);
 		free(q->body);
 		free(q);
@@ -526,7 +542,6 @@ banklab_teller_main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	t.o = &o;
 	snprintf(t.pid, sizeof(t.pid), "%d", (int)getpid());
-	t.www = -1;
 	if ((r = serve_read_token(&o, t.token, sizeof(t.token))) < 0)
 		return cli_exit_code(r);
 	if ((r = teller_attach(&t)) < 0) {
@@ -534,8 +549,8 @@ banklab_teller_main(int argc, char **argv)
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
-	if (o.games != NULL && (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
-	    (t.fwd = serve_forward_new(o.games)) == NULL)) {
+	/* Once, before any thread: the forwarding threads use libcurl. */
+	if (o.games != NULL && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fprintf(stderr, "%s: libcurl would not start\n", TELLER_PROG);
 		ledger_detach(&t.l);
 		return LAB_EXIT_SYSTEM;
@@ -543,13 +558,10 @@ banklab_teller_main(int argc, char **argv)
 	if ((t.ev = serve_events_new(&t.l, (unsigned)o.connections,
 	    t.pid)) == NULL) {
 		fprintf(stderr, "%s: out of memory\n", TELLER_PROG);
-		serve_forward_free(t.fwd);
 		ledger_detach(&t.l);
 		return LAB_EXIT_SYSTEM;
 	}
-	/* A folder that went away since the master looked: 404s. */
-	if (o.www != NULL)
-		t.www = open(o.www, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	t.www = serve_www_open(o.www);
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 	    MHD_ALLOW_SUSPEND_RESUME, 0,
 	    NULL, NULL, teller_access, &t,
@@ -562,11 +574,9 @@ banklab_teller_main(int argc, char **argv)
 	if (d == NULL) {
 		fprintf(stderr, "%s: libmicrohttpd would not start on "
 		    "descriptor %" PRId64 "\n", TELLER_PROG, o.listen_fd);
-		serve_forward_free(t.fwd);
 		serve_events_free(t.ev);
 		ledger_detach(&t.l);
-		if (t.www >= 0)
-			close(t.www);
+		serve_www_close(t.www);
 		return LAB_EXIT_SYSTEM;
 	}
 	teller_wait(&stop, t.ev);
@@ -576,10 +586,8 @@ banklab_teller_main(int argc, char **argv)
 	serve_events_stop(t.ev);
 	teller_drain(&t);
 	MHD_stop_daemon(d);
-	serve_forward_free(t.fwd);
 	serve_events_free(t.ev);
 	ledger_detach(&t.l);
-	if (t.www >= 0)
-		close(t.www);
+	serve_www_close(t.www);
 	return LAB_EXIT_OK;
 }

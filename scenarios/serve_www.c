@@ -77,6 +77,19 @@ serve_www_dir(const char *given, char *buf, size_t len)
 	return www_try(SRC_WWW_DIR, true, buf, len);
 }
 
+int
+serve_www_open(const char *dir)
+{
+	return dir == NULL ? -1 : open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+void
+serve_www_close(int dirfd)
+{
+	if (dirfd >= 0)
+		close(dirfd);
+}
+
 bool
 serve_www_is_page(const char *url)
 {

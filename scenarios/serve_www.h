@@ -27,6 +27,14 @@
  */
 int serve_www_dir(const char *given, char *buf, size_t len);
 
+/*
+ * A teller's descriptor of the folder dir (NULL: none), or -1 (then
+ * every page path is 404: a folder that went away since the master
+ * looked).  serve_www_close() takes either.
+ */
+int serve_www_open(const char *dir);
+void serve_www_close(int dirfd);
+
 /* Whether url is the page's (not the API's "/v1..."). */
 bool serve_www_is_page(const char *url);
 
