@@ -44,23 +44,32 @@ sched_shell_quote(const char *s, char *buf, size_t len)
 	buf[at] = '\0';
 }
 
+void
+sched_replay_line(const char *prog, const char *file,
+    const struct sched_spec *s, enum sync_kind v,
+    const struct sched_entry *e, int n, char *buf, size_t len)
+{
+	char qfile[1024] = "";
+	int k;
+
+	if (file != NULL)
+		sched_shell_quote(file, qfile, sizeof(qfile));
+	k = snprintf(buf, len, "%s%s%s --sync %s --schedule '", prog,
+	    qfile[0] ? " " : "", qfile, ledger_sync_name(v));
+	if (k < 0 || (size_t)k + 2 >= len)
+		return;
+	sched_format_perm(s, e, n, buf + k, len - (size_t)k - 1);
+	strncat(buf, "'", len - strlen(buf) - 1);
+}
+
 /* The command that replays what r did. */
 static void
 sched_replay(const struct sched_cli *o, const struct sched_spec *s,
     enum sync_kind v, const struct sched_entry *e, int n, char *buf,
     size_t len)
 {
-	char file[1024] = "";
-	int k;
-
-	if (o->file != NULL && !o->is_lesson)
-		sched_shell_quote(o->file, file, sizeof(file));
-	k = snprintf(buf, len, "%s%s%s --sync %s --schedule '", o->prog,
-	    file[0] ? " " : "", file, ledger_sync_name(v));
-	if (k < 0 || (size_t)k + 2 >= len)
-		return;
-	sched_format_perm(s, e, n, buf + k, len - (size_t)k - 1);
-	strncat(buf, "'", len - strlen(buf) - 1);
+	sched_replay_line(o->prog, o->is_lesson ? NULL : o->file, s, v, e, n,
+	    buf, len);
 }
 
 static void
@@ -176,8 +185,22 @@ sched_explore_cb(const struct sched_result *r, unsigned run, void *arg)
 		return;
 	sched_replay(x->o, x->s, x->v, r->taken, r->ntaken, replay,
 	    sizeof(replay));
+	if (x->o->progress_hide != NULL)
+		x->o->progress_hide(x->o->progress_arg);
 	fprintf(x->o->out, "run %u: %s\n  replay: %s\n", run, verdict,
 	    replay);
+}
+
+static void
+sched_explore_each(const struct sched_result *r, unsigned run, void *arg)
+{
+	struct sched_explore_ctx *x = arg;
+	const struct sched_cli *o = x->o;
+
+	sched_explore_cb(r, run, arg);
+	if (o->progress != NULL)
+		o->progress(o->progress_arg, run, o->explore == SCHED_REPLAY ?
+		    0 : o->runs);
 }
 
 static const char *
@@ -267,7 +290,9 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 	if (!o->json)
 		fprintf(o->out, "%s: exploring %s under %s (%s)\n", o->prog,
 		    s->title[0] ? s->title : o->file, ledger_sync_name(v), what);
-	rc = sched_explore(s, v, &eo, sched_explore_cb, &x, &st);
+	rc = sched_explore(s, v, &eo, sched_explore_each, &x, &st);
+	if (o->progress_hide != NULL)
+		o->progress_hide(o->progress_arg);	/* before the summary */
 	if (o->json) {
 		j = json_object_new_object();
 		report_json_str(j, "covers", what);

@@ -34,6 +34,14 @@ struct sched_cli {
 	bool shrink, json, quiet;
 	const char *run_tag;		/* $BANKLAB_RUN_TAG, or "" */
 	const char *worker;		/* $BANKLAB_WORKER, or NULL */
+	/*
+	 * NULL, or called after every run of an exploration: runs done, of
+	 * total (0: not known, `all`); and progress_hide just before a
+	 * run's lines go to out, so that a progress line can make room.
+	 */
+	void (*progress)(void *arg, unsigned done, unsigned total);
+	void (*progress_hide)(void *arg);
+	void *progress_arg;
 };
 
 /*
@@ -45,6 +53,16 @@ struct sched_cli {
  */
 int sched_cli_run(const struct sched_cli *o, const struct sched_spec *s,
     bool *anomaly);
+
+/*
+ * The line that replays the entries e[0..n-1] of s under v: "PROG FILE
+ * --sync V --schedule '...'" (no FILE when it is NULL), FILE quoted for
+ * the shell.  What banklab-sched prints after "replay:", and what a game
+ * of banklab serve gives for its steps: one function for both.
+ */
+void sched_replay_line(const char *prog, const char *file,
+    const struct sched_spec *s, enum sync_kind v,
+    const struct sched_entry *e, int n, char *buf, size_t len);
 
 /*
  * A shipped schedule file ("race.sched") into path: looked for in dir (the

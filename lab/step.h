@@ -9,9 +9,10 @@
  * for all its step points and windows.  A hook armed with step_hook()
  * parks the process at every point: it publishes where it is in its slot
  * and waits until the scheduler bumps the slot's sched_go (schedule.h is
- * the other side).  A park never waits forever: a scheduler silent for
- * STEP_PARK_GIVE_UP_MS is taken for gone, the hook is disarmed and the
- * process runs to its end.
+ * the other side).  A park never waits forever: when the scheduler (the
+ * parent that started the process) is gone, the hook is disarmed and the
+ * process runs to its end; while it lives, a park lasts as long as it
+ * likes (a game's player thinks between two steps).
  */
 #ifndef LAB_STEP_H
 #define LAB_STEP_H
@@ -55,8 +56,6 @@ enum step_point {
 
 /* Spins before a park (or the scheduler's wait) sleeps in the kernel. */
 #define STEP_SPINS		2000
-/* A parked process whose scheduler has been silent this long runs on. */
-#define STEP_PARK_GIVE_UP_MS	60000
 
 /* Name of a step ("read_from"), NULL if none; and its parse (-1: none). */
 const char *step_name(unsigned step);

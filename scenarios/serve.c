@@ -25,6 +25,7 @@
 #include "lab.h"
 #include "ledger.h"
 #include "serve.h"
+#include "serve_www.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -48,10 +49,15 @@ struct serve_master {
 	struct serve_opts *o;
 	int lfd;			/* bound, never listening */
 	char prog[PATH_MAX];
+	char www[PATH_MAX];		/* the page's folder, or "" */
 	struct spawn_set set;
 	unsigned started, replaced, fast_deaths;
 	bool is_announced;		/* "listening on" is out */
 	int err;
+	/* The games process (serve_play.c) and its socket. */
+	int gfd;			/* listening, kept for a new one */
+	char gdir[64], gpath[128];
+	pid_t games_pid;		/* 0: not running */
 };
 
 /*
@@ -125,6 +131,9 @@ serve_start_teller(struct serve_master *m)
 		ARG("--sync", ledger_sync_name(o->sync));
 	if (o->token_file != NULL)
 		ARG("--token-file", o->token_file);
+	if (m->www[0] != '\0')
+		ARG("--www", m->www);
+	ARG("--games", m->gpath);
 #undef ARG
 	argv[n] = NULL;
 	i = spawn_start_fd(&m->set, argv, sock);
@@ -134,6 +143,50 @@ serve_start_teller(struct serve_master *m)
 	m->started++;
 	if (m->is_announced) {
 		printf("teller %d started\n", (int)m->set.child[i].pid);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/*
+ * Start the games process on the games socket (which the master keeps:
+ * a new one takes the same socket, the tellers' way to it unchanged).
+ */
+static int
+serve_start_games(struct serve_master *m)
+{
+	const struct serve_opts *o = m->o;
+	char fd[16], parent[16], body[24], tmo[24], plays[24], idle[24];
+	char *argv[24];
+	int n = 0, i;
+
+	snprintf(fd, sizeof(fd), "%d", m->gfd);
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
+	snprintf(body, sizeof(body), "%" PRId64, o->max_body);
+	snprintf(tmo, sizeof(tmo), "%" PRId64, o->timeout);
+	snprintf(plays, sizeof(plays), "%" PRId64, o->max_plays);
+	snprintf(idle, sizeof(idle), "%" PRId64, o->play_idle);
+	argv[n++] = m->prog;
+	argv[n++] = lab_unconst("games");
+	argv[n++] = lab_unconst(o->name);
+	argv[n++] = lab_unconst("--listen-fd");
+	argv[n++] = fd;
+	argv[n++] = lab_unconst("--parent");
+	argv[n++] = parent;
+	argv[n++] = lab_unconst("--max-body");
+	argv[n++] = body;
+	argv[n++] = lab_unconst("--timeout");
+	argv[n++] = tmo;
+	argv[n++] = lab_unconst("--max-plays");
+	argv[n++] = plays;
+	argv[n++] = lab_unconst("--play-idle");
+	argv[n++] = idle;
+	argv[n] = NULL;
+	if ((i = spawn_start_fd(&m->set, argv, m->gfd)) < 0)
+		return i;
+	m->games_pid = m->set.child[i].pid;
+	if (m->is_announced) {
+		printf("games %d started\n", (int)m->games_pid);
 		fflush(stdout);
 	}
 	return 0;
@@ -154,8 +207,11 @@ serve_supervise(struct serve_master *m)
 			i++;
 			continue;
 		}
-		printf("teller %d %s: replaced\n", (int)c->pid,
+		printf("%s %d %s: replaced\n", c->pid == m->games_pid ?
+		    "games" : "teller", (int)c->pid,
 		    spawn_describe(c, how, sizeof(how)));
+		if (c->pid == m->games_pid)
+			m->games_pid = 0;
 		/* One that cannot even start (exit 2, 3) is not retried. */
 		if (WIFEXITED(c->status) && WEXITSTATUS(c->status) != 0 &&
 		    ++m->fast_deaths >= SERVE_FAST_DEATHS) {
@@ -167,7 +223,9 @@ serve_supervise(struct serve_master *m)
 		spawn_forget(&m->set, i);
 	}
 	fflush(stdout);
-	while (m->set.n < (unsigned)m->o->tellers)
+	if (m->games_pid == 0 && (r = serve_start_games(m)) < 0)
+		return r;
+	while (m->set.n < (unsigned)m->o->tellers + 1)	/* + games */
 		if ((r = serve_start_teller(m)) < 0)
 			return r;
 	return 0;
@@ -234,13 +292,66 @@ serve_run(struct serve_master *m)
 	return r;
 }
 
+/*
+ * The page's folder into m->www ("" if none: the API only); -CLI_EUSAGE
+ * (its line printed) if --www names none.
+ */
+static int
+serve_page(struct serve_master *m)
+{
+	const char *given = m->o->www;
+	int r;
+
+	if ((r = serve_www_dir(given, m->www, sizeof(m->www))) == 0)
+		return 0;
+	m->www[0] = '\0';
+	if (given != NULL) {
+		fprintf(stderr, "banklab serve: --www %s: %s\n", given,
+		    lab_strerror(r));
+		return -CLI_EUSAGE;
+	}
+	fprintf(stderr, "banklab serve: no page (neither %s nor %s has "
+	    "index.html): the API only\n", WWW_DIR, SRC_WWW_DIR);
+	return 0;
+}
+
+/* Blocked from here on, and in the tellers: lab_signalled() looks. */
+static void
+serve_block_signals(void)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	lab_sigpipe_quiet();
+}
+
+/* The port's socket, and the games socket in its private folder. */
+static int
+serve_sockets(struct serve_master *m)
+{
+	int r;
+
+	if ((r = serve_socket(m->o, false, &m->lfd)) < 0) {
+		fprintf(stderr, "banklab serve: --listen %s: %s\n",
+		    m->o->listen, lab_strerror(r));
+		return r;
+	}
+	if ((r = serve_games_socket(m->gdir, sizeof(m->gdir), m->gpath,
+	    sizeof(m->gpath), &m->gfd)) < 0)
+		fprintf(stderr, "banklab serve: the games socket: %s\n",
+		    lab_strerror(r));
+	return r;
+}
+
 int
 banklab_serve_main(int argc, char **argv)
 {
 	struct serve_opts o;
 	struct serve_master m;
 	struct ledger l;
-	sigset_t stop;
 	bool made = false;
 	char token[SERVE_TOKEN_MAX];
 	unsigned i;
@@ -251,15 +362,11 @@ banklab_serve_main(int argc, char **argv)
 		return cli_exit_code(r);
 	/* The tellers read it themselves: never on a command line. */
 	explicit_bzero(token, sizeof(token));
-	/* Blocked from here, and in the tellers: lab_signalled() looks. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
-	lab_sigpipe_quiet();
+	serve_block_signals();
 	memset(&m, 0, sizeof(m));
 	m.o = &o;
 	m.lfd = -1;
+	m.gfd = -1;
 	spawn_init(&m.set);
 	if ((r = spawn_worker_path(getenv("BANKLAB_WORKER"), m.prog,
 	    sizeof(m.prog))) < 0) {
@@ -267,16 +374,15 @@ banklab_serve_main(int argc, char **argv)
 		    lab_strerror(r));
 		return LAB_EXIT_SYSTEM;
 	}
+	if (serve_page(&m) < 0)
+		return LAB_EXIT_USAGE;
 	if ((r = serve_ledger(&o, &l, &made)) < 0) {
 		fprintf(stderr, "banklab serve: %s: %s\n", o.name,
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
-	if ((r = serve_socket(&o, false, &m.lfd)) < 0) {
-		fprintf(stderr, "banklab serve: --listen %s: %s\n", o.listen,
-		    lab_strerror(r));
+	if ((r = serve_sockets(&m)) < 0)
 		goto out;
-	}
 	/*
 	 * Announced once the first tellers' sockets listen (each made here,
 	 * before its teller starts): a client that connects at once waits in
@@ -286,7 +392,9 @@ banklab_serve_main(int argc, char **argv)
 		printf("listening on http://%s:%u/\n", o.addr,
 		    (unsigned)o.port);
 		for (i = 0; i < m.set.n; i++)
-			printf("teller %d started\n", (int)m.set.child[i].pid);
+			printf("%s %d started\n", m.set.child[i].pid ==
+			    m.games_pid ? "games" : "teller",
+			    (int)m.set.child[i].pid);
 		fflush(stdout);
 		m.is_announced = true;
 		r = serve_run(&m);
@@ -300,6 +408,10 @@ out:
 	spawn_free(&m.set);
 	if (m.lfd >= 0)
 		close(m.lfd);
+	if (m.gfd >= 0) {
+		close(m.gfd);
+		serve_games_unlink(m.gdir, m.gpath);
+	}
 	if (made)
 		(void)ledger_unlink(o.name);
 	ledger_detach(&l);

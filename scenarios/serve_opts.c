@@ -27,7 +27,8 @@ static const struct cli_prog serve_prog = {
 enum {
 	SO_LISTEN = 1000, SO_TELLERS, SO_MAX_BODY, SO_CONNECTIONS,
 	SO_ACCOUNTS, SO_BALANCE, SO_WINDOW, SO_LOCK_TIMEOUT, SO_TOKEN_FILE,
-	SO_LISTEN_FD, SO_PARENT
+	SO_LISTEN_FD, SO_PARENT, SO_MAX_PLAYS, SO_PLAY_IDLE, SO_GAMES,
+	SO_WWW
 };
 
 static const struct option serve_rows[] = {
@@ -42,6 +43,10 @@ static const struct option serve_rows[] = {
 	{ "token-file", required_argument, NULL, SO_TOKEN_FILE },
 	{ "listen-fd", required_argument, NULL, SO_LISTEN_FD },
 	{ "parent", required_argument, NULL, SO_PARENT },
+	{ "www", required_argument, NULL, SO_WWW },
+	{ "max-plays", required_argument, NULL, SO_MAX_PLAYS },
+	{ "play-idle", required_argument, NULL, SO_PLAY_IDLE },
+	{ "games", required_argument, NULL, SO_GAMES },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -64,6 +69,8 @@ static const struct {
 	    SO_OFF(lock_timeout) },
 	{ SO_LISTEN_FD, "--listen-fd", 3, 65535, SO_OFF(listen_fd) },
 	{ SO_PARENT, "--parent", 1, INT32_MAX, SO_OFF(parent) },
+	{ SO_MAX_PLAYS, "--max-plays", 1, 64, SO_OFF(max_plays) },
+	{ SO_PLAY_IDLE, "--play-idle", 1, 86400, SO_OFF(play_idle) },
 #undef SO_OFF
 };
 
@@ -76,11 +83,16 @@ serve_usage(FILE *f)
 	    "    [--max-body BYTES] [--timeout S] [--connections C] "
 	    "[--accounts N] [--balance CENTS]\n"
 	    "    [--window US] [--lock-timeout MS] [--token-file F]\n"
+	    "    [--max-plays N] [--play-idle S] [--www DIR]\n"
 	    "The bank over HTTP: N teller processes share ledger NAME (made "
 	    "if absent,\nand removed at exit if made) and serve the JSON "
 	    "API on ADDR:PORT\n(default 127.0.0.1:8080; port 0 picks one).  "
 	    "The first line printed is\n\"listening on http://ADDR:PORT/\".  "
 	    "SIGTERM or SIGINT: exit 0.\n"
+	    "The page at / is served from --www DIR (default: the installed "
+	    "www folder).\n"
+	    "/v1/play: at most --max-plays games at once (default 8), each ended "
+	    "after\n--play-idle seconds without a request (default 300).\n"
 	    "Exit: 0 clean, 2 bad usage, 3 system failure.\n");
 }
 
@@ -97,6 +109,8 @@ serve_defaults(struct serve_opts *o)
 	o->balance = 10000;
 	o->lock_timeout = LEDGER_LOCK_TIMEOUT_MS;
 	o->listen_fd = -1;
+	o->max_plays = 8;
+	o->play_idle = 300;
 }
 
 /* "ADDR:PORT", IPv4, into o. */
@@ -142,10 +156,12 @@ serve_option(void *arg_take, int ch, const char *arg)
 	struct serve_opts *o = t->o;
 	size_t i;
 
-	if (!t->is_teller && (ch == SO_LISTEN_FD || ch == SO_PARENT)) {
+	if (!t->is_teller && (ch == SO_LISTEN_FD || ch == SO_PARENT ||
+	    ch == SO_GAMES)) {
 		fprintf(stderr, "%s: %s is banklab teller's, not an option of "
 		    "serve (--help)\n", SERVE_PROG,
-		    ch == SO_LISTEN_FD ? "--listen-fd" : "--parent");
+		    ch == SO_LISTEN_FD ? "--listen-fd" : ch == SO_PARENT ?
+		    "--parent" : "--games");
 		return -CLI_EUSAGE;
 	}
 	for (i = 0; i < sizeof(serve_numbers) / sizeof(serve_numbers[0]); i++)
@@ -160,6 +176,12 @@ serve_option(void *arg_take, int ch, const char *arg)
 		return 0;
 	case SO_TOKEN_FILE:
 		o->token_file = arg;
+		return 0;
+	case SO_WWW:
+		o->www = arg;
+		return 0;
+	case SO_GAMES:
+		o->games = arg;
 		return 0;
 	default:
 		return -CLI_EUSAGE;
