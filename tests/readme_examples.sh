@@ -1,32 +1,31 @@
 #!/bin/sh
+# The printf formats below write $T and $? into a script, unexpanded.
+# shellcheck disable=SC2016
+#
 # readme_examples.sh BUILDDIR [SRCDIR]: the README's examples, as written,
 # against the programs `make install` installs (here into a throwaway
 # DESTDIR, its bin/ first on PATH), from the top of the source tree.
-# Each line of a ```sh block runs; it passes if it exits 0 or 1 (1: an
+# Every command of a ```sh block runs, in order, in one shell (a command
+# may span lines: a \ at the end, a pipe, a loop; a variable one sets is
+# there for the next).  A command passes if it exits 0 or 1 (1: an
 # anomaly shown, which is what a lesson is for), fails on 2 (bad usage),
-# 3, 126 or 127 (not found).  The HTTP block runs against the
-# `banklab serve` it starts on 127.0.0.1:8080, as the README says.
-# Not run: the set-up and build lines (apt-get, ./configure, make ...);
-# the minute-long ones (banklab-bench, banklab-storm) unless SLOW=1.
-# The ledger name "demo" becomes "readmePID", so as not to touch a demo
-# of someone else's on this machine.  `make readme-check` runs it; about
-# 10 s (a minute and a half with SLOW=1).  Not part of make check: it takes port 8080.
-# Run it under a timeout: a server that never says it listens hangs it.
+# 3, 126 or 127 (not found) and the like.  `banklab serve` starts in the
+# background, as in another shell, on 127.0.0.1:8080 as the README says;
+# the next serve, or the end, stops it with SIGTERM.
+# Not run: the set-up and build lines (apt-get, ./configure, make ...),
+# `banklab watch` (a terminal's: tests/check_tty.c), what needs a
+# PostgreSQL server, and the minute-long lines (banklab-bench,
+# banklab-storm) unless SLOW=1.  The ledger name "demo" becomes
+# "readmePID", so as not to touch a demo of someone else's on this
+# machine.  `make readme-check` runs it under a timeout; about 10 s (a
+# minute and a half with SLOW=1).  Not part of make check: it takes port
+# 8080.
 build=${1:?usage: readme_examples.sh BUILDDIR [SRCDIR]}
 src=${2:-$(cd "$(dirname "$0")/.." && pwd)}
 build=$(cd "$build" && pwd) || exit 99
-passed=0
-failed=0
-skipped=0
-no() { echo "FAIL: $*"; failed=$((failed + 1)); }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/banklab-readme.XXXXXX") || exit 99
-server=
-cleanup() {
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 if ! make -s -C "$build" install DESTDIR="$tmp/root" >"$tmp/install" 2>&1
@@ -37,67 +36,113 @@ then
 fi
 bindir=$(find "$tmp/root" -type f -name banklab-sched -path '*/bin/*' |
     head -n 1)
-PATH=$(dirname "$bindir"):$PATH
-export PATH
-unset BANKLAB_WORKER BANKLAB_BIN_DIR BANKLAB_SCHEDULES BANKLAB_SYNC
 name=readme$$
 
-# The ```sh blocks, a line continued by \ joined to the next.
-awk '/^```sh$/ { f = 1; next } /^```/ { f = 0 } f' "$src/README.md" |
-    sed -e ':a' -e '/\\$/N; s/\\\n//; ta' >"$tmp/lines"
-
-cd "$src" || exit 99
+# The commands of the ```sh blocks, each in cmd/N: lines are joined until
+# sh -n finds a whole command; lines of comments alone are dropped.
+mkdir "$tmp/cmd"
+awk '/^```sh$/ { f = 1; next } /^```/ { f = 0 } f' "$src/README.md" \
+    >"$tmp/lines"
+n=0
+acc=
 while IFS= read -r line; do
-	# scenarios/PROG is the build's (the README builds in the tree).
-	cmd=$(printf '%s\n' "$line" | sed -e 's/[[:space:]]*#.*//' \
-	    -e "s/\\bdemo\\b/$name/g" -e "s|^scenarios/banklab|$build/&|")
-	case $cmd in
-	'') continue ;;
-	*apt-get* | ./autogen.sh* | ./configure* | make*)
-		echo "skip (set-up, build): $line"
-		skipped=$((skipped + 1))
-		continue ;;
-	*--db* | *pg_server*)
-		echo "skip (needs a PostgreSQL server): $line"
-		skipped=$((skipped + 1))
-		continue ;;
-	banklab-bench* | banklab-storm*)
-		if [ -z "${SLOW:-}" ]; then
-			echo "skip (slow; SLOW=1 runs it): $line"
-			skipped=$((skipped + 1))
-			continue
-		fi ;;
-	'banklab serve '*)
-		# In its own shell, as the README says.  Its first line is
-		# "listening on ...", or it failed: read through a FIFO, so
-		# that we wait for that line, not for a time.
-		mkfifo "$tmp/fifo"
-		sh -c "exec $cmd" >"$tmp/fifo" 2>&1 </dev/null &
-		server=$!
-		exec 3<"$tmp/fifo"
-		IFS= read -r first <&3
-		cat <&3 >"$tmp/serve" &
-		case $first in
-		'listening on '*)
-			passed=$((passed + 1))
-			echo "ok: $line" ;;
-		*)
-			no "$line: ${first:-no output}"
-			server= ;;
-		esac
-		continue ;;
-	'curl -sN '*)
-		# The event stream never ends: a second of it.
-		cmd="timeout 1 $cmd" ;;
-	esac
-	sh -c "$cmd" >"$tmp/out" 2>&1 </dev/null
-	rc=$?
-	case $rc in
-	0 | 1 | 124) passed=$((passed + 1)); echo "ok ($rc): $line" ;;
-	*) no "$line: exit $rc"; tail -n 5 "$tmp/out" ;;
-	esac
+	acc=${acc:+$acc
+}$line
+	case $line in *\\) continue ;; esac
+	sh -n -c "$acc" 2>/dev/null || continue
+	if printf '%s\n' "$acc" | grep -qv '^[[:space:]]*\(#.*\)\{0,1\}$'; then
+		n=$((n + 1))
+		printf '%s\n' "$acc" >"$tmp/cmd/$n"
+	fi
+	acc=
 done <"$tmp/lines"
 
-banklab destroy "$name" >/dev/null 2>&1
+# One script: a prelude, then each command (its output to out) and its
+# verdict.
+cat >"$tmp/run.sh" <<'EOF'
+passed=0 failed=0 skipped=0 server=
+first() { head -n 1 "$T/cmd/$1"; }
+report() {
+	case $2 in
+	0 | 1 | 124) passed=$((passed + 1)); echo "ok ($2): $(first "$1")" ;;
+	*)
+		failed=$((failed + 1))
+		echo "FAIL: $(first "$1"): exit $2"
+		tail -n 5 "$T/out" ;;
+	esac
+}
+skip() { skipped=$((skipped + 1)); echo "skip ($2): $(first "$1")"; }
+serve_stop() {
+	[ -n "$server" ] || return 0
+	kill -TERM "$server" 2>/dev/null
+	wait "$server"
+	exec 3<&-
+	server=
+}
+# Start command $1 in the background; its first line must say where it
+# listens (read through a FIFO: we wait for the line, not for a time).
+serve_start() {
+	serve_stop
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	# The server itself is $! (exec), so that SIGTERM reaches it.
+	(eval "exec $(cat "$T/cmd/$1.run")") >"$T/fifo" 2>&1 </dev/null &
+	server=$!
+	exec 3<"$T/fifo"
+	IFS= read -r said <&3
+	cat <&3 >>"$T/serve.out" &
+	case $said in
+	'listening on '*) report "$1" 0 ;;
+	*) echo "  $said"; report "$1" 3; server= ;;
+	esac
+}
+EOF
+i=1
+while [ "$i" -le "$n" ]; do
+	# cmd/N as the README says it, cmd/N.run as it runs here.
+	sed "s/\\bdemo\\b/$name/g" "$tmp/cmd/$i" >"$tmp/cmd/$i.run"
+	c=$(cat "$tmp/cmd/$i.run")
+	case $c in
+	*apt-get* | ./autogen.sh* | ./configure* | make*)
+		echo "skip $i 'set-up, build'" ;;
+	*--db* | *pg_server*)
+		echo "skip $i 'needs a PostgreSQL server'" ;;
+	'banklab watch '*)
+		echo "skip $i 'needs a terminal'" ;;
+	banklab-bench* | banklab-storm*)
+		if [ -z "${SLOW:-}" ]; then
+			echo "skip $i 'slow; SLOW=1 runs it'"
+		else
+			printf '{\n%s\n} >"$T/out" 2>&1\nreport %d $?\n' "$c" "$i"
+		fi ;;
+	'banklab serve '*)
+		echo "serve_start $i" ;;
+	'curl -sN '*)
+		# An event stream never ends: a second of it.
+		printf '{\ntimeout 1 %s\n} >"$T/out" 2>&1\nreport %d $?\n' "$c" "$i" ;;
+	scenarios/banklab*)
+		# The build's, made in the tree in the README.
+		printf '{\n%s/%s\n} >"$T/out" 2>&1\nreport %d $?\n' "$build" "$c" \
+		    "$i" ;;
+	*)
+		printf '{\n%s\n} >"$T/out" 2>&1\nreport %d $?\n' "$c" "$i" ;;
+	esac >>"$tmp/run.sh"
+	i=$((i + 1))
+done
+cat >>"$tmp/run.sh" <<'EOF'
+serve_stop
+banklab destroy "$NAME" >/dev/null 2>&1
 echo "$passed passed, $failed failed ($skipped not run)"
 [ "$failed" -eq 0 ]
+EOF
+
+# The play example writes /tmp/game.json: removed after, if it was not
+# there before.
+[ -e /tmp/game.json ] && game_was_there=1
+cd "$src" || exit 99
+env -u BANKLAB_WORKER -u BANKLAB_BIN_DIR -u BANKLAB_SCHEDULES \
+    -u BANKLAB_SYNC PATH="$(dirname "$bindir"):$PATH" T="$tmp" NAME="$name" \
+    sh "$tmp/run.sh" </dev/null
+rc=$?
+[ -n "${game_was_there:-}" ] || rm -f /tmp/game.json
+exit $rc
