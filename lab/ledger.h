@@ -183,6 +183,7 @@ struct ledger_header {
 };
 
 struct sync_ops;
+struct trace;
 
 /* A process's handle on an attached ledger.  Not shared, not in the segment. */
 struct ledger {
@@ -214,6 +215,11 @@ struct ledger {
 	int64_t step_acct;		/* what the step touched, for the hook */
 	int64_t step_value;
 	unsigned step_minor;		/* a minor step to stop at unscheduled */
+	/*
+	 * This process's trace writer (trace.h), NULL when tracing is off:
+	 * one branch, asked with the step hook's (step_is_armed()).
+	 */
+	struct trace *trace;
 	/*
 	 * What this process's exercise code did, for the graders (contract.c):
 	 * robust mutexes held now and at most at once, which account of a

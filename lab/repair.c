@@ -48,6 +48,9 @@ repair_done(struct ledger *l, int i, uint32_t a, int64_t found,
 	if (i < 0 || (uint32_t)i >= l->nslots || !ledger_index_ok(l, a))
 		return;
 	dead = &l->slots[i];
+	if (l->trace != NULL)
+		trace_put(l->trace, TRACE_REPAIR, 0, atomic_load(&dead->pid),
+		    a, found, restored);
 	/*
 	 * The account is restored, the dead slot still lists it and the
 	 * mutex is not yet consistent: a repairer killed here leaves the

@@ -103,6 +103,9 @@ struct scenario_opts {
 	struct sched_cli sched;
 	/* The banklab program workers run (spawn_worker_path()'s worker). */
 	const char *worker;
+	/* This process's trace writer, NULL: none (the workers' go beside). */
+	struct trace *trace;
+	const char *trace_file;		/* --trace FILE, for the program */
 };
 
 struct scenario_result {

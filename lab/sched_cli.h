@@ -34,6 +34,7 @@ struct sched_cli {
 	bool shrink, json, quiet;
 	const char *run_tag;		/* $BANKLAB_RUN_TAG, or "" */
 	const char *worker;		/* $BANKLAB_WORKER, or NULL */
+	const char *trace_file;		/* --trace FILE, for the program */
 };
 
 /*

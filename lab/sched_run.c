@@ -60,6 +60,8 @@ sched_event(struct sched_ctx *c, int proc, enum sched_event_kind kind,
 	e->acct = acct;
 	e->value = value;
 	e->waits = waits;
+	/* Every process is parked or blocked: the books are exact now. */
+	bank_trace_books(c->l);
 }
 
 static void
@@ -299,6 +301,8 @@ sched_kill(struct sched_ctx *c, int i)
 {
 	siginfo_t si;
 
+	if (c->l->trace != NULL)
+		trace_put(c->l->trace, TRACE_KILL, 0, c->p[i].pid, -1, 0, 0);
 	kill(c->p[i].pid, SIGKILL);
 	/* Wait (without reaping) until it is gone, files and all. */
 	while (waitid(P_PID, (id_t)c->p[i].pid, &si, WEXITED | WNOWAIT) ==
@@ -344,6 +348,9 @@ sched_cycle(struct sched_ctx *c, const bool *blocked)
 		e->waits = atomic_load(&c->l->slots[cyc[k]].waits);
 		e->holds = atomic_load(&c->l->slots[cyc[(k + len - 1) %
 		    len]].waits);
+		if (c->l->trace != NULL)
+			trace_put(c->l->trace, TRACE_CYCLE, (unsigned)k, e->pid,
+			    e->holds, e->waits, len);
 	}
 	c->r->cycle_len = k;
 }

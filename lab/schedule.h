@@ -78,6 +78,8 @@ struct sched_spec {
 	 */
 	const char *worker;
 	const char *run_tag;
+	/* The scheduler's trace writer, NULL: none (the workers' beside). */
+	struct trace *trace;
 };
 
 /* What happened at one step of a run, for the timeline. */

@@ -31,6 +31,7 @@
 #include "step.h"
 #include "storm.h"
 #include "sync.h"
+#include "trace.h"
 #include "worker.h"
 
 #define STORM_LOCK_TIMEOUT_MS	LEDGER_LOCK_TIMEOUT_MS
@@ -144,6 +145,9 @@ storm_kill_some(struct storm *st, struct spawn_set *set)
 		if (kill(c->pid, SIGKILL) == 0) {
 			c->was_killed = true;
 			st->r->kills++;
+			if (st->l->trace != NULL)
+				trace_put(st->l->trace, TRACE_KILL, 0,
+				    (int32_t)c->pid, -1, 0, 0);
 		}
 	}
 }
@@ -317,6 +321,7 @@ storm_settle(struct storm *st)
 	st->r->transfers = books.ops;
 	st->r->repairs = atomic_load(&l->hdr->repairs);
 	bank_check(l, &st->r->check);
+	bank_trace_books(l);
 	return 0;
 }
 
@@ -358,6 +363,8 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	 * storm SIGKILLed leaves nothing in /dev/shm.
 	 */
 	ledger_unlink(name);
+	l.trace = c->trace;
+	bank_trace_books(&l);
 	storm_setup(&st, c, r, &l);
 	if ((rc = spawn_worker_path(c->worker, st.prog, sizeof(st.prog))) < 0 ||
 	    (!c->is_repair_only && (rc = storm_auditor_start(&st, &aud)) < 0))

@@ -52,6 +52,8 @@ struct storm_config {
 	 * caller finds what a SIGKILL left (the program: $BANKLAB_RUN_TAG).
 	 */
 	const char *run_tag;
+	/* This process's trace writer, NULL: none (the workers' go beside). */
+	struct trace *trace;
 };
 
 /* What the auditor saw: its worker_result, in the storm's words. */

@@ -224,6 +224,14 @@ sync_pid_stopped(int32_t pid)
 	    (state == 'T' || state == 't');
 }
 
+void
+sync_trace_taken_(struct ledger *l, int64_t a, int rc)
+{
+	trace_end(l->trace, rc);
+	if (rc == 0)
+		trace_begin(l->trace, TRACE_S_HOLD, a, -1, 0);
+}
+
 /* Why a wait for a lock held by slot holder (or -1) went on too long. */
 int
 sync_wait_failed(struct ledger *l, int holder)
@@ -233,8 +241,12 @@ sync_wait_failed(struct ledger *l, int holder)
 	l->blocker_pid = 0;
 	if (holder >= 0 && (uint32_t)holder < l->nslots)
 		l->blocker_pid = atomic_load(&l->slots[holder].pid);
-	if (sync_find_cycle(l, l->slot, cycle, LEDGER_SLOTS) > 0)
+	if (sync_find_cycle(l, l->slot, cycle, LEDGER_SLOTS) > 0) {
+		if (l->trace != NULL)
+			trace_put(l->trace, TRACE_DEADLOCK, 0, l->blocker_pid,
+			    atomic_load(&l->slots[l->slot].waits), 0, 0);
 		return -LAB_EDEADLK;
+	}
 	if (sync_pid_stopped(l->blocker_pid))
 		return -LAB_ESTOPPED;
 	return -LAB_ETIMEDOUT;

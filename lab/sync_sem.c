@@ -15,15 +15,20 @@
 static int
 sem_lock(struct ledger *l)
 {
-	int r = ex_sem_lock(l);
+	int r;
 
+	sync_trace_wait(l, TRACE_SEM);
+	r = ex_sem_lock(l);
 	contract_sem_locked(l, r);
+	sync_trace_taken(l, TRACE_SEM, r);
 	return r;
 }
 
 static void
 sem_unlock(struct ledger *l)
 {
+	/* Before the post: the next holder's hold begins after ours. */
+	sync_trace_released(l);
 	if (!contract_on) {
 		ex_sem_unlock(l);
 		return;

@@ -8,11 +8,12 @@
 
 #include "cli.h"
 #include "cli_sched.h"
+#include "cli_trace.h"
 #include "sched_cli.h"
 
 static const struct cli_prog sched_prog = {
 	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_QUIET | CLI_HELP |
-	    CLI_VERSION,
+	    CLI_VERSION | CLI_TRACE,
 	.seed_max = INT64_MAX,
 };
 
@@ -39,7 +40,9 @@ sched_usage(const char *prog)
 "  --shrink          make a failing schedule minimal, and show it\n"
 "  --repeat N        run each permutation N times; they must agree\n"
 "  --json            one JSON object\n"
-"  --quiet           verdicts only\n\n"
+"  --quiet           verdicts only\n"
+"  --trace FILE      write a trace of the run's processes (Chrome JSON:\n"
+"                    open it in https://ui.perfetto.dev)\n\n"
 "steps: lock first_lock read_from read_to write_from write_to unlock\n"
 "       audit_read\n"
 "exit: 0 no anomaly, 1 anomaly found, 2 bad usage or a bad schedule\n"
@@ -80,6 +83,20 @@ sched_parse_args(int argc, char **argv, struct sched_cli *o)
 	return cli_sched_common(o, &g);
 }
 
+struct sched_traced {
+	struct sched_cli *o;
+	struct sched_spec *s;
+};
+
+static int
+sched_traced(struct trace *t, void *arg)
+{
+	struct sched_traced *a = arg;
+
+	a->s->trace = t;
+	return cli_sched_run(a->o, a->s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -100,7 +117,8 @@ main(int argc, char **argv)
 	}
 	s->worker = o.worker;
 	s->run_tag = o.run_tag;
-	rc = cli_sched_run(&o, s);
+	rc = cli_trace_run(o.prog, o.trace_file, "scheduler", sched_traced,
+	    &(struct sched_traced){ &o, s });
 	free(s);
 	return rc;
 }

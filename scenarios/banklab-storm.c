@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_trace.h"
 #include "lab.h"
 #include "storm.h"
 
@@ -19,7 +20,7 @@ static const char *prog = "banklab-storm";
 static const struct cli_prog storm_prog = {
 	.name = "banklab-storm",
 	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_HELP |
-	    CLI_VERSION,
+	    CLI_VERSION | CLI_TRACE,
 	.seed_max = INT64_MAX / 2,
 	.timeout_min = 1,		/* seconds */
 	.timeout_max = 86400,
@@ -56,7 +57,10 @@ usage(void)
 "                    semaphore cannot survive a kill (banklab-crash shows\n"
 "                    it), robust deadlocks on its own (banklab-deadlock)\n"
 "  --timeout S       give up after S seconds (default 300)\n"
-"  --json            one JSON object on stdout\n\n"
+"  --json            one JSON object on stdout\n"
+"  --trace FILE      write a trace of every process of the storm (Chrome\n"
+"                    JSON: open it in https://ui.perfetto.dev; keep the\n"
+"                    storm short, e.g. --kills 20)\n\n"
 "exit: 0 no cent lost and every audit right, 1 money lost, a wrong total,\n"
 "a lock error or a hang, 2 bad usage, 3 system failure, 130 interrupted\n"
 "(the ledger is removed on every path).\n", prog, STORM_WORKERS_MAX);
@@ -91,6 +95,7 @@ storm_sync(const char *s, enum sync_kind *out)
 struct opts {
 	struct storm_config c;
 	bool json;
+	const char *trace;		/* --trace FILE */
 };
 
 /* One of storm_rows. */
@@ -159,6 +164,7 @@ parse(int argc, char **argv, struct opts *o)
 	if (g.has_timeout)
 		o->c.timeout_ms = (unsigned)g.timeout * 1000;
 	o->json = g.json;
+	o->trace = g.trace;
 	/* After the loop: BANKLAB_SYNC counts even without --sync. */
 	return storm_sync(g.sync, &o->c.sync);
 }
@@ -167,13 +173,20 @@ int
 main(int argc, char **argv)
 {
 	struct storm_result r;
+	struct cli_trace ct;
 	struct opts o;
 	char *json;
 	int rc;
 
 	if ((rc = parse(argc, argv, &o)) < 0)
 		return cli_exit_code(rc);
-	if ((rc = storm_run(&o.c, &r)) < 0) {
+	if (cli_trace_start(prog, o.trace, prog, &ct) < 0)
+		return LAB_EXIT_SYSTEM;
+	o.c.trace = cli_trace_writer(&ct);
+	rc = storm_run(&o.c, &r);
+	if (cli_trace_finish(prog, &ct) < 0)
+		return LAB_EXIT_SYSTEM;
+	if (rc < 0) {
 		fprintf(stderr, "%s: %s\n", prog, lab_strerror(rc));
 		return LAB_EXIT_SYSTEM;
 	}

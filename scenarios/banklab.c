@@ -32,7 +32,7 @@
 static const struct cli_prog banklab_prog = {
 	.name = PROG,
 	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_HELP |
-	    CLI_VERSION,
+	    CLI_VERSION | CLI_TRACE,
 	.seed_max = INT64_MAX,
 	.timeout_min = 1,
 	.timeout_max = 3600000,
@@ -113,6 +113,8 @@ usage(FILE *f)
 "  --until-ops N     audit: stop once the books show N operations\n"
 "  --ascending       transfers always go to the higher account\n"
 "  --timeout MS      run: kill the workers after MS (default 60000)\n"
+"  --trace FILE      run: write a trace of every process of the run\n"
+"                    (Chrome JSON: open it in https://ui.perfetto.dev)\n"
 "  --json            one JSON object on stdout\n"
 "  --help, --version\n"
 "\n"
@@ -122,7 +124,8 @@ usage(FILE *f)
 static const struct banklab_command commands[] = {
 	{ "create", banklab_cmd_create, O_ACCOUNTS | O_BALANCE | O_SYNC, true,
 	    "create NAME [--accounts N] [--balance CENTS] [--sync V]" },
-	{ "run", banklab_cmd_run, WORK_OPTS | O_PROCS | O_TIMEOUT, true,
+	{ "run", banklab_cmd_run, WORK_OPTS | O_PROCS | O_TIMEOUT | O_TRACE,
+	    true,
 	    "run NAME --procs P [--ops N] [--mix M] [--seed S] [--sync V]" },
 	{ "audit", banklab_cmd_audit, O_SYNC | O_LOCK_TIMEOUT, true,
 	    "audit NAME [--sync V]" },
@@ -193,6 +196,8 @@ opt_bit(int ch)
 	const char *chars = "absnmSpGwLMFTDAjtEhVUHCXYZP";
 	const char *p = strchr(chars, ch);
 
+	if (ch == CLI_OPT_TRACE)
+		return O_TRACE;
 	return p != NULL && ch != 0 ? 1u << (p - chars) : 0;
 }
 
@@ -273,6 +278,7 @@ banklab_parse(const struct banklab_command *cmd, int argc, char **argv,
 			return r;
 	}
 	c->sync_arg = g.sync;
+	c->trace = g.trace;
 	if (g.has_seed)
 		c->seed = (int64_t)g.seed;
 	if (g.has_timeout)

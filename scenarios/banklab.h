@@ -40,6 +40,7 @@ enum opt {
 	O_ASCENDING = 1 << 21,
 	/* 1 << 22 to 24, 26: the worker's, in its table (worker_argv.h) */
 	O_STALE = 1 << 25,
+	O_TRACE = 1 << 27,		/* --trace FILE (no letter: cli.h) */
 };
 
 /* Everything the command line said, checked. */
@@ -52,6 +53,7 @@ struct banklab_args {
 	int64_t timeout, until_ops;
 	const char *sync_arg;
 	enum worker_mix mix;
+	const char *trace;		/* --trace FILE */
 };
 
 struct banklab_command {

@@ -23,6 +23,7 @@ static const struct option cli_common_rows[] = {
 	{ "quiet", no_argument, NULL, CLI_OPT_QUIET },
 	{ "help", no_argument, NULL, CLI_OPT_HELP },
 	{ "version", no_argument, NULL, CLI_OPT_VERSION },
+	{ "trace", required_argument, NULL, CLI_OPT_TRACE },
 };
 
 #define CLI_NCOMMON	(sizeof(cli_common_rows) / sizeof(cli_common_rows[0]))
@@ -113,6 +114,9 @@ cli_common(const struct cli_prog *p, struct cli_given *g, int ch,
 		return -CLI_EHELP;
 	case CLI_OPT_VERSION:
 		return cli_version(p->name);
+	case CLI_OPT_TRACE:
+		g->trace = arg;
+		return 0;
 	default:
 		return -EINVAL;
 	}

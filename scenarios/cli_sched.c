@@ -114,6 +114,7 @@ cli_sched_common(struct sched_cli *o, const struct cli_given *g)
 		o->seed = g->seed;
 	o->json = g->json;
 	o->quiet = g->quiet;
+	o->trace_file = g->trace;
 	if (g->sync == NULL && !cli_sync_from_env())
 		return 0;
 	if ((r = cli_sync(o->prog, g->sync, SYNC_NONE, &o->sync)) < 0)

@@ -10,12 +10,13 @@
 
 #include "cli.h"
 #include "cli_sched.h"
+#include "cli_trace.h"
 #include "lesson.h"
 #include "step.h"
 
 static const struct cli_prog lesson_prog = {
 	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_QUIET |
-	    CLI_HELP | CLI_VERSION,
+	    CLI_HELP | CLI_VERSION | CLI_TRACE,
 	.seed_max = INT64_MAX / 2,
 	.timeout_min = 100,
 	.timeout_max = 3600000,
@@ -69,6 +70,8 @@ lesson_usage(const struct scenario_opts *o)
 	printf(
 "  --json          one JSON object instead of the text report\n"
 "  --quiet         only the verdict line\n"
+"  --trace FILE    write a trace of every process of the run (Chrome\n"
+"                  JSON: open it in https://ui.perfetto.dev)\n"
 "  --help, --version\n\n"
 "exit: 0 no anomaly, 1 anomaly found, 2 bad usage, 3 system failure,\n"
 "130 interrupted (the ledger is removed on every path)\n");
@@ -187,6 +190,7 @@ lesson_finish(struct scenario_opts *o, const struct cli_given *g)
 		o->timeout_ms = (unsigned)g->timeout;
 	o->json = g->json;
 	o->quiet = g->quiet;
+	o->trace_file = g->trace;
 	if ((r = cli_sync(o->prog, g->sync, scenario_buggy(o->kind),
 	    &o->sync)) < 0)
 		return r;
@@ -259,6 +263,7 @@ lesson_scheduled(struct scenario_opts *o)
 	}
 	s->worker = o->worker;
 	s->run_tag = o->sched.run_tag;
+	s->trace = o->trace;
 	o->sched.file = path;
 	o->sched.is_lesson = true;
 	o->sched.sync = o->sync;
@@ -271,34 +276,45 @@ lesson_scheduled(struct scenario_opts *o)
 	return rc;
 }
 
-int
-lesson_main(enum scenario_kind k, int argc, char **argv)
+/* The lesson run, traced if t is not NULL: the exit code. */
+static int
+lesson_run(struct trace *t, void *arg)
 {
-	struct scenario_opts o;
+	struct scenario_opts *o = arg;
 	struct scenario_result r;
 	char *json;
 	int rc;
 
-	lab_sigpipe_quiet();
-	if ((rc = lesson_parse(k, argc, argv, &o)) < 0)
-		return cli_exit_code(rc);
-	if (o.is_scheduled)
-		return lesson_scheduled(&o);
-	if ((rc = scenario_run(&o, &r)) < 0) {
-		fprintf(stderr, "%s: %s\n", o.prog, lab_strerror(rc));
+	o->trace = t;
+	if (o->is_scheduled)
+		return lesson_scheduled(o);
+	if ((rc = scenario_run(o, &r)) < 0) {
+		fprintf(stderr, "%s: %s\n", o->prog, lab_strerror(rc));
 		return LAB_EXIT_SYSTEM;
 	}
-	if (o.json) {
-		if ((json = scenario_json(&o, &r)) == NULL) {
-			fprintf(stderr, "%s: %s\n", o.prog, strerror(ENOMEM));
+	if (o->json) {
+		if ((json = scenario_json(o, &r)) == NULL) {
+			fprintf(stderr, "%s: %s\n", o->prog, strerror(ENOMEM));
 			return LAB_EXIT_SYSTEM;
 		}
 		printf("%s\n", json);
 		free(json);
 	} else {
-		scenario_report(stdout, &o, &r);
+		scenario_report(stdout, o, &r);
 	}
 	if (r.interrupted)
 		return LAB_EXIT_INTERRUPTED;
 	return r.anomaly ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;
+}
+
+int
+lesson_main(enum scenario_kind k, int argc, char **argv)
+{
+	struct scenario_opts o;
+	int rc;
+
+	lab_sigpipe_quiet();
+	if ((rc = lesson_parse(k, argc, argv, &o)) < 0)
+		return cli_exit_code(rc);
+	return cli_trace_run(o.prog, o.trace_file, o.prog, lesson_run, &o);
 }

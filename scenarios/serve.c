@@ -21,7 +21,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bank.h"
 #include "cli.h"
+#include "cli_trace.h"
 #include "lab.h"
 #include "ledger.h"
 #include "serve.h"
@@ -52,6 +54,7 @@ struct serve_master {
 	unsigned started, replaced, fast_deaths;
 	bool is_announced;		/* "listening on" is out */
 	int err;
+	struct ledger *l;		/* its trace: the tellers' directory */
 };
 
 /*
@@ -125,6 +128,8 @@ serve_start_teller(struct serve_master *m)
 		ARG("--sync", ledger_sync_name(o->sync));
 	if (o->token_file != NULL)
 		ARG("--token-file", o->token_file);
+	if (m->l->trace != NULL)
+		ARG("--trace-dir", m->l->trace->dir);
 #undef ARG
 	argv[n] = NULL;
 	i = spawn_start_fd(&m->set, argv, sock);
@@ -239,6 +244,7 @@ banklab_serve_main(int argc, char **argv)
 {
 	struct serve_opts o;
 	struct serve_master m;
+	struct cli_trace ct = { 0 };
 	struct ledger l;
 	sigset_t stop;
 	bool made = false;
@@ -272,6 +278,12 @@ banklab_serve_main(int argc, char **argv)
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
+	m.l = &l;
+	if ((r = cli_trace_start("banklab serve", o.trace, "banklab serve",
+	    &ct)) < 0)
+		goto out;
+	l.trace = cli_trace_writer(&ct);
+	bank_trace_books(&l);
 	if ((r = serve_socket(&o, false, &m.lfd)) < 0) {
 		fprintf(stderr, "banklab serve: --listen %s: %s\n", o.listen,
 		    lab_strerror(r));
@@ -298,6 +310,10 @@ banklab_serve_main(int argc, char **argv)
 	    m.replaced);
 out:
 	spawn_free(&m.set);
+	bank_trace_books(&l);		/* the tellers are gone: exact */
+	l.trace = NULL;
+	if (cli_trace_finish("banklab serve", &ct) < 0 && r >= 0)
+		r = -EIO;
 	if (m.lfd >= 0)
 		close(m.lfd);
 	if (made)

@@ -37,6 +37,8 @@ struct serve_opts {
 	/* The teller's own. */
 	int64_t listen_fd;
 	int64_t parent;
+	const char *trace;		/* serve: --trace FILE */
+	const char *trace_dir;		/* teller: its records go there */
 };
 
 /*

@@ -19,7 +19,7 @@
 /* The common options serve takes; --timeout is in seconds. */
 static const struct cli_prog serve_prog = {
 	.name = SERVE_PROG,
-	.common = CLI_SYNC | CLI_TIMEOUT | CLI_HELP | CLI_VERSION,
+	.common = CLI_SYNC | CLI_TIMEOUT | CLI_HELP | CLI_VERSION | CLI_TRACE,
 	.timeout_min = 1,
 	.timeout_max = 3600,
 };
@@ -27,7 +27,7 @@ static const struct cli_prog serve_prog = {
 enum {
 	SO_LISTEN = 1000, SO_TELLERS, SO_MAX_BODY, SO_CONNECTIONS,
 	SO_ACCOUNTS, SO_BALANCE, SO_WINDOW, SO_LOCK_TIMEOUT, SO_TOKEN_FILE,
-	SO_LISTEN_FD, SO_PARENT
+	SO_LISTEN_FD, SO_PARENT, SO_TRACE_DIR
 };
 
 static const struct option serve_rows[] = {
@@ -42,6 +42,7 @@ static const struct option serve_rows[] = {
 	{ "token-file", required_argument, NULL, SO_TOKEN_FILE },
 	{ "listen-fd", required_argument, NULL, SO_LISTEN_FD },
 	{ "parent", required_argument, NULL, SO_PARENT },
+	{ "trace-dir", required_argument, NULL, SO_TRACE_DIR },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -74,12 +75,15 @@ serve_usage(FILE *f)
 	    "[--tellers N] [--sync V]\n"
 	    "    [--max-body BYTES] [--timeout S] [--connections C] "
 	    "[--accounts N] [--balance CENTS]\n"
-	    "    [--window US] [--lock-timeout MS] [--token-file F]\n"
+	    "    [--window US] [--lock-timeout MS] [--token-file F] "
+	    "[--trace FILE]\n"
 	    "The bank over HTTP: N teller processes share ledger NAME (made "
 	    "if absent,\nand removed at exit if made) and serve the JSON "
 	    "API on ADDR:PORT\n(default 127.0.0.1:8080; port 0 picks one).  "
 	    "The first line printed is\n\"listening on http://ADDR:PORT/\".  "
 	    "SIGTERM or SIGINT: exit 0.\n"
+	    "--trace FILE: at exit, a trace of every teller (Chrome JSON: "
+	    "open it in\nhttps://ui.perfetto.dev).\n"
 	    "Exit: 0 clean, 2 bad usage, 3 system failure.\n");
 }
 
@@ -141,10 +145,12 @@ serve_option(void *arg_take, int ch, const char *arg)
 	struct serve_opts *o = t->o;
 	size_t i;
 
-	if (!t->is_teller && (ch == SO_LISTEN_FD || ch == SO_PARENT)) {
+	if (!t->is_teller && (ch == SO_LISTEN_FD || ch == SO_PARENT ||
+	    ch == SO_TRACE_DIR)) {
 		fprintf(stderr, "%s: %s is banklab teller's, not an option of "
 		    "serve (--help)\n", SERVE_PROG,
-		    ch == SO_LISTEN_FD ? "--listen-fd" : "--parent");
+		    ch == SO_LISTEN_FD ? "--listen-fd" : ch == SO_PARENT ?
+		    "--parent" : "--trace-dir");
 		return -CLI_EUSAGE;
 	}
 	for (i = 0; i < sizeof(serve_numbers) / sizeof(serve_numbers[0]); i++)
@@ -159,6 +165,9 @@ serve_option(void *arg_take, int ch, const char *arg)
 		return 0;
 	case SO_TOKEN_FILE:
 		o->token_file = arg;
+		return 0;
+	case SO_TRACE_DIR:
+		o->trace_dir = arg;
 		return 0;
 	default:
 		return -CLI_EUSAGE;
@@ -208,6 +217,7 @@ serve_parse(int argc, char **argv, bool is_teller, struct serve_opts *o)
 	if (r < 0)
 		return r;
 	o->sync_arg = g.sync;
+	o->trace = g.trace;
 	if (g.has_timeout)
 		o->timeout = g.timeout;
 	if (optind != argc - 1) {

@@ -35,6 +35,7 @@
 #include "serve_events.h"
 #include "spawn.h"
 #include "sync.h"
+#include "trace.h"
 
 #define TELLER_PROG		"banklab teller"
 #define TELLER_MEMORY_LIMIT	(32 * 1024)	/* headers of a connection */
@@ -48,6 +49,7 @@ struct teller {
 	_Atomic unsigned in_flight;	/* requests begun, not completed */
 	char pid[16];
 	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
+	struct trace trace;		/* --trace-dir: our records */
 };
 
 /* One request as it arrives. */
@@ -439,6 +441,14 @@ teller_attach(struct teller *t)
 	t->l.window = (unsigned)o->window;
 	if ((r = ledger_join(&t->l)) < 0)
 		goto fail;
+	/* Traced or not, the teller serves: a trace only shows it. */
+	if (o->trace_dir != NULL) {
+		if ((r = trace_open(o->trace_dir, "teller", &t->trace)) == 0)
+			t->l.trace = &t->trace;
+		else
+			fprintf(stderr, "%s: --trace-dir %s: %s (not traced)\n",
+			    TELLER_PROG, o->trace_dir, lab_strerror(r));
+	}
 	return 0;
 fail:
 	ledger_detach(&t->l);
@@ -538,5 +548,6 @@ banklab_teller_main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	serve_events_free(t.ev);
 	ledger_detach(&t.l);
+	trace_close(&t.trace);
 	return LAB_EXIT_OK;
 }
