@@ -197,7 +197,7 @@ scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 	sigprocmask(SIG_BLOCK, &watch.sigs, &old);
 	if ((err = sync_create(name, &cfg, &l)) < 0)
 		goto out;
-	l.trace = o->trace;
+	sync_trace(&l, o->trace);
 	for (i = 0; i < o->procs; i++)
 		scenario_worker(o, i, &rng, &each[i]);
 	run_config_default(&rc);

@@ -158,7 +158,7 @@ pool_start(struct sched_pool *p, struct sched_ctx *c)
 	if ((rc = sync_create(p->name, &cfg, &p->l)) < 0)
 		return sched_fail(c, rc, "cannot create the ledger",
 		    lab_strerror(rc));
-	p->l.trace = c->s->trace;
+	sync_trace(&p->l, c->s->trace);
 	p->fresh = p->l;
 	p->starts++;
 	if ((rc = pool_spawn(p, c)) < 0 || (rc = pool_find_slots(p, c)) < 0)

@@ -363,7 +363,7 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	 * storm SIGKILLed leaves nothing in /dev/shm.
 	 */
 	ledger_unlink(name);
-	l.trace = c->trace;
+	sync_trace(&l, c->trace);
 	bank_trace_books(&l);
 	storm_setup(&st, c, r, &l);
 	if ((rc = spawn_worker_path(c->worker, st.prog, sizeof(st.prog))) < 0 ||

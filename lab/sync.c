@@ -38,7 +38,7 @@ sync_use(struct ledger *l, enum sync_kind k)
 
 	if (ops == NULL)
 		return -LAB_ESYNC;
-	l->sync = ops;
+	l->sync = l->trace != NULL ? sync_traced(k) : ops;
 	l->sync_kind = k;
 	if (l->slot >= 0)
 		atomic_store(&l->slots[l->slot].sync, (uint32_t)k);
@@ -101,6 +101,14 @@ sync_renew_locks(struct ledger *l)
 	if (sem_destroy(&l->hdr->sem) == -1)
 		return -errno;
 	return sem_init(&l->hdr->sem, 1, 1) == -1 ? -errno : 0;
+}
+
+void
+sync_trace(struct ledger *l, struct trace *t)
+{
+	l->trace = t;
+	if (l->sync != NULL)
+		sync_use(l, l->sync_kind);
 }
 
 int

@@ -4,34 +4,36 @@
  */
 #include "sync_impl.h"
 
-/* No lock: a trace marks where one would be held (sync_trace_bare()). */
 static int
 none_lock_one(struct ledger *l, uint32_t a)
 {
-	sync_trace_bare(l, a, -1);
+	(void)l;
+	(void)a;
 	return 0;
 }
 
 static void
 none_unlock_one(struct ledger *l, uint32_t a)
 {
+	(void)l;
 	(void)a;
-	sync_trace_released(l);
 }
 
 static int
 none_lock_pair(struct ledger *l, uint32_t from, uint32_t to)
 {
-	sync_trace_bare(l, from, to);
+	(void)l;
+	(void)from;
+	(void)to;
 	return 0;
 }
 
 static void
 none_unlock_pair(struct ledger *l, uint32_t from, uint32_t to)
 {
+	(void)l;
 	(void)from;
 	(void)to;
-	sync_trace_released(l);
 }
 
 /* Sum without locks: writers may be half-way through a transfer. */

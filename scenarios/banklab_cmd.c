@@ -168,9 +168,9 @@ banklab_cmd_run(struct banklab_args *c)
 		ledger_detach(&l);
 		return LAB_EXIT_SYSTEM;
 	}
-	l.trace = cli_trace_writer(&ct);
+	sync_trace(&l, cli_trace_writer(&ct));
 	r = run_workers(&l, &rc, &res);
-	l.trace = NULL;
+	sync_trace(&l, NULL);
 	tr = cli_trace_finish(PROG " run", &ct);
 	if (r < 0) {
 		run_result_free(&res);

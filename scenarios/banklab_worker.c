@@ -187,7 +187,7 @@ banklab_worker_trace(const struct worker_spec *s, struct ledger *l,
 		    s->trace_dir, lab_strerror(r));
 		return;
 	}
-	l->trace = t;
+	sync_trace(l, t);
 }
 
 /* Detach, and close the trace if there is one. */

@@ -282,7 +282,7 @@ banklab_serve_main(int argc, char **argv)
 	if ((r = cli_trace_start("banklab serve", o.trace, "banklab serve",
 	    &ct)) < 0)
 		goto out;
-	l.trace = cli_trace_writer(&ct);
+	sync_trace(&l, cli_trace_writer(&ct));
 	bank_trace_books(&l);
 	if ((r = serve_socket(&o, false, &m.lfd)) < 0) {
 		fprintf(stderr, "banklab serve: --listen %s: %s\n", o.listen,
@@ -311,7 +311,7 @@ banklab_serve_main(int argc, char **argv)
 out:
 	spawn_free(&m.set);
 	bank_trace_books(&l);		/* the tellers are gone: exact */
-	l.trace = NULL;
+	sync_trace(&l, NULL);
 	if (cli_trace_finish("banklab serve", &ct) < 0 && r >= 0)
 		r = -EIO;
 	if (m.lfd >= 0)

@@ -444,7 +444,7 @@ teller_attach(struct teller *t)
 	/* Traced or not, the teller serves: a trace only shows it. */
 	if (o->trace_dir != NULL) {
 		if ((r = trace_open(o->trace_dir, "teller", &t->trace)) == 0)
-			t->l.trace = &t->trace;
+			sync_trace(&t->l, &t->trace);
 		else
 			fprintf(stderr, "%s: --trace-dir %s: %s (not traced)\n",
 			    TELLER_PROG, o->trace_dir, lab_strerror(r));
