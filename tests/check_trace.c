@@ -195,15 +195,26 @@ tr_nesting(struct tr *t)
 	}
 }
 
-/* Is ns inside a slice of pid's track? */
+/*
+ * Is ns inside a slice of pid's track?  The slices are sorted (pid,
+ * start): from the last of pid's that starts by ns, back to one that
+ * holds it (an enclosing one is among them).
+ */
 static bool
 tr_inside(const struct tr *t, int32_t pid, int64_t ns)
 {
-	size_t i;
+	size_t lo = 0, hi = t->nx, mid;
 
-	for (i = 0; i < t->nx; i++)
-		if (t->x[i].pid == pid && t->x[i].start <= ns &&
-		    ns <= t->x[i].end)
+	while (lo < hi) {		/* the first slice past (pid, ns) */
+		mid = lo + (hi - lo) / 2;
+		if (t->x[mid].pid < pid || (t->x[mid].pid == pid &&
+		    t->x[mid].start <= ns))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo-- > 0 && t->x[lo].pid == pid)
+		if (ns <= t->x[lo].end)
 			return true;
 	return false;
 }
