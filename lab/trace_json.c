@@ -42,6 +42,11 @@ struct tj {
 	int err;
 	struct tj_hold *holds;
 	size_t nholds, cap;
+	/* The first pass's: the run's last record, whom others killed when. */
+	bool is_scan;
+	uint64_t end;
+	struct tj_hold *kills;		/* pid, start: the time */
+	size_t nkills, kcap;
 	/* The process being read. */
 	int32_t pid;
 	unsigned depth;
@@ -382,6 +387,50 @@ tj_head_ok(const struct trace_head *h, size_t size)
 	    memchr(h->role, '\0', sizeof(h->role)) != NULL;
 }
 
+/* The first pass over a file: the run's end, and the kills it sent. */
+static void
+tj_scan(struct tj *t, const struct trace_rec *rec, uint64_t n)
+{
+	struct tj_hold *k;
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		if (rec[i].ns > t->end)
+			t->end = rec[i].ns;
+		if (rec[i].kind != TRACE_KILL || rec[i].pid <= 0)
+			continue;
+		if (t->nkills == t->kcap) {
+			size_t cap = t->kcap ? 2 * t->kcap : 64;
+
+			if ((k = realloc(t->kills, cap * sizeof(*k))) == NULL)
+				return;
+			t->kills = k;
+			t->kcap = cap;
+		}
+		k = &t->kills[t->nkills++];
+		k->pid = rec[i].pid;
+		k->start = rec[i].ns;
+	}
+}
+
+/*
+ * Where a process that left slices open stopped: at its last record if
+ * that was its own SIGKILL, at the kill another sent it, else (waiting
+ * still, as in a deadlock, when the run ended) at the run's end.
+ */
+static uint64_t
+tj_stop(const struct tj *t, const struct trace_rec *last, uint64_t at)
+{
+	size_t i;
+
+	if (last != NULL && last->kind == TRACE_KILL && last->pid <= 0)
+		return at;
+	for (i = 0; i < t->nkills; i++)
+		if (t->kills[i].pid == t->pid && t->kills[i].start >= at)
+			return t->kills[i].start;
+	return t->end > at ? t->end : at;
+}
+
 /* One process's file, mapped: its track, its records in order. */
 static void
 tj_process(struct tj *t, const struct trace_head *h)
@@ -391,6 +440,10 @@ tj_process(struct tj *t, const struct trace_head *h)
 
 	if (n > h->cap)
 		n = h->cap;
+	if (t->is_scan) {
+		tj_scan(t, rec, n);
+		return;
+	}
 	t->pid = h->pid;
 	t->depth = 0;
 	t->lost = 0;
@@ -406,7 +459,9 @@ tj_process(struct tj *t, const struct trace_head *h)
 		last = rec[i].ns;
 		tj_record(t, &rec[i]);
 	}
-	while (t->depth > 0)		/* killed, or cut: ends where it did */
+	if (t->depth > 0)
+		last = tj_stop(t, n > 0 ? &rec[n - 1] : NULL, last);
+	while (t->depth > 0)
 		tj_close(t, last, 0, true);
 }
 
@@ -430,7 +485,7 @@ tj_file(struct tj *t, int dfd, const char *name)
 		return -errno;
 	if (tj_head_ok(p, (size_t)sb.st_size))
 		tj_process(t, p);
-	else
+	else if (!t->is_scan)
 		t->st->bad_files++;
 	munmap(p, (size_t)sb.st_size);
 	return 0;
@@ -479,7 +534,7 @@ tj_flows(struct tj *t)
 	}
 }
 
-/* Every trace file of dir, each removed once read. */
+/* Every trace file of dir; in the second pass, each removed once read. */
 static int
 tj_dir(struct tj *t, const char *dir)
 {
@@ -494,9 +549,10 @@ tj_dir(struct tj *t, const char *dir)
 		n = strlen(e->d_name);
 		if (n <= k || strcmp(e->d_name + n - k, TRACE_SUFFIX) != 0)
 			continue;
-		if (tj_file(t, dirfd(d), e->d_name) < 0)
+		if (tj_file(t, dirfd(d), e->d_name) < 0 && !t->is_scan)
 			t->st->bad_files++;
-		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && r == 0)
+		if (!t->is_scan && unlinkat(dirfd(d), e->d_name, 0) < 0 &&
+		    r == 0)
 			r = -errno;
 	}
 	closedir(d);
@@ -516,9 +572,13 @@ trace_json_merge(const char *dir, FILE *out, struct trace_json_stats *st)
 	t.st = st;
 	t.is_first = true;
 	fprintf(out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
+	t.is_scan = true;
+	(void)tj_dir(&t, dir);
+	t.is_scan = false;
 	r = tj_dir(&t, dir);
 	tj_flows(&t);
 	free(t.holds);
+	free(t.kills);
 	other = json_object_new_object();
 	json_object_object_add(other, "clock",
 	    json_object_new_string("CLOCK_MONOTONIC, microseconds"));
