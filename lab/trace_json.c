@@ -514,6 +514,8 @@ tj_flows(struct tj *t)
 	size_t i;
 	int64_t id = 0;
 
+	if (t->nholds < 2)
+		return;			/* (and qsort() takes no NULL) */
 	qsort(t->holds, t->nholds, sizeof(*t->holds), tj_hold_cmp);
 	for (i = 0; i + 1 < t->nholds; i++) {
 		const struct tj_hold *a = &t->holds[i], *b = a + 1;

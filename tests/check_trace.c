@@ -27,6 +27,17 @@
 
 #define TR_TRACKS_MAX	64
 
+/*
+ * An assertion for the loops over every event: Check's ck_assert_*()
+ * passes each success to the test's parent (a write), and a trace has
+ * tens of thousands of events.
+ */
+#define TR_CHECK(expr, ...) \
+	do { \
+		if (!(expr)) \
+			ck_abort_msg(__VA_ARGS__); \
+	} while (0)
+
 struct tr_slice {
 	int32_t pid;
 	int64_t start, end;		/* ns */
@@ -104,7 +115,7 @@ tr_get(struct json_object *o, const char *k)
 {
 	struct json_object *v = NULL;
 
-	ck_assert_msg(json_object_object_get_ex(o, k, &v), "event without "
+	TR_CHECK(json_object_object_get_ex(o, k, &v), "event without "
 	    "\"%s\": %s", k, json_object_to_json_string(o));
 	return v;
 }
@@ -130,8 +141,8 @@ tr_track(struct tr *t, struct json_object *ev, int32_t pid)
 	if (strcmp(what, "process_name") != 0)
 		return;
 	for (i = 0; i < t->ntracks; i++)
-		ck_assert_int_ne(t->track[i].pid, pid);
-	ck_assert_int_lt(t->ntracks, TR_TRACKS_MAX);
+		TR_CHECK(t->track[i].pid != pid, "pid %d: two names", (int)pid);
+	TR_CHECK(t->ntracks < TR_TRACKS_MAX, "over %d tracks", TR_TRACKS_MAX);
 	t->track[t->ntracks].pid = pid;
 	snprintf(t->track[t->ntracks].role, sizeof(t->track[0].role), "%s",
 	    json_object_get_string(tr_get(args, "name")));
@@ -144,10 +155,10 @@ tr_slice(struct tr *t, struct json_object *ev, int32_t pid, int64_t ts)
 	struct tr_slice *s;
 	int64_t dur = tr_ns(tr_get(ev, "dur"));
 
-	ck_assert_int_ge(dur, 0);
+	TR_CHECK(dur >= 0, "a slice of duration %" PRId64, dur);
 	if (t->nx % 1024 == 0) {
 		t->x = realloc(t->x, (t->nx + 1024) * sizeof(*t->x));
-		ck_assert_ptr_nonnull(t->x);
+		TR_CHECK(t->x != NULL, "out of memory");
 	}
 	s = &t->x[t->nx++];
 	s->pid = pid;
@@ -179,7 +190,8 @@ tr_nesting(struct tr *t)
 	size_t i;
 	int depth = 0;
 
-	qsort(t->x, t->nx, sizeof(*t->x), tr_slice_cmp);
+	if (t->nx > 0)
+		qsort(t->x, t->nx, sizeof(*t->x), tr_slice_cmp);
 	for (i = 0; i < t->nx; i++) {
 		const struct tr_slice *s = &t->x[i];
 
@@ -187,10 +199,10 @@ tr_nesting(struct tr *t)
 			depth = 0;
 		while (depth > 0 && stack[depth - 1]->end <= s->start)
 			depth--;
-		ck_assert_msg(depth == 0 || s->end <= stack[depth - 1]->end,
+		TR_CHECK(depth == 0 || s->end <= stack[depth - 1]->end,
 		    "pid %d: \"%s\" crosses \"%s\"", (int)s->pid, s->name,
 		    stack[depth - 1]->name);
-		ck_assert_int_lt(depth, 64);
+		TR_CHECK(depth < 64, "slices nested over 64 deep");
 		stack[depth++] = s;
 	}
 }
@@ -255,18 +267,18 @@ tr_flows(struct tr *t, struct json_object *evs)
 		fl[m].ph = ph[0];
 		fl[m].pid = json_object_get_int(tr_get(e, "pid"));
 		fl[m].ts = tr_ns(tr_get(e, "ts"));
-		ck_assert(tr_inside(t, fl[m].pid, fl[m].ts));
+		TR_CHECK(tr_inside(t, fl[m].pid, fl[m].ts), "flow %" PRId64
+		    " %c: outside every slice", fl[m].id, fl[m].ph);
 		m++;
 	}
 	qsort(fl, m, sizeof(*fl), tr_flow_cmp);
 	ck_assert_uint_eq(m % 2, 0);
 	for (i = 0; i < m; i += 2) {
-		ck_assert_int_eq(fl[i].id, fl[i + 1].id);
-		ck_assert_int_eq(fl[i].ph, 'f');
-		ck_assert_int_eq(fl[i + 1].ph, 's');
-		ck_assert_int_ne(fl[i].pid, fl[i + 1].pid);
-		ck_assert_int_ge(fl[i].ts, fl[i + 1].ts);
-		ck_assert(i + 2 >= m || fl[i + 2].id != fl[i].id);
+		TR_CHECK(fl[i].id == fl[i + 1].id && fl[i].ph == 'f' &&
+		    fl[i + 1].ph == 's' && fl[i].pid != fl[i + 1].pid &&
+		    fl[i].ts >= fl[i + 1].ts && (i + 2 >= m ||
+		    fl[i + 2].id != fl[i].id), "flow %" PRId64 ": not one start "
+		    "and one later finish in another process", fl[i].id);
 		t->flows++;
 	}
 	free(fl);
@@ -278,14 +290,15 @@ tr_event(struct tr *t, struct json_object *ev)
 	const char *ph = json_object_get_string(tr_get(ev, "ph"));
 	int32_t pid = json_object_get_int(tr_get(ev, "pid"));
 
-	ck_assert_int_gt(pid, 0);
-	ck_assert_int_eq(json_object_get_int(tr_get(ev, "tid")), pid);
-	ck_assert_ptr_nonnull(json_object_get_string(tr_get(ev, "name")));
+	TR_CHECK(pid > 0 && json_object_get_int(tr_get(ev, "tid")) == pid &&
+	    json_object_get_string(tr_get(ev, "name")) != NULL,
+	    "pid, tid or name: %s", json_object_to_json_string(ev));
 	if (strcmp(ph, "M") == 0) {
 		tr_track(t, ev, pid);
 		return;
 	}
-	ck_assert(json_object_is_type(tr_get(ev, "ts"), json_type_double));
+	TR_CHECK(json_object_is_type(tr_get(ev, "ts"), json_type_double),
+	    "ts: %s", json_object_to_json_string(ev));
 	if (strcmp(ph, "X") == 0)
 		tr_slice(t, ev, pid, tr_ns(tr_get(ev, "ts")));
 	else if (strcmp(ph, "C") == 0)
@@ -293,7 +306,7 @@ tr_event(struct tr *t, struct json_object *ev)
 	else if (strcmp(ph, "i") == 0)
 		t->instants++;
 	else
-		ck_assert_msg(strcmp(ph, "s") == 0 || strcmp(ph, "f") == 0,
+		TR_CHECK(strcmp(ph, "s") == 0 || strcmp(ph, "f") == 0,
 		    "an event of phase \"%s\"", ph);
 }
 
@@ -322,7 +335,7 @@ tr_load(struct tr *t)
 
 		for (k = 0; k < t->ntracks && t->track[k].pid != pid; k++)
 			;
-		ck_assert_msg(k < t->ntracks, "pid %d has no named track",
+		TR_CHECK(k < t->ntracks, "pid %d has no named track",
 		    (int)pid);
 	}
 	tr_nesting(t);
@@ -830,11 +843,15 @@ trace_suite(void)
 	tcase_add_test(tc, test_stale_audits);
 	tcase_add_test(tc, test_deadlock_cycle);
 	tcase_add_test(tc, test_crash_repair);
-	tc = tl_tcase(s, "programs", 60);
+	tc = tl_tcase(s, "sched", 60);
 	tcase_add_test(tc, test_sched_timeline);
+	tc = tl_tcase(s, "run", 60);
 	tcase_add_test(tc, test_run_workers);
+	tc = tl_tcase(s, "storm", 60);
 	tcase_add_test(tc, test_storm_kills);
+	tc = tl_tcase(s, "serve", 60);
 	tcase_add_test(tc, test_serve_tellers);
+	tc = tl_tcase(s, "bad", 60);
 	tcase_add_test(tc, test_bad_path);
 	return s;
 }
