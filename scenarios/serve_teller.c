@@ -437,6 +437,7 @@ teller_attach(struct teller *t)
 		goto fail;
 	t->l.lock_timeout_ms = (unsigned)o->lock_timeout;
 	t->l.window = (unsigned)o->window;
+	t->l.role = LEDGER_ROLE_TELLER;
 	if ((r = ledger_join(&t->l)) < 0)
 		goto fail;
 	return 0;

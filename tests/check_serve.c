@@ -467,6 +467,7 @@ serve_suite(void)
 	tc = tl_tcase(s, "locks", 30);
 	tcase_add_test(tc, t_lock_dead_holder);
 	serve_load_tcases(s);
+	serve_events_tcases(s);
 	return s;
 }
 
