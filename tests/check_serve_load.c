@@ -381,6 +381,45 @@ START_TEST(t_connection_limit)
 }
 END_TEST
 
+/*
+ * --per-address 2: a third connection from the same address is closed
+ * unanswered while two are open, and a connection after they close is
+ * answered.
+ */
+START_TEST(t_per_address)
+{
+	static const char *const args[] = { "--tellers", "1",
+		"--per-address", "2", "--accounts", "4", NULL };
+	static const char get[] = "GET /v1/ledger HTTP/1.0\r\n\r\n";
+	struct timeval tv = { 5, 0 };
+	char buf[64] = "";
+	struct srv s;
+	int a, b, c;
+
+	srv_start(&s, args);
+	a = raw_connect(&s);
+	b = raw_connect(&s);
+	ck_assert_int_eq(write(a, "GET /v1/", 8), 8);
+	ck_assert_int_eq(write(b, "GET /v1/", 8), 8);
+	c = raw_connect(&s);		/* the kernel accepts; MHD closes */
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* No SIGPIPE if it is closed already. */
+	(void)send(c, get, sizeof(get) - 1, MSG_NOSIGNAL);
+	ck_assert_int_le(read(c, buf, sizeof(buf) - 1), 0);
+	close(c);
+	close(a);
+	close(b);
+	c = raw_connect(&s);
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(write(c, get, sizeof(get) - 1),
+	    (ssize_t)sizeof(get) - 1);
+	ck_assert_int_gt(read(c, buf, sizeof(buf) - 1), 0);
+	ck_assert_msg(strstr(buf, " 200 ") != NULL, "answer: %s", buf);
+	close(c);
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
 void
 serve_load_tcases(Suite *s)
 {
@@ -395,4 +434,5 @@ serve_load_tcases(Suite *s)
 	tc = tl_tcase(s, "slow_clients", 30);
 	tcase_add_test(tc, t_slow_clients);
 	tcase_add_test(tc, t_connection_limit);
+	tcase_add_test(tc, t_per_address);
 }
