@@ -329,10 +329,7 @@ START_TEST(t_events)
 	}
 	ck_assert_ptr_nonnull(strstr(r.body, "event: summary"));
 	ck_assert_int_eq(srv_stop(&s), 0);
-	curl_multi_remove_handle(m, c);
-	curl_multi_cleanup(m);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	req_multi_end(m, c, h);
 }
 END_TEST
 
@@ -360,36 +357,48 @@ static const struct {
 	{ { "teller", "x", NULL }, "--listen-fd" },
 };
 
-START_TEST(t_usage)
+/*
+ * banklab with the words of args (NULL-terminated, at most 6): what it
+ * wrote on fd (STDOUT_FILENO or STDERR_FILENO) into out; its wait status.
+ */
+static int
+run_banklab(const char *const *args, int fd, char *out, size_t len)
 {
-	char prog[4096], err[512];
+	char prog[4096];
 	const char *argv[8];
-	int p[2], st, i, n;
+	int p[2], i, n;
 	ssize_t k;
 	pid_t pid;
 
 	ck_assert_int_eq(spawn_worker_path(getenv("BANKLAB_WORKER"), prog,
 	    sizeof(prog)), 0);
 	argv[0] = prog;
-	for (i = 0; i < 6 && usage_rows[_i].args[i] != NULL; i++)
-		argv[i + 1] = usage_rows[_i].args[i];
+	for (i = 0; i < 6 && args[i] != NULL; i++)
+		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
 	ck_assert_int_eq(pipe(p), 0);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		dup2(p[1], STDERR_FILENO);
+		dup2(p[1], fd);
 		close(p[0]);
 		execv(prog, (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
 	close(p[1]);
-	for (n = 0; n < (int)sizeof(err) - 1 &&
-	    (k = read(p[0], err + n, sizeof(err) - 1 - (size_t)n)) > 0;
-	    n += (int)k)
+	for (n = 0; n < (int)len - 1 &&
+	    (k = read(p[0], out + n, len - 1 - (size_t)n)) > 0; n += (int)k)
 		;
-	err[n] = '\0';
+	out[n] = '\0';
 	close(p[0]);
-	st = tl_wait_exit(pid);
+	return tl_wait_exit(pid);
+}
+
+START_TEST(t_usage)
+{
+	char err[512];
+	int st = run_banklab(usage_rows[_i].args, STDERR_FILENO, err,
+	    sizeof(err));
+
 	ck_assert_msg(tl_exit_code(st) == 2, "row %d: exit %d: %s", _i,
 	    tl_exit_code(st), err);
 	ck_assert_msg(tl_count_lines(err) == 1 &&
@@ -400,40 +409,23 @@ END_TEST
 
 /* --help: exit 0, and what it must say on stdout. */
 static const struct {
-	const char *cmd, *says;
+	const char *args[3];
+	const char *says;
 } help_rows[] = {
-	{ "serve", "GET  /v1/events" },
-	{ "serve", "--per-address" },
-	{ "teller", "--listen-fd N --parent PID" },
+	{ { "serve", "--help", NULL }, "GET  /v1/events" },
+	{ { "serve", "--help", NULL }, "--per-address" },
+	{ { "teller", "--help", NULL }, "--listen-fd N --parent PID" },
 };
 
 START_TEST(t_help)
 {
-	char prog[4096], out[4096];
-	int p[2], n;
-	ssize_t k;
-	pid_t pid;
+	char out[4096];
+	int st = run_banklab(help_rows[_i].args, STDOUT_FILENO, out,
+	    sizeof(out));
 
-	ck_assert_int_eq(spawn_worker_path(getenv("BANKLAB_WORKER"), prog,
-	    sizeof(prog)), 0);
-	ck_assert_int_eq(pipe(p), 0);
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		close(p[0]);
-		execl(prog, prog, help_rows[_i].cmd, "--help", (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	for (n = 0; n < (int)sizeof(out) - 1 &&
-	    (k = read(p[0], out + n, sizeof(out) - 1 - (size_t)n)) > 0;
-	    n += (int)k)
-		;
-	out[n] = '\0';
-	close(p[0]);
-	ck_assert_int_eq(tl_exit_code(tl_wait_exit(pid)), 0);
+	ck_assert_int_eq(tl_exit_code(st), 0);
 	ck_assert_msg(strstr(out, help_rows[_i].says) != NULL,
-	    "%s --help does not say %s", help_rows[_i].cmd,
+	    "%s --help does not say %s", help_rows[_i].args[0],
 	    help_rows[_i].says);
 }
 END_TEST
@@ -478,10 +470,7 @@ START_TEST(t_inflight)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_int_eq(jint(r.body, "account.balance_cents"), 107);
-	curl_multi_remove_handle(m, c);
-	curl_multi_cleanup(m);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	req_multi_end(m, c, h);
 }
 END_TEST
 

@@ -249,10 +249,7 @@ START_TEST(t_killed_in_flight)
 	ledger_detach(&l);
 	ck_assert_int_eq(srv_stop(&s), 0);
 	sse_close(&e);
-	curl_multi_remove_handle(m, c);
-	curl_multi_cleanup(m);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	req_multi_end(m, c, h);
 }
 END_TEST
 

@@ -340,6 +340,16 @@ raw_connect(const struct srv *s)
 	return fd;
 }
 
+/* Two connections that sent half a request's headers, held open. */
+static void
+hold_two(const struct srv *s, int *a, int *b)
+{
+	*a = raw_connect(s);
+	*b = raw_connect(s);
+	ck_assert_int_eq(write(*a, "GET /v1/", 8), 8);
+	ck_assert_int_eq(write(*b, "GET /v1/", 8), 8);
+}
+
 /*
  * --connections 2, --timeout 1: two clients that send half a request hold
  * the teller's connections; a third waits in the socket's queue (MHD stops
@@ -358,10 +368,7 @@ START_TEST(t_connection_limit)
 	int a, b, c;
 
 	srv_start(&s, args);
-	a = raw_connect(&s);
-	b = raw_connect(&s);
-	ck_assert_int_eq(write(a, "GET /v1/", 8), 8);
-	ck_assert_int_eq(write(b, "GET /v1/", 8), 8);
+	hold_two(&s, &a, &b);
 	tl_sleep_ms(100);
 	t0 = lab_now_ms();
 	c = raw_connect(&s);
@@ -397,10 +404,7 @@ START_TEST(t_per_address)
 	int a, b, c;
 
 	srv_start(&s, args);
-	a = raw_connect(&s);
-	b = raw_connect(&s);
-	ck_assert_int_eq(write(a, "GET /v1/", 8), 8);
-	ck_assert_int_eq(write(b, "GET /v1/", 8), 8);
+	hold_two(&s, &a, &b);
 	c = raw_connect(&s);		/* the kernel accepts; MHD closes */
 	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	/* No SIGPIPE if it is closed already. */

@@ -84,10 +84,7 @@ sse_until(struct sse *e, const char *what, int n, unsigned ms)
 void
 sse_close(struct sse *e)
 {
-	curl_multi_remove_handle(e->m, e->c);
-	curl_multi_cleanup(e->m);
-	curl_slist_free_all(e->h);
-	curl_easy_cleanup(e->c);
+	req_multi_end(e->m, e->c, e->h);
 	free(e->buf);
 }
 

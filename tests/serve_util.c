@@ -255,3 +255,11 @@ jint(const char *body, const char *path)
 	return n;
 }
 
+void
+req_multi_end(CURLM *m, CURL *c, struct curl_slist *h)
+{
+	curl_multi_remove_handle(m, c);
+	curl_multi_cleanup(m);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}

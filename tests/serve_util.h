@@ -55,6 +55,9 @@ struct curl_slist *req_setup(CURL *c, const struct srv *s,
     const char *method, const char *path, const char *ctype,
     const char *body, const char *auth, struct reply *r);
 
+/* Undo a request set up with req_setup() and added to multi m. */
+void req_multi_end(CURLM *m, CURL *c, struct curl_slist *h);
+
 /* One request; ctype NULL sends no Content-Type.  CURLE_OK or curl's. */
 int req(const struct srv *s, const char *method, const char *path,
     const char *ctype, const char *body, struct reply *r);
