@@ -203,7 +203,7 @@ START_TEST(t_killed_in_flight)
 	CURL *c = curl_easy_init();
 	CURLM *m = curl_multi_init();
 	int64_t b0, b1;
-	int running;
+	int running, n;
 	pid_t pid;
 
 	srv_start(&s, args);
@@ -228,6 +228,11 @@ START_TEST(t_killed_in_flight)
 	sse_open_answered(&e, &s);
 	ck_assert_int_eq(sse_until(&e, "event: dead_holder", 1, WAIT_MS), 1);
 	ck_assert_int_eq(sse_field(&e, "dead_holder", 0, "dead_pid"), pid);
+	/* Two more scans see it still there. */
+	n = sse_until(&e, "event: summary", 0, 0);
+	ck_assert_int_eq(sse_until(&e, "event: summary", n + 2, WAIT_MS),
+	    n + 2);
+	ck_assert_int_eq(sse_until(&e, "event: dead_holder", 2, 0), 1);
 	/* An audit takes every lock: it repairs both (outside the teller,
 	 * whose window would make it slow). */
 	ck_assert_int_eq(tl_exit_code(tl_wait_exit(banklab("audit", s.name,
