@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "db.h"
+#include "db_run.h"
 #include "db_scenario.h"
 #include "lab.h"
 #include "ledger.h"
@@ -63,6 +64,11 @@ lesson_db_finish(struct scenario_opts *o, const char *sync)
 	if (o->is_scheduled) {
 		fprintf(stderr, "%s: --db: the schedules (--schedule, "
 		    "--explore) run on shared memory only\n", o->prog);
+		return -CLI_EUSAGE;
+	}
+	if (o->procs > DB_RUN_PROCS_MAX) {
+		fprintf(stderr, "%s: --procs: at most %d with --db (a "
+		    "connection each)\n", o->prog, DB_RUN_PROCS_MAX);
 		return -CLI_EUSAGE;
 	}
 	o->db_sync = (int)v;
