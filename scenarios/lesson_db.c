@@ -86,7 +86,7 @@ lesson_db_main(struct scenario_opts *o)
 
 	lab_sigpipe_quiet();
 	if ((rc = db_scenario_run(o, &r)) < 0) {
-		fprintf(stderr, "%s: --db: %s\n", o->prog, r.err);
+		fprintf(stderr, "%s: %s\n", o->prog, r.err);
 		db_scenario_free(&r);
 		return LAB_EXIT_SYSTEM;
 	}

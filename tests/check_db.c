@@ -227,7 +227,7 @@ START_TEST(test_ops)
 	int64_t bal[3], ver[3], total, expected;
 	struct db_check c;
 	struct db d;
-	char name[64];
+	char name[64], sql[256];
 	int v;
 
 	tdb_ledger(&d, 3, 100, name, sizeof(name));
@@ -261,6 +261,15 @@ START_TEST(test_ops)
 	ck_assert_int_eq(db_audit(&d, DB_AUDIT_PLAIN, &total, &expected), 0);
 	ck_assert_int_eq(total, 304);
 	ck_assert_int_eq(expected, 304);
+	/* A balance forged to the top: refused, never overflowed. */
+	snprintf(sql, sizeof(sql), "UPDATE %s.accounts SET balance = "
+	    "9223372036854775807 WHERE id = 2", d.schema);
+	tdb_sql(&d, sql);
+	tl_assert_lab_eq(db_deposit(&d, DB_ORDERED, 2, 1, NULL, NULL),
+	    -LAB_ECORRUPT);
+	tl_assert_lab_eq(db_audit(&d, DB_AUDIT_PLAIN, &total, &expected),
+	    -LAB_ECORRUPT);
+	tl_assert_lab_eq(db_check(&d, &c), -LAB_ECORRUPT);
 	ck_assert_int_eq(db_destroy(&d, name), 0);
 	db_close(&d);
 }
