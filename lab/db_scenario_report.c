@@ -197,6 +197,24 @@ db_json_add(struct json_object *o, const char *k, struct json_object *v)
 	return 0;
 }
 
+/* The first deadlock: the server's message and the two pids in it. */
+static int
+db_json_deadlock(struct json_object *j, const struct db_deadlock *dl)
+{
+	struct json_object *pids = json_object_new_array();
+	int rc = 0;
+
+	if (pids == NULL)
+		return -ENOMEM;
+	if (json_object_array_add(pids, json_object_new_int(dl->pid)) != 0 ||
+	    json_object_array_add(pids, json_object_new_int(dl->other)) != 0)
+		rc = -ENOMEM;
+	rc |= db_json_add(j, "deadlock_pids", pids);
+	rc |= db_json_add(j, "deadlock_message", json_object_new_string(
+	    dl->msg));
+	return rc;
+}
+
 char *
 db_scenario_json(const struct scenario_opts *o,
     const struct db_scenario_result *r)
@@ -244,6 +262,8 @@ db_scenario_json(const struct scenario_opts *o,
 	    r->died_pid != 0 ? "database" : ""));
 	rc |= db_json_add(j, "elapsed_s", json_object_new_double(
 	    x->elapsed_s));
+	if (x->deadlock_at >= 0)
+		rc |= db_json_deadlock(j, &x->w[x->deadlock_at].res.deadlock);
 	if (rc == 0)
 		s = strdup(json_object_to_json_string_ext(j,
 		    JSON_C_TO_STRING_PLAIN));
