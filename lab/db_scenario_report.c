@@ -64,11 +64,12 @@ static const struct {
 "  transaction with 40P01: it was rolled back, nothing was lost." },
 	{ SCENARIO_CRASH, -1, 0,
 "the killed worker's transaction was open: the server saw its\n"
-"  connection close, rolled the transaction back and released its locks\n"
-"  (a change without a commit in the write-ahead log never counts).  In\n"
-"  shared memory banklab's own journal does this (robust: the next\n"
-"  locker rolls back the before-images), and a semaphore's dead holder\n"
-"  stops everyone." },
+"  connection close (its log: \"unexpected EOF on client connection with\n"
+"  an open transaction\"), rolled the transaction back and released its\n"
+"  locks (a change without a commit in the write-ahead log never\n"
+"  counts).  In shared memory banklab's own journal does this (robust:\n"
+"  the next locker rolls back the before-images), and a semaphore's dead\n"
+"  holder stops everyone." },
 	{ -1, -1, 1, "the books and the balances disagree." },
 	{ -1, DB_ROBUST, 0,
 "FOR UPDATE: a second writer of a row waits for the first's commit\n"
