@@ -14,6 +14,7 @@
 
 #include "bank.h"
 #include "contract.h"
+#include "event.h"
 #include "lab.h"
 #include "step.h"
 
@@ -37,8 +38,8 @@ bank_read(const struct ledger_account *ac, struct bank_read *r)
 }
 
 /*
- * A lost update: the first this process made is the lesson's example; a
- * trace marks each.
+ * A lost update this process is making: posted as an event, marked in
+ * a trace, and the first one kept as the lesson's example.
  */
 static __attribute__((noinline, cold)) void
 bank_lost(const struct ledger *l, struct ledger_slot *s,
@@ -49,6 +50,9 @@ bank_lost(const struct ledger *l, struct ledger_slot *s,
 		trace_put(l->trace, TRACE_LOST, 0,
 		    atomic_load_explicit(&ac->last_writer,
 		    memory_order_relaxed), a, 0, balance);
+	event_post(l, EVENT_LOST_UPDATE, atomic_load_explicit(&ac->last_writer,
+	    memory_order_relaxed), a, (int32_t)(now - (uint32_t)r.version),
+	    (int64_t)r.version);
 	if (s->lost.seen)
 		return;
 	s->lost.acct = a;
@@ -84,8 +88,7 @@ bank_write(const struct ledger *l, struct ledger_slot *s, uint32_t a,
 	 * lies between the count and the write.
 	 */
 	s->counters.writes++;
-	if (__builtin_expect(now != r.version, 0) &&
-	    (!s->lost.seen || l->trace != NULL))
+	if (__builtin_expect(now != r.version, 0))
 		bank_lost(l, s, ac, a, r, balance, now);
 	atomic_store_explicit(&ac->balance, balance, memory_order_relaxed);
 	atomic_store_explicit(&ac->version, r.version + 1,
@@ -398,6 +401,7 @@ bank_recover(struct ledger *l, enum sync_kind v)
 
 	if (v == SYNC_NONE)
 		return 0;
+	l->role = LEDGER_ROLE_RECOVERY;
 	if ((r = ledger_join(l)) < 0)
 		return r;
 	sync_use(l, v == SYNC_SEMAPHORE ? SYNC_SEMAPHORE : SYNC_ORDERED);

@@ -83,6 +83,14 @@ struct lesson {
 
 const struct lesson *scenario_lesson(enum scenario_kind k);
 
+/*
+ * Lesson k's explanation of an outcome (lesson_when bits) under v: the
+ * first of its rows that applies, "{sync}" replaced; lines after the first
+ * are indented by two spaces.  0, or -ENOENT when no row applies.
+ */
+int scenario_why_text(enum scenario_kind k, enum sync_kind v, unsigned when,
+    char *buf, size_t len);
+
 struct scenario_opts {
 	enum scenario_kind kind;
 	const char *prog;		/* for messages and the fix command */
@@ -106,6 +114,17 @@ struct scenario_opts {
 	/* This process's trace writer, NULL: none (the workers' go beside). */
 	struct trace *trace;
 	const char *trace_file;		/* --trace FILE, for the program */
+	bool has_ops, has_window;	/* --ops, --window given */
+	/*
+	 * --db CONNINFO: the lesson on PostgreSQL (db_scenario.h), NULL on
+	 * shared memory.  Its variant, audit and deadlock policy are
+	 * db.h's enums, kept as int here so that this header does not pull
+	 * libpq into every program's build.
+	 */
+	const char *db;
+	int db_sync;			/* enum db_sync */
+	int db_audit;			/* enum db_audit, -1: the variant's */
+	int on_deadlock;		/* enum db_on_deadlock */
 };
 
 struct scenario_result {

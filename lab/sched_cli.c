@@ -44,23 +44,32 @@ sched_shell_quote(const char *s, char *buf, size_t len)
 	buf[at] = '\0';
 }
 
+void
+sched_replay_line(const char *prog, const char *file,
+    const struct sched_spec *s, enum sync_kind v,
+    const struct sched_entry *e, int n, char *buf, size_t len)
+{
+	char qfile[1024] = "";
+	int k;
+
+	if (file != NULL)
+		sched_shell_quote(file, qfile, sizeof(qfile));
+	k = snprintf(buf, len, "%s%s%s --sync %s --schedule '", prog,
+	    qfile[0] ? " " : "", qfile, ledger_sync_name(v));
+	if (k < 0 || (size_t)k + 2 >= len)
+		return;
+	sched_format_perm(s, e, n, buf + k, len - (size_t)k - 1);
+	strncat(buf, "'", len - strlen(buf) - 1);
+}
+
 /* The command that replays what r did. */
 static void
 sched_replay(const struct sched_cli *o, const struct sched_spec *s,
     enum sync_kind v, const struct sched_entry *e, int n, char *buf,
     size_t len)
 {
-	char file[1024] = "";
-	int k;
-
-	if (o->file != NULL && !o->is_lesson)
-		sched_shell_quote(o->file, file, sizeof(file));
-	k = snprintf(buf, len, "%s%s%s --sync %s --schedule '", o->prog,
-	    file[0] ? " " : "", file, ledger_sync_name(v));
-	if (k < 0 || (size_t)k + 2 >= len)
-		return;
-	sched_format_perm(s, e, n, buf + k, len - (size_t)k - 1);
-	strncat(buf, "'", len - strlen(buf) - 1);
+	sched_replay_line(o->prog, o->is_lesson ? NULL : o->file, s, v, e, n,
+	    buf, len);
 }
 
 static void

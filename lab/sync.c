@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "event.h"
 #include "lab.h"
 #include "step.h"
 #include "sync.h"
@@ -244,12 +245,16 @@ sync_trace_taken_(struct ledger *l, int64_t a, int rc)
 int
 sync_wait_failed(struct ledger *l, int holder)
 {
-	int cycle[LEDGER_SLOTS];
+	int cycle[LEDGER_SLOTS], len;
 
 	l->blocker_pid = 0;
-	if (holder >= 0 && (uint32_t)holder < l->nslots)
+	if (holder >= 0 && (uint32_t)holder < l->nslots) {
 		l->blocker_pid = atomic_load(&l->slots[holder].pid);
-	if (sync_find_cycle(l, l->slot, cycle, LEDGER_SLOTS) > 0) {
+		if (!ledger_slot_alive(l, holder))
+			event_dead_holder(l, holder);
+	}
+	if ((len = sync_find_cycle(l, l->slot, cycle, LEDGER_SLOTS)) > 0) {
+		event_cycle(l, cycle, len);
 		if (l->trace != NULL)
 			trace_put(l->trace, TRACE_DEADLOCK, 0, l->blocker_pid,
 			    atomic_load(&l->slots[l->slot].waits), 0, 0);
