@@ -327,7 +327,8 @@ game_again(struct play_game *gm, enum sync_kind v, int keep, char *why,
 	}
 	if ((e = malloc(((size_t)keep + 1) * sizeof(*e))) == NULL)
 		return -ENOMEM;
-	memcpy(e, r->taken, (size_t)keep * sizeof(*e));
+	if (keep > 0)		/* r->taken is NULL before the first */
+		memcpy(e, r->taken, (size_t)keep * sizeof(*e));
 	sched_play_close(gm->play);
 	gm->play = NULL;
 	gm->v = v;
