@@ -112,7 +112,8 @@ void serve_take_body(char **body, size_t *len, bool *is_too_big, size_t max,
 /*
  * The master's side: a private folder (mode 0700) with the games socket
  * in it, bound and listening, made before any child starts; and its
- * removal at exit.  0 or -errno.
+ * removal at exit.  0 or -errno.  (Folders that SIGKILLed servers left,
+ * whose sockets no one listens on, are removed first.)
  */
 int serve_games_socket(char *dir, size_t dlen, char *path, size_t plen,
     int *fd);

@@ -15,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -28,6 +31,8 @@
 
 #define FORWARD_ANSWER_MAX	(4 << 20)	/* a game's state is ~10 KiB */
 #define FORWARD_TIMEOUT_MS	120000L		/* a give-up may explore long */
+#define GAMES_DIR		"/tmp"
+#define GAMES_PREFIX		"banklab-serve-"
 #define GAMES_SOCKET		"games.sock"
 
 /* One forwarded request, on a thread of its own. */
@@ -201,13 +206,60 @@ serve_forward_done(struct serve_forward *f, unsigned *status,
 	return true;
 }
 
+/* Is path a socket that no one listens on (its server was SIGKILLed)? */
+static bool
+forward_is_dead_socket(const char *path)
+{
+	struct sockaddr_un sa;
+	int s, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path) ||
+	    (s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	r = connect(s, (struct sockaddr *)&sa, sizeof(sa));
+	close(s);
+	return r == -1 && errno == ECONNREFUSED;
+}
+
+/*
+ * The folders that servers killed by SIGKILL left (they could not remove
+ * them): ours, older than a minute (not one being made now), whose
+ * socket refuses connections.
+ */
+static void
+forward_sweep(void)
+{
+	char d[300], sock[320];
+	struct dirent *e;
+	struct stat st;
+	DIR *dp;
+
+	if ((dp = opendir(GAMES_DIR)) == NULL)
+		return;
+	while ((e = readdir(dp)) != NULL) {
+		if (strncmp(e->d_name, GAMES_PREFIX, strlen(GAMES_PREFIX)) != 0)
+			continue;
+		snprintf(d, sizeof(d), "%s/%.200s", GAMES_DIR, e->d_name);
+		snprintf(sock, sizeof(sock), "%s/%s", d, GAMES_SOCKET);
+		if (lstat(d, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    st.st_uid == getuid() && time(NULL) - st.st_mtime > 60 &&
+		    forward_is_dead_socket(sock))
+			serve_games_unlink(d, sock);
+	}
+	closedir(dp);
+}
+
 int
 serve_games_socket(char *dir, size_t dlen, char *path, size_t plen, int *fd)
 {
 	struct sockaddr_un sa;
 	int s, r;
 
-	snprintf(dir, dlen, "/tmp/banklab-serve-XXXXXX");
+	forward_sweep();
+	snprintf(dir, dlen, "%s/%sXXXXXX", GAMES_DIR, GAMES_PREFIX);
 	if (mkdtemp(dir) == NULL)
 		return -errno;
 	memset(&sa, 0, sizeof(sa));
