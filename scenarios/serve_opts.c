@@ -1,9 +1,12 @@
 /*
- * serve_opts: the command lines of `banklab serve` and `banklab teller`.
+ * serve_opts: the command lines of `banklab serve` and `banklab teller`
+ * (and `banklab games`), and what those children do first.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "ledger.h"
 #include "parse.h"
 #include "serve.h"
+#include "spawn.h"
 
 #define SERVE_PROG	"banklab serve"
 
@@ -263,4 +267,28 @@ serve_read_token(const struct serve_opts *o, char *buf, size_t len)
 		return -CLI_EUSAGE;
 	}
 	return 0;
+}
+
+bool
+serve_child_begin(const char *prog, int argc, char **argv,
+    struct serve_opts *o, sigset_t *stop, int *exit_code)
+{
+	int r;
+
+	if ((r = serve_parse(argc, argv, true, o)) < 0) {
+		*exit_code = cli_exit_code(r);
+		return false;
+	}
+	if ((r = spawn_bind_parent((pid_t)o->parent)) < 0) {
+		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", prog,
+		    o->parent, lab_strerror(r));
+		*exit_code = LAB_EXIT_SYSTEM;
+		return false;
+	}
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return true;
 }

@@ -497,30 +497,6 @@ teller_wait(const sigset_t *stop, struct serve_events *ev)
 	}
 }
 
-bool
-serve_child_begin(const char *prog, int argc, char **argv,
-    struct serve_opts *o, sigset_t *stop, int *exit_code)
-{
-	int r;
-
-	if ((r = serve_parse(argc, argv, true, o)) < 0) {
-		*exit_code = cli_exit_code(r);
-		return false;
-	}
-	if ((r = spawn_bind_parent((pid_t)o->parent)) < 0) {
-		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", prog,
-		    o->parent, lab_strerror(r));
-		*exit_code = LAB_EXIT_SYSTEM;
-		return false;
-	}
-	sigemptyset(stop);
-	sigaddset(stop, SIGINT);
-	sigaddset(stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return true;
-}
-
 int
 banklab_teller_main(int argc, char **argv)
 {
