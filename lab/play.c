@@ -207,7 +207,8 @@ game_id(struct play_games *g, char *id)
 	/* Not a secret (the token guards writes): only hard to guess. */
 	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b))
 		for (i = 0, g->seq++; i < sizeof(b); i++)
-			b[i] = (unsigned char)((lab_now_ms() ^ g->seq) >> i * 8);
+			b[i] = (unsigned char)((lab_now_ms() ^ g->seq) >>
+			    i * 8);
 	for (i = 0; i < sizeof(b); i++)
 		snprintf(id + 2 * i, 3, "%02x", b[i]);
 }

@@ -5,17 +5,18 @@
  * relays the status and the JSON answer.  Each such request is sent from
  * a thread of its own while MHD holds its connection suspended: a give-up
  * that explores for seconds holds that one client, not the teller (whose
- * one thread serves every other connection, event streams included).  The master makes the folder
- * (mode 0700: only this user reaches the games) and the socket, bound and
- * listening before any child starts, and removes both at exit.
+ * one thread serves every other connection, event streams included).
+ * The master makes the folder (mode 0700: only this user reaches the
+ * games) and the socket, bound and listening before any child starts,
+ * and removes both at exit.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>

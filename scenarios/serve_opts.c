@@ -90,8 +90,9 @@ serve_usage(FILE *f)
 	    "API on ADDR:PORT\n(default 127.0.0.1:8080; port 0 picks one).  "
 	    "The first line printed is\n\"listening on http://ADDR:PORT/\".  "
 	    "SIGTERM or SIGINT: exit 0.\n"
-	    "/v1/play: at most --max-plays games at once (default 8), each ended "
-	    "after\n--play-idle seconds without a request (default 300).\n"
+	    "/v1/play: at most --max-plays games at once (default 8), "
+	    "each ended\nafter --play-idle seconds without a request "
+	    "(default 300).\n"
 	    "Exit: 0 clean, 2 bad usage, 3 system failure.\n");
 }
 

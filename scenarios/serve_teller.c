@@ -360,7 +360,8 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 	}
 	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (strcmp(method, "POST") == 0 && (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	if (strcmp(method, "POST") == 0 && (type == NULL ||
+	    strncasecmp(type, "application/json", 16) != 0 ||
 	    (type[16] != '\0' && type[16] != ';' && type[16] != ' '))) {
 		teller_fail(a, 415, "Content-Type: application/json "
 		    "expected");

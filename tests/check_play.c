@@ -354,8 +354,8 @@ START_TEST(t_bad)
 
 	srv_start(&s, args);
 	for (i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
-		ck_assert_msg(post(&s, bad_rows[i].path, bad_rows[i].body, &r) ==
-		    bad_rows[i].status, "%s: %ld %s", bad_rows[i].body,
+		ck_assert_msg(post(&s, bad_rows[i].path, bad_rows[i].body,
+		    &r) == bad_rows[i].status, "%s: %ld %s", bad_rows[i].body,
 		    r.status, r.body);
 		ck_assert_msg(strstr(jstr(&r, "error", buf, sizeof(buf)),
 		    bad_rows[i].says) != NULL, "%s: %s", bad_rows[i].body, buf);
