@@ -25,6 +25,7 @@
 #include "lab.h"
 #include "ledger.h"
 #include "serve.h"
+#include "serve_www.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -48,6 +49,7 @@ struct serve_master {
 	struct serve_opts *o;
 	int lfd;			/* bound, never listening */
 	char prog[PATH_MAX];
+	char www[PATH_MAX];		/* the page's folder, or "" */
 	struct spawn_set set;
 	unsigned started, replaced, fast_deaths;
 	bool is_announced;		/* "listening on" is out */
@@ -129,6 +131,8 @@ serve_start_teller(struct serve_master *m)
 		ARG("--sync", ledger_sync_name(o->sync));
 	if (o->token_file != NULL)
 		ARG("--token-file", o->token_file);
+	if (m->www[0] != '\0')
+		ARG("--www", m->www);
 	ARG("--games", m->gpath);
 #undef ARG
 	argv[n] = NULL;
@@ -288,6 +292,42 @@ serve_run(struct serve_master *m)
 	return r;
 }
 
+/*
+ * The page's folder into m->www ("" if none: the API only); -CLI_EUSAGE
+ * (its line printed) if --www names none.
+ */
+static int
+serve_page(struct serve_master *m)
+{
+	const char *given = m->o->www;
+	int r;
+
+	if ((r = serve_www_dir(given, m->www, sizeof(m->www))) == 0)
+		return 0;
+	m->www[0] = '\0';
+	if (given != NULL) {
+		fprintf(stderr, "banklab serve: --www %s: %s\n", given,
+		    lab_strerror(r));
+		return -CLI_EUSAGE;
+	}
+	fprintf(stderr, "banklab serve: no page (neither %s nor %s has "
+	    "index.html): the API only\n", WWW_DIR, SRC_WWW_DIR);
+	return 0;
+}
+
+/* Blocked from here on, and in the tellers: lab_signalled() looks. */
+static void
+serve_block_signals(void)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	lab_sigpipe_quiet();
+}
+
 /* The port's socket, and the games socket in its private folder. */
 static int
 serve_sockets(struct serve_master *m)
@@ -312,7 +352,6 @@ banklab_serve_main(int argc, char **argv)
 	struct serve_opts o;
 	struct serve_master m;
 	struct ledger l;
-	sigset_t stop;
 	bool made = false;
 	char token[SERVE_TOKEN_MAX];
 	unsigned i;
@@ -323,12 +362,7 @@ banklab_serve_main(int argc, char **argv)
 		return cli_exit_code(r);
 	/* The tellers read it themselves: never on a command line. */
 	explicit_bzero(token, sizeof(token));
-	/* Blocked from here, and in the tellers: lab_signalled() looks. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
-	lab_sigpipe_quiet();
+	serve_block_signals();
 	memset(&m, 0, sizeof(m));
 	m.o = &o;
 	m.lfd = -1;
@@ -340,6 +374,8 @@ banklab_serve_main(int argc, char **argv)
 		    lab_strerror(r));
 		return LAB_EXIT_SYSTEM;
 	}
+	if (serve_page(&m) < 0)
+		return LAB_EXIT_USAGE;
 	if ((r = serve_ledger(&o, &l, &made)) < 0) {
 		fprintf(stderr, "banklab serve: %s: %s\n", o.name,
 		    lab_strerror(r));

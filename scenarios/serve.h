@@ -35,6 +35,7 @@ struct serve_opts {
 	int64_t window;			/* microseconds, as the lessons' */
 	int64_t lock_timeout;		/* ms */
 	const char *token_file;
+	const char *www;			/* --www DIR: the page's files */
 	int64_t max_plays;		/* games at once */
 	int64_t play_idle;		/* seconds an idle game lives */
 	/* The teller's own (and the games process's). */

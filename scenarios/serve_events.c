@@ -9,14 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
+#include "api.h"
 #include "bank.h"
 #include "lab.h"
 #include "ledger.h"
 #include "serve_events.h"
 #include "sync.h"
 
-#define EV_BUF		4096
+#define EV_BUF		16384
 #define EV_CYCLE_MAX	16
+#define EV_SHOWN	64	/* accounts and processes an event lists */
 
 struct ev_stream {
 	struct serve_events *ev;
@@ -26,6 +30,7 @@ struct ev_stream {
 	int64_t lost;			/* what it was last told */
 	uint64_t repairs;
 	unsigned dead_holders, deadlocked;
+	uint64_t accounts_hash, processes_hash;	/* as last sent */
 	char buf[EV_BUF];		/* events not yet sent */
 	size_t len, off;
 };
@@ -49,6 +54,79 @@ ev_add(struct ev_stream *st, const char *name, const char *data)
 
 	if (n > 0 && (size_t)n < EV_BUF - st->len)
 		st->len += (size_t)n;
+}
+
+/* FNV-1a of s: whether an event says something new. */
+static uint64_t
+ev_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Append event name with data d if it differs from what *last says. */
+static void
+ev_add_changed(struct ev_stream *st, const char *name, const char *d,
+    uint64_t *last)
+{
+	uint64_t h = ev_hash(d);
+
+	if (h != *last) {
+		ev_add(st, name, d);
+		*last = h;
+	}
+}
+
+/*
+ * "accounts": the first EV_SHOWN balances, and the least and greatest of
+ * all (a larger ledger's summary).  Unlocked reads, as GET /v1/accounts.
+ */
+static void
+ev_accounts(const struct ledger *l, struct ev_stream *st)
+{
+	char d[EV_SHOWN * 24 + 160];
+	int64_t b, lo = INT64_MAX, hi = INT64_MIN;
+	size_t n;
+	uint32_t i;
+
+	n = (size_t)snprintf(d, sizeof(d), "{\"accounts\": %u, "
+	    "\"balances_cents\": [", (unsigned)l->naccounts);
+	for (i = 0; i < l->naccounts; i++) {
+		b = atomic_load_explicit(&l->acct[i].balance,
+		    memory_order_relaxed);
+		lo = b < lo ? b : lo;
+		hi = b > hi ? b : hi;
+		if (i < EV_SHOWN)
+			n += (size_t)snprintf(d + n, sizeof(d) - n, "%s%"
+			    PRId64, i > 0 ? ", " : "", b);
+	}
+	snprintf(d + n, sizeof(d) - n, "], \"min_cents\": %" PRId64
+	    ", \"max_cents\": %" PRId64 "}", l->naccounts > 0 ? lo : 0,
+	    l->naccounts > 0 ? hi : 0);
+	ev_add_changed(st, "accounts", d, &st->accounts_hash);
+}
+
+/* "processes": GET /v1/processes' first EV_SHOWN, and how many in all. */
+static void
+ev_processes(const struct ledger *l, struct ev_stream *st)
+{
+	struct json_object *o, *arr;
+	size_t n;
+
+	if (api_processes(l, &o) < 0)
+		return;
+	if (json_object_object_get_ex(o, "processes", &arr) &&
+	    (n = json_object_array_length(arr)) > EV_SHOWN) {
+		json_object_array_del_idx(arr, EV_SHOWN, n - EV_SHOWN);
+		json_object_object_add(o, "more", json_object_new_int64(
+		    (int64_t)(n - EV_SHOWN)));
+	}
+	ev_add_changed(st, "processes", json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN), &st->processes_hash);
+	json_object_put(o);
 }
 
 /* Dead processes holding a lock; processes on a wait-for cycle. */
@@ -84,21 +162,26 @@ ev_fill(struct serve_events *ev, struct ev_stream *st)
 {
 	const struct ledger *l = ev->l;
 	struct bank_check c;
+	struct ledger_counters books;
 	uint64_t repairs = atomic_load(&l->hdr->repairs);
 	unsigned dead, cycled;
 	int32_t cpid;
 	char d[512];
 
 	bank_check(l, &c);
+	ledger_books(l, &books);
 	ev_scan(l, &dead, &cycled, &cpid);
 	st->len = st->off = 0;
 	snprintf(d, sizeof(d), "{\"teller\": %s, \"total_cents\": %" PRId64
 	    ", \"books_cents\": %" PRId64 ", \"lost_cents\": %" PRId64
 	    ", \"lost_updates\": %" PRId64 ", \"repairs\": %" PRIu64
-	    ", \"dead_holders\": %u, \"deadlocked\": %u}", ev->pid,
-	    c.observed, c.expected, c.lost_cents, c.lost_writes, repairs,
-	    dead, cycled);
+	    ", \"dead_holders\": %u, \"deadlocked\": %u, \"ops\": %"
+	    PRIu64 ", \"variant\": \"%s\"}", ev->pid, c.observed,
+	    c.expected, c.lost_cents, c.lost_writes, repairs, dead, cycled,
+	    books.ops, ledger_sync_name(l->sync_kind));
 	ev_add(st, "summary", d);
+	ev_accounts(l, st);
+	ev_processes(l, st);
 	if (c.lost_writes > st->lost) {
 		snprintf(d, sizeof(d), "{\"lost_updates\": %" PRId64
 		    ", \"new\": %" PRId64 "}", c.lost_writes,

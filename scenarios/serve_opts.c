@@ -31,7 +31,8 @@ static const struct cli_prog serve_prog = {
 enum {
 	SO_LISTEN = 1000, SO_TELLERS, SO_MAX_BODY, SO_CONNECTIONS,
 	SO_ACCOUNTS, SO_BALANCE, SO_WINDOW, SO_LOCK_TIMEOUT, SO_TOKEN_FILE,
-	SO_LISTEN_FD, SO_PARENT, SO_MAX_PLAYS, SO_PLAY_IDLE, SO_GAMES
+	SO_LISTEN_FD, SO_PARENT, SO_MAX_PLAYS, SO_PLAY_IDLE, SO_GAMES,
+	SO_WWW
 };
 
 static const struct option serve_rows[] = {
@@ -46,6 +47,7 @@ static const struct option serve_rows[] = {
 	{ "token-file", required_argument, NULL, SO_TOKEN_FILE },
 	{ "listen-fd", required_argument, NULL, SO_LISTEN_FD },
 	{ "parent", required_argument, NULL, SO_PARENT },
+	{ "www", required_argument, NULL, SO_WWW },
 	{ "max-plays", required_argument, NULL, SO_MAX_PLAYS },
 	{ "play-idle", required_argument, NULL, SO_PLAY_IDLE },
 	{ "games", required_argument, NULL, SO_GAMES },
@@ -84,12 +86,14 @@ serve_usage(FILE *f)
 	    "    [--max-body BYTES] [--timeout S] [--connections C] "
 	    "[--accounts N] [--balance CENTS]\n"
 	    "    [--window US] [--lock-timeout MS] [--token-file F]\n"
-	    "    [--max-plays N] [--play-idle S]\n"
+	    "    [--max-plays N] [--play-idle S] [--www DIR]\n"
 	    "The bank over HTTP: N teller processes share ledger NAME (made "
 	    "if absent,\nand removed at exit if made) and serve the JSON "
 	    "API on ADDR:PORT\n(default 127.0.0.1:8080; port 0 picks one).  "
 	    "The first line printed is\n\"listening on http://ADDR:PORT/\".  "
 	    "SIGTERM or SIGINT: exit 0.\n"
+	    "The page at / is served from --www DIR (default: the installed "
+	    "www folder).\n"
 	    "/v1/play: at most --max-plays games at once (default 8), "
 	    "each ended\nafter --play-idle seconds without a request "
 	    "(default 300).\n"
@@ -176,6 +180,9 @@ serve_option(void *arg_take, int ch, const char *arg)
 		return 0;
 	case SO_TOKEN_FILE:
 		o->token_file = arg;
+		return 0;
+	case SO_WWW:
+		o->www = arg;
 		return 0;
 	case SO_GAMES:
 		o->games = arg;

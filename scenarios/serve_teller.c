@@ -34,6 +34,7 @@
 #include "parse.h"
 #include "serve.h"
 #include "serve_events.h"
+#include "serve_www.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -46,6 +47,7 @@ struct teller {
 	const struct serve_opts *o;
 	struct ledger l;
 	struct serve_events *ev;	/* GET /v1/events' streams */
+	int www;			/* the page's folder, or -1 */
 	_Atomic unsigned in_flight;	/* requests begun, not completed */
 	char pid[16];
 	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
@@ -393,6 +395,10 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		*ctx = q;
 		q->method = method;
 		atomic_fetch_add(&t->in_flight, 1);
+		if (serve_www_is_page(url)) {
+			q->is_answered = true;
+			return serve_www_answer(t->www, c, url, method, t->pid);
+		}
 		if (teller_admit(t, c, url, method, q, &a) == 0)
 			return MHD_YES;		/* the body, then the rest */
 		q->is_answered = true;
@@ -532,6 +538,7 @@ banklab_teller_main(int argc, char **argv)
 		ledger_detach(&t.l);
 		return LAB_EXIT_SYSTEM;
 	}
+	t.www = serve_www_open(o.www);
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 	    MHD_ALLOW_SUSPEND_RESUME, 0,
 	    NULL, NULL, teller_access, &t,
@@ -546,6 +553,7 @@ banklab_teller_main(int argc, char **argv)
 		    "descriptor %" PRId64 "\n", TELLER_PROG, o.listen_fd);
 		serve_events_free(t.ev);
 		ledger_detach(&t.l);
+		serve_www_close(t.www);
 		return LAB_EXIT_SYSTEM;
 	}
 	teller_wait(&stop, t.ev);
@@ -557,5 +565,6 @@ banklab_teller_main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	serve_events_free(t.ev);
 	ledger_detach(&t.l);
+	serve_www_close(t.www);
 	return LAB_EXIT_OK;
 }

@@ -351,6 +351,7 @@ static const struct {
 	{ { "serve", "x", "--listen-fd", "5", NULL }, "--listen-fd" },
 	{ { "serve", "x", "--token-file", "/nonexistent/t", NULL },
 	    "--token-file" },
+	{ { "serve", "x", "--www", "/nonexistent/www", NULL }, "--www" },
 	{ { "teller", "x", NULL }, "--listen-fd" },
 };
 
