@@ -96,11 +96,12 @@ int serve_forward_start(const char *socket_path, struct MHD_Connection *c,
     struct serve_forward **out);
 
 /*
- * Once c is resumed: the status and the JSON answer (503 and an error if
- * the games process could not be reached), and f freed.  false: not yet.
+ * Once c is resumed: the status, the JSON answer (503 and an error if
+ * the games process could not be reached) and its Allow header ("" if
+ * none), and f freed.  false: not yet.
  */
 bool serve_forward_done(struct serve_forward *f, unsigned *status,
-    struct json_object **out);
+    struct json_object **out, char *allow, size_t alen);
 
 /*
  * Keep the n bytes at data after the *len of *body (malloc'd at the first,

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -51,6 +52,7 @@ struct serve_forward {
 	size_t blen;
 	unsigned status;
 	struct json_object *out;
+	char allow[32];			/* its Allow header */
 	_Atomic bool is_done;
 };
 
@@ -86,6 +88,21 @@ forward_write(char *data, size_t size, size_t n, void *arg)
 	return k;
 }
 
+/* Keep the answer's Allow header (a 405's). */
+static size_t
+forward_header(char *h, size_t size, size_t n, void *arg)
+{
+	struct serve_forward *f = arg;
+	size_t k = size * n, skip = strlen("Allow:");
+
+	if (k > skip && strncasecmp(h, "Allow:", skip) == 0) {
+		skip += strspn(h + skip, " ");
+		snprintf(f->allow, sizeof(f->allow), "%.*s",
+		    (int)strcspn(h + skip, "\r\n"), h + skip);
+	}
+	return k;
+}
+
 /* The request to the games process, its answer into f->status, f->out. */
 static void
 forward_perform(struct serve_forward *f)
@@ -104,6 +121,8 @@ forward_perform(struct serve_forward *f)
 	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, forward_write);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(f->curl, CURLOPT_HEADERFUNCTION, forward_header);
+	curl_easy_setopt(f->curl, CURLOPT_HEADERDATA, f);
 	if (strcmp(f->method, "POST") == 0) {
 		h = curl_slist_append(h, "Content-Type: application/json");
 		curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, h);
@@ -196,10 +215,11 @@ serve_forward_start(const char *socket_path, struct MHD_Connection *c,
 
 bool
 serve_forward_done(struct serve_forward *f, unsigned *status,
-    struct json_object **out)
+    struct json_object **out, char *allow, size_t alen)
 {
 	if (!atomic_load(&f->is_done))
 		return false;
+	snprintf(allow, alen, "%s", f->allow);
 	*status = f->status;
 	*out = f->out;
 	f->out = NULL;

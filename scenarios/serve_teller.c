@@ -58,6 +58,7 @@ struct teller_req {
 	const struct teller_route *rt;
 	const char *method;
 	struct serve_forward *fwd;	/* sent on to the games process */
+	char allow[32];			/* ... its 405's Allow */
 	char *body;
 	size_t len;
 	bool is_too_big;
@@ -412,9 +413,11 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (q->fwd != NULL) {		/* resumed: the games answered */
-		if (!serve_forward_done(q->fwd, &a.status, &a.body))
+		if (!serve_forward_done(q->fwd, &a.status, &a.body, q->allow,
+		    sizeof(q->allow)))
 			return MHD_YES;
 		q->fwd = NULL;
+		a.allow = q->allow[0] != '\0' ? q->allow : NULL;
 		return teller_answer(t, c, &a);
 	}
 	if (q->is_answered)
@@ -444,7 +447,8 @@ teller_done(void *cls, struct MHD_Connection *c, void **ctx,
 		struct json_object *o;
 
 		/* Resumed, and the client gone before its answer went. */
-		if (q->fwd != NULL && serve_forward_done(q->fwd, &st, &o))
+		if (q->fwd != NULL && serve_forward_done(q->fwd, &st, &o,
+		    q->allow, sizeof(q->allow)))
 			json_object_put(o);
 		atomic_fetch_sub(&t->in_flight, 1);
 		free(q->body);

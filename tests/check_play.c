@@ -373,6 +373,10 @@ START_TEST(t_bad)
 	big[sizeof(big) - 2] = '}';
 	ck_assert_int_eq(post(&s, path, big, &r), 413);
 	ck_assert_int_eq(req_ok(&s, "PUT", path, NULL, &r), 405);
+	ck_assert_str_eq(r.allow, "POST");
+	snprintf(path, sizeof(path), "/v1/play/%s", id);
+	ck_assert_int_eq(req_ok(&s, "POST", path, "{}", &r), 405);
+	ck_assert_str_eq(r.allow, "GET, DELETE");
 	ck_assert_int_eq(srv_stop(&s), 0);
 }
 END_TEST
