@@ -286,6 +286,14 @@ START_TEST(t_undo_variant)
 	snprintf(path, sizeof(path), "/v1/play/%s/explore", id);
 	ck_assert_int_eq(post(&s, path, "{}", &r), 200);
 	ck_assert_int_gt(jint(r.body, "failing"), 0);
+	/* The deadlock level: won when both wait, the cycle given. */
+	new_game(&s, "{\"level\": \"deadlock\", \"steps\": \"p1 p2 p1 "
+	    "p2\"}", id, &r);
+	ck_assert_int_eq(jbool(&r, "won"), true);
+	ck_assert_str_eq(jstr(&r, "verdict", buf, sizeof(buf)), "DEADLOCK");
+	ck_assert_int_eq(jnum(&r, "cycle.1.waits_for"), 0);
+	ck_assert_str_eq(jstr(&r, "processes.0.state", buf, sizeof(buf)),
+	    "waiting");
 	ck_assert_int_eq(srv_stop(&s), 0);
 }
 END_TEST
