@@ -103,7 +103,9 @@ step_point_minor(struct ledger *l, unsigned step, int64_t acct,
 static inline void
 step_window(const struct ledger *l)
 {
-	struct timespec ts = { 0, (long)l->window * 1000 };
+	/* Seconds apart: a tv_nsec of 10^9 or more is EINVAL, no sleep. */
+	struct timespec ts = { (time_t)(l->window / 1000000),
+	    (long)(l->window % 1000000) * 1000 };
 
 	if (__builtin_expect(l->window != 0, 0))
 		nanosleep(&ts, NULL);

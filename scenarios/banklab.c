@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "banklab.h"
+#include "banklab_db.h"
 #include "cli.h"
 #include "lab.h"
 #include "ledger.h"
@@ -27,38 +28,6 @@
 #include "serve.h"
 #include "step.h"
 #include "worker.h"
-
-/* The common options banklab takes (a command allows some of them). */
-static const struct cli_prog banklab_prog = {
-	.name = PROG,
-	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_HELP |
-	    CLI_VERSION,
-	.seed_max = INT64_MAX,
-	.timeout_min = 1,
-	.timeout_max = 3600000,
-};
-
-/* banklab's own rows, beside the common ones. */
-static const struct option banklab_rows[] = {
-	{ "accounts", required_argument, NULL, 'a' },
-	{ "balance", required_argument, NULL, 'b' },
-	{ "ops", required_argument, NULL, 'n' },
-	{ "mix", required_argument, NULL, 'm' },
-	{ "procs", required_argument, NULL, 'p' },
-	{ "window", required_argument, NULL, 'w' },
-	{ "lock-timeout", required_argument, NULL, 'L' },
-	{ "max-amount", required_argument, NULL, 'M' },
-	{ "from", required_argument, NULL, 'F' },
-	{ "to", required_argument, NULL, 'T' },
-	{ "die-step", required_argument, NULL, 'D' },
-	{ "die-after", required_argument, NULL, 'A' },
-	{ "stop-on-error", no_argument, NULL, 'E' },
-	{ "until-ops", required_argument, NULL, 'U' },
-	{ "ascending", no_argument, NULL, 'H' },
-	{ "stale", no_argument, NULL, 'Z' },
-	{ "interval", required_argument, NULL, 'I' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static void
 usage(FILE *f)
@@ -82,6 +51,8 @@ usage(FILE *f)
 "                            private, or stale once the program is gone\n"
 "  destroy NAME              remove the name\n"
 "  destroy --stale           remove every stale ledger, and only those\n"
+"  COMMAND NAME --db CONNINFO  the ledger in PostgreSQL instead\n"
+"                            (banklab create NAME --db \"\" --help)\n"
 "  serve NAME [--listen ADDR:PORT] [--tellers N] [--sync V] ...\n"
 "                            the bank over HTTP (serve --help)\n"
 "\n"
@@ -240,8 +211,8 @@ take_option(const struct banklab_command *cmd, const struct option *opts,
 		return -CLI_EUSAGE;
 	}
 	c->given |= opt_bit(ch);
-	if (cli_is_common(&banklab_prog, ch))
-		return cli_common(&banklab_prog, g, ch, optarg);
+	if (cli_is_common(&banklab_cli_prog, ch))
+		return cli_common(&banklab_cli_prog, g, ch, optarg);
 	if (ch == 'm' && worker_mix_parse(optarg, &c->mix) < 0) {
 		fprintf(stderr, "%s: --mix: \"%s\" is not a mix (transfer, "
 		    "deposit, withdraw, mixed, audit)\n", PROG, optarg);
@@ -261,7 +232,7 @@ banklab_parse(const struct banklab_command *cmd, int argc, char **argv,
 	struct cli_given g = { 0 };
 	int ch, r;
 
-	cli_longopts(&banklab_prog, banklab_rows, NULL, opts);
+	cli_longopts(&banklab_cli_prog, banklab_rows, NULL, opts);
 	cli_getopt_reset();
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
 	    -1) {
@@ -327,6 +298,9 @@ main(int argc, char **argv)
 		printf("banklab %s\n", PACKAGE_VERSION);
 		return LAB_EXIT_OK;
 	}
+	/* The ledger in PostgreSQL: its own command line (banklab_db.c). */
+	if (banklab_db_wanted(argc, argv))
+		return banklab_db_main(argc - 1, argv + 1);
 	/* A worker's options are the worker table's (banklab_worker.c). */
 	if (strcmp(argv[1], "worker") == 0)
 		return banklab_worker_main(argc - 2, argv + 2);

@@ -21,7 +21,8 @@
 struct serve_opts {
 	const char *name;
 	const char *listen;		/* "ADDR:PORT" as given */
-	char addr[64];			/* its address part */
+	char addr[64];			/* its address part, no brackets */
+	int family;			/* AF_INET or AF_INET6 */
 	uint16_t port;
 	bool is_loopback;
 	int64_t tellers;
@@ -31,6 +32,8 @@ struct serve_opts {
 	int64_t max_body;		/* bytes */
 	int64_t timeout;		/* seconds a connection may idle */
 	int64_t connections;		/* per teller */
+	int64_t per_address;		/* per teller and client address;
+					 * 0: no limit but connections */
 	int64_t accounts, balance;	/* a ledger serve creates */
 	int64_t window;			/* microseconds, as the lessons' */
 	int64_t lock_timeout;		/* ms */

@@ -470,6 +470,7 @@ teller_attach(struct teller *t)
 		goto fail;
 	t->l.lock_timeout_ms = (unsigned)o->lock_timeout;
 	t->l.window = (unsigned)o->window;
+	t->l.role = LEDGER_ROLE_TELLER;
 	if ((r = ledger_join(&t->l)) < 0)
 		goto fail;
 	return 0;
@@ -549,6 +550,7 @@ banklab_teller_main(int argc, char **argv)
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)o.listen_fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o.per_address,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TELLER_MEMORY_LIMIT,
 	    MHD_OPTION_NOTIFY_COMPLETED, teller_done, &t,
 	    MHD_OPTION_END);
