@@ -1491,7 +1491,7 @@ START_TEST(test_verdict_agrees)
 	    verdicts[_i].says) != NULL, "case %d: \"%s\", anomaly %d; want "
 	    "\"%s\", %d", _i, buf, is_anomaly, verdicts[_i].says,
 	    verdicts[_i].want);
-	j = sched_result_json(s, SYNC_NONE, &r);
+	j = sched_result_json(s, ledger_sync_name(SYNC_NONE), &r);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_msg(json_object_object_get_ex(j, "anomaly", &v) &&
 	    json_object_get_boolean(v) == is_anomaly, "case %d: %s", _i,
