@@ -18,6 +18,7 @@
  *   title  TEXT
  *   accounts N            balance CENTS        balance ACCOUNT CENTS
  *   sync VARIANT          anomaly VARIANT...    clean VARIANT...
+ *   db-anomaly VARIANT... db-clean VARIANT...  (on PostgreSQL)
  *   process NAME OP [; OP]...
  *   permutation ENTRY...
  * OP is `deposit A C`, `withdraw A C`, `transfer A B C`, `audit`,
@@ -66,6 +67,8 @@ struct sched_spec {
 	enum sync_kind sync;
 	unsigned anomaly_mask;	/* 1 << variant: must show the anomaly */
 	unsigned clean_mask;	/* 1 << variant: must not */
+	/* The same on PostgreSQL (sched_db.h): 1 << enum db_sync. */
+	unsigned db_anomaly_mask, db_clean_mask;
 	struct sched_proc proc[SCHED_PROCS_MAX];
 	int nprocs;
 	struct sched_perm perm[SCHED_PERMS_MAX];
