@@ -30,6 +30,7 @@ for p in pgbench jq; do
 	      exit 77; }
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/banklab-mpg.XXXXXX") || exit 3
+chmod 711 "$tmp"	# the server (user postgres) lives in $tmp/pg
 trap 'sh "$src/tests/pg_server.sh" stop "$tmp/pg"; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 db=$(sh "$src/tests/pg_server.sh" start "$tmp/pg") || exit $?

@@ -13,6 +13,7 @@ scheds=${BANKLAB_SCHEDULES:-$src/scenarios/schedules}
 sched=$bin/banklab-sched
 pass=0 fail=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/banklab-pgsched.XXXXXX") || exit 99
+chmod 711 "$tmp"	# the server (user postgres) lives in $tmp/pg
 trap 'sh "$src/tests/pg_server.sh" stop "$tmp/pg"; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 db=$(sh "$src/tests/pg_server.sh" start "$tmp/pg")
