@@ -291,7 +291,7 @@ static int
 sdb_settle(struct sdb_run *x)
 {
 	bool blocked[SCHED_PROCS_MAX], any;
-	double start = lab_now_s();
+	double start = lab_now_s(), cycle = 0;
 	int i, busy, still = 0, rc;
 
 	for (;;) {
@@ -306,20 +306,25 @@ sdb_settle(struct sdb_run *x)
 		for (i = 0; i < x->n; i++)
 			busy -= blocked[i];
 		/* Quiet twice: an answer may be on its way as we ask. */
-		if (busy == 0 && !any && ++still >= 2) {
-			sdb_waiting(x, blocked);
-			if (sdb_cycle(x) == 0)
-				return 0;
-			sdb_poll(x, SDB_DEADLOCK_MS);
-			still = 0;
+		still = busy == 0 && !any ? still + 1 : 0;
+		if (still < 2) {
+			if ((lab_now_s() - start) * 1000 > SDB_SETTLE_MS)
+				return sdb_fail(x, -LAB_ETIMEDOUT, "a statement",
+				    "neither answered nor waited within 5 s");
+			sdb_poll(x, 1);
 			continue;
 		}
-		if (busy != 0)
-			still = 0;
-		if ((lab_now_s() - start) * 1000 > SDB_SETTLE_MS)
-			return sdb_fail(x, -LAB_ETIMEDOUT, "a statement",
-			    "neither answered nor waited within 5 s");
-		sdb_poll(x, 1);
+		sdb_waiting(x, blocked);
+		if (sdb_cycle(x) == 0)
+			return 0;
+		/* The detector's turn (deadlock_timeout): its 40P01. */
+		if (cycle == 0)
+			cycle = lab_now_s();
+		if ((lab_now_s() - cycle) * 1000 > SDB_DEADLOCK_MS)
+			return sdb_fail(x, -LAB_ETIMEDOUT, "a cycle of waits",
+			    "the server did not break it within 10 s");
+		sdb_poll(x, 100);
+		start = lab_now_s();
 	}
 }
 

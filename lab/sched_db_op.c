@@ -158,11 +158,11 @@ sdb_text(struct sdb_session *p, const struct sdb_stmt *st, enum db_sync v,
 	const struct db_sql *q = &p->d.sql;
 	int64_t a, b, c;
 
-	*n = 0;
-	if (st->acct >= 0) {
-		snprintf(buf[0], 32, "%d", st->acct);
-		params[(*n)++] = buf[0];
-	}
+	/* The statements about one account take its id as $1. */
+	snprintf(buf[0], 32, "%d", st->acct);
+	params[0] = buf[0];
+	*n = st->what == SDB_READ || st->what == SDB_LOCK ||
+	    st->what == SDB_BALANCE;
 	switch (st->what) {
 	case SDB_BEGIN:
 		return v == DB_SERIALIZABLE ?
