@@ -36,6 +36,11 @@ enum lab_error {
 	LAB_EBUSY,		/* no consistent snapshot within the retries */
 	LAB_EWORKER,		/* a worker process failed or sent garbage */
 	LAB_ESYMLINK,		/* the ledger's name is a symbolic link */
+	LAB_EDB,		/* the database server said no (db.h) */
+	LAB_EDBGONE,		/* the connection to the server was lost */
+	LAB_EDBNOLEDGER,	/* no schema of that name */
+	LAB_EDBFOREIGN,		/* a schema banklab did not make */
+	LAB_ESERIALIZE,		/* 40001: could not serialize, rolled back */
 	LAB_ELAST
 };
 

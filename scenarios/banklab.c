@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "banklab.h"
+#include "banklab_db.h"
 #include "cli.h"
 #include "lab.h"
 #include "ledger.h"
@@ -78,6 +79,8 @@ usage(FILE *f)
 "                            private, or stale once the program is gone\n"
 "  destroy NAME              remove the name\n"
 "  destroy --stale           remove every stale ledger, and only those\n"
+"  COMMAND NAME --db CONNINFO  the ledger in PostgreSQL instead\n"
+"                            (banklab create NAME --db \"\" --help)\n"
 "  serve NAME [--listen ADDR:PORT] [--tellers N] [--sync V] ...\n"
 "                            the bank over HTTP (serve --help)\n"
 "\n"
@@ -319,6 +322,9 @@ main(int argc, char **argv)
 		printf("banklab %s\n", PACKAGE_VERSION);
 		return LAB_EXIT_OK;
 	}
+	/* The ledger in PostgreSQL: its own command line (banklab_db.c). */
+	if (banklab_db_wanted(argc, argv))
+		return banklab_db_main(argc - 1, argv + 1);
 	/* A worker's options are the worker table's (banklab_worker.c). */
 	if (strcmp(argv[1], "worker") == 0)
 		return banklab_worker_main(argc - 2, argv + 2);

@@ -186,8 +186,10 @@ cli_sync(const char *prog, const char *s, enum sync_kind dflt,
 		what = "BANKLAB_SYNC";
 	}
 	if (ledger_sync_parse(s, out) < 0) {
-		fprintf(stderr, "%s: %s: \"%s\" is not a variant (none, "
-		    "semaphore, robust, ordered)\n", prog, what, s);
+		fprintf(stderr, strcmp(s, "serializable") == 0 ?
+		    "%s: %s: \"%s\" is the database's own answer: only with "
+		    "--db CONNINFO\n" : "%s: %s: \"%s\" is not a variant "
+		    "(none, semaphore, robust, ordered)\n", prog, what, s);
 		return -CLI_EUSAGE;
 	}
 	return 0;

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cli_sched.h"
 #include "lesson.h"
+#include "lesson_db.h"
 #include "step.h"
 
 static const struct cli_prog lesson_prog = {
@@ -30,6 +31,9 @@ static const struct option lesson_rows[] = {
 	{ "kills", required_argument, NULL, 'N' },
 	{ "kill-at", required_argument, NULL, 'K' },
 	{ "kill-after", required_argument, NULL, 'A' },
+	{ "db", required_argument, NULL, 'B' },
+	{ "on-deadlock", required_argument, NULL, 'O' },
+	{ "audit", required_argument, NULL, 'U' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -66,6 +70,11 @@ lesson_usage(const struct scenario_opts *o)
 "  --explore MODE  run its interleavings: all, random, pct (--runs N,\n"
 "                  --depth D, --shrink, --repeat N, --permutation N)\n",
 	    in->schedule);
+	printf(
+"  --db CONNINFO   the lesson on PostgreSQL (libpq's conninfo; \"\": the\n"
+"                  PG* environment): --sync may also be serializable;\n"
+"  --audit A       plain | consistent (default: the variant's)\n"
+"  --on-deadlock X retry | fail, on the server's 40P01 (default retry)\n");
 	printf(
 "  --json          one JSON object instead of the text report\n"
 "  --quiet         only the verdict line\n"
@@ -131,11 +140,17 @@ lesson_option(struct scenario_opts *o, int ch, const char *arg)
 		if ((r = cli_number(o->prog, "--ops", arg, 1, 100000000,
 		    &v)) == 0)
 			o->ops = (uint64_t)v;
+		o->has_ops = true;
 		return r;
+	case 'B':
+	case 'O':
+	case 'U':
+		return lesson_db_option(o, ch, arg);
 	case 'w':
 		if ((r = cli_number(o->prog, "--window", arg, 0, 100000,
 		    &v)) == 0)
 			o->window = (unsigned)v;
+		o->has_window = true;
 		return r;
 	case 'N':
 	case 'K':
@@ -187,8 +202,12 @@ lesson_finish(struct scenario_opts *o, const struct cli_given *g)
 		o->timeout_ms = (unsigned)g->timeout;
 	o->json = g->json;
 	o->quiet = g->quiet;
-	if ((r = cli_sync(o->prog, g->sync, scenario_buggy(o->kind),
-	    &o->sync)) < 0)
+	if (o->db != NULL)
+		r = lesson_db_finish(o, g->sync);
+	else
+		r = cli_sync(o->prog, g->sync, scenario_buggy(o->kind),
+		    &o->sync);
+	if (r < 0)
 		return r;
 	return lesson_check(o);
 }
@@ -282,6 +301,8 @@ lesson_main(enum scenario_kind k, int argc, char **argv)
 	lab_sigpipe_quiet();
 	if ((rc = lesson_parse(k, argc, argv, &o)) < 0)
 		return cli_exit_code(rc);
+	if (o.db != NULL)
+		return lesson_db_main(&o);
 	if (o.is_scheduled)
 		return lesson_scheduled(&o);
 	if ((rc = scenario_run(&o, &r)) < 0) {

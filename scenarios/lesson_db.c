@@ -1,0 +1,102 @@
+/*
+ * lesson_db: the lessons with --db.  See lesson_db.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "db.h"
+#include "db_scenario.h"
+#include "lab.h"
+#include "ledger.h"
+#include "lesson_db.h"
+#include "scenario.h"
+
+int
+lesson_db_option(struct scenario_opts *o, int ch, const char *arg)
+{
+	enum db_on_deadlock od;
+	enum db_audit au;
+
+	if (ch == 'B') {
+		o->db = arg;
+		return 0;
+	}
+	if (ch == 'U') {
+		if (db_audit_parse(arg, &au) < 0) {
+			fprintf(stderr, "%s: --audit: \"%s\" is not plain or "
+			    "consistent\n", o->prog, arg);
+			return -CLI_EUSAGE;
+		}
+		o->db_audit = (int)au;
+		return 0;
+	}
+	if (db_on_deadlock_parse(arg, &od) < 0) {
+		fprintf(stderr, "%s: --on-deadlock: \"%s\" is not retry or "
+		    "fail\n", o->prog, arg);
+		return -CLI_EUSAGE;
+	}
+	o->on_deadlock = (int)od;
+	return 0;
+}
+
+int
+lesson_db_finish(struct scenario_opts *o, const char *sync)
+{
+	const char *what = "--sync";
+	enum db_sync v;
+
+	if (sync == NULL && cli_sync_from_env()) {
+		sync = getenv("BANKLAB_SYNC");
+		what = "BANKLAB_SYNC";
+	}
+	if (sync == NULL)
+		sync = ledger_sync_name(scenario_buggy(o->kind));
+	if (db_sync_parse(sync, &v) < 0) {
+		fprintf(stderr, "%s: %s: \"%s\" is not a variant (none, "
+		    "semaphore, robust, ordered, serializable)\n", o->prog,
+		    what, sync);
+		return -CLI_EUSAGE;
+	}
+	if (o->is_scheduled) {
+		fprintf(stderr, "%s: --db: the schedules (--schedule, "
+		    "--explore) run on shared memory only\n", o->prog);
+		return -CLI_EUSAGE;
+	}
+	o->db_sync = (int)v;
+	if (!o->has_ops)
+		o->ops = db_scenario_ops(o->kind);
+	return 0;
+}
+
+int
+lesson_db_main(struct scenario_opts *o)
+{
+	struct db_scenario_result r;
+	char *json;
+	int rc;
+
+	lab_sigpipe_quiet();
+	if ((rc = db_scenario_run(o, &r)) < 0) {
+		fprintf(stderr, "%s: --db: %s\n", o->prog, r.err);
+		db_scenario_free(&r);
+		return LAB_EXIT_SYSTEM;
+	}
+	if (o->json) {
+		if ((json = db_scenario_json(o, &r)) == NULL) {
+			fprintf(stderr, "%s: %s\n", o->prog, strerror(ENOMEM));
+			db_scenario_free(&r);
+			return LAB_EXIT_SYSTEM;
+		}
+		printf("%s\n", json);
+		free(json);
+	} else {
+		db_scenario_report(stdout, o, &r);
+	}
+	db_scenario_free(&r);
+	if (r.interrupted)
+		return LAB_EXIT_INTERRUPTED;
+	return r.anomaly ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;
+}
