@@ -71,13 +71,15 @@ static void
 sched_replay(const struct sched_cli *o, const struct sched_spec *s, int v, const struct sched_entry *e, int n, char *buf,
     size_t len)
 {
-	char file[1024] = "";
+	char file[1024] = "", db[1024] = "";
 	int k;
 
 	if (o->file != NULL && !o->is_lesson)
 		sched_shell_quote(o->file, file, sizeof(file));
-	k = snprintf(buf, len, "%s%s%s%s --sync %s --schedule '", o->prog,
-	    file[0] ? " " : "", file, o->db != NULL ? " --db ..." : "",
+	if (o->db != NULL)
+		sched_shell_quote(o->db, db, sizeof(db));
+	k = snprintf(buf, len, "%s%s%s%s%s --sync %s --schedule '", o->prog,
+	    file[0] ? " " : "", file, o->db != NULL ? " --db " : "", db,
 	    sched_vname(o, v));
 	if (k < 0 || (size_t)k + 2 >= len)
 		return;
