@@ -21,7 +21,7 @@ src=${BANKLAB_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bin=${BANKLAB_BIN_DIR:-$src/scenarios}
 banklab=$bin/banklab
 server="sh $src/tests/pg_server.sh"
-OPS=${PG_HOSTS_OPS:-400}
+OPS=${PG_HOSTS_OPS:-200}
 net=10.77.0
 tag=bl$$
 ns_db=${tag}db ns_t1=${tag}t1 ns_t2=${tag}t2
