@@ -106,22 +106,30 @@ cli_sched_option(struct sched_cli *o, int ch, const char *arg)
 }
 
 /*
- * On PostgreSQL (o->db): the variants are the database's (serializable
- * too), and only the file's permutations or --schedule run: exploring and
- * shrinking need a scheduler that can replay any interleaving, and the
- * server's lock manager and deadlock detector are not ours to replay.
+ * On PostgreSQL only the file's permutations or --schedule run: exploring
+ * and shrinking need a scheduler that can replay any interleaving, and
+ * the server's lock manager and deadlock detector are not ours to replay.
  */
-static int
-cli_sched_db(struct sched_cli *o, const struct cli_given *g)
+int
+cli_sched_db_check(const struct sched_cli *o)
 {
-	const char *v = g->sync != NULL ? g->sync : getenv("BANKLAB_SYNC");
-
 	if (o->has_explore || o->shrink) {
 		fprintf(stderr, "%s: %s: not with --db (on PostgreSQL only the "
 		    "file's permutations and --schedule run)\n", o->prog,
 		    o->has_explore ? "--explore" : "--shrink");
 		return -CLI_EUSAGE;
 	}
+	return 0;
+}
+
+/* On PostgreSQL (o->db) the variants are the database's: serializable. */
+static int
+cli_sched_db(struct sched_cli *o, const struct cli_given *g)
+{
+	const char *v = g->sync != NULL ? g->sync : getenv("BANKLAB_SYNC");
+
+	if (cli_sched_db_check(o) < 0)
+		return -CLI_EUSAGE;
 	if (v == NULL || *v == '\0')
 		return 0;
 	if (db_sync_parse(v, &o->db_sync) < 0) {

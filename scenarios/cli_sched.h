@@ -34,6 +34,9 @@ int cli_sched_option(struct sched_cli *o, int ch, const char *arg);
  */
 int cli_sched_common(struct sched_cli *o, const struct cli_given *g);
 
+/* With --db: --explore or --shrink asked for?  One line, -CLI_EUSAGE. */
+int cli_sched_db_check(const struct sched_cli *o);
+
 /*
  * Run s as o says (sched_cli_run()), after refusing what the file cannot
  * do (a --permutation past its permutations, a --schedule it does not

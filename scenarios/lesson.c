@@ -281,6 +281,8 @@ lesson_scheduled(struct scenario_opts *o)
 	o->sched.file = path;
 	o->sched.is_lesson = true;
 	o->sched.sync = o->sync;
+	o->sched.db = o->db;
+	o->sched.db_sync = (enum db_sync)o->db_sync;
 	o->sched.has_sync = true;
 	o->sched.seed = o->seed;
 	o->sched.json = o->json;
@@ -301,10 +303,10 @@ lesson_main(enum scenario_kind k, int argc, char **argv)
 	lab_sigpipe_quiet();
 	if ((rc = lesson_parse(k, argc, argv, &o)) < 0)
 		return cli_exit_code(rc);
-	if (o.db != NULL)
-		return lesson_db_main(&o);
 	if (o.is_scheduled)
 		return lesson_scheduled(&o);
+	if (o.db != NULL)
+		return lesson_db_main(&o);
 	if ((rc = scenario_run(&o, &r)) < 0) {
 		fprintf(stderr, "%s: %s\n", o.prog, lab_strerror(rc));
 		return LAB_EXIT_SYSTEM;

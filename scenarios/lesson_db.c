@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_sched.h"
 #include "db.h"
 #include "db_scenario.h"
 #include "lab.h"
@@ -60,11 +61,9 @@ lesson_db_finish(struct scenario_opts *o, const char *sync)
 		    what, sync);
 		return -CLI_EUSAGE;
 	}
-	if (o->is_scheduled) {
-		fprintf(stderr, "%s: --db: the schedules (--schedule, "
-		    "--explore) run on shared memory only\n", o->prog);
+	/* The lesson's schedule on PostgreSQL: banklab-sched --db's run. */
+	if (o->is_scheduled && cli_sched_db_check(&o->sched) < 0)
 		return -CLI_EUSAGE;
-	}
 	o->db_sync = (int)v;
 	if (!o->has_ops)
 		o->ops = db_scenario_ops(o->kind);
