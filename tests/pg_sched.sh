@@ -72,6 +72,13 @@ said crash-none "KILLED (pg_terminate_backend)" "the kill"
 said crash-none "the server rolled back" "who repaired it"
 said crash-semaphore "the server rolled back" "no semaphore stuck"
 
+# A lesson's own schedule on PostgreSQL (banklab-deadlock --schedule file).
+timeout 60 "$bin/banklab-deadlock" --db "$db" --schedule file >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && has "40P01"; then ok "banklab-deadlock --db --schedule file"
+else no "banklab-deadlock --db --schedule file: exit $rc: $(tail -n 2 "$tmp/out")"
+fi
+
 # Bad input: a server that is not there is one line and exit 3.
 timeout 30 "$sched" "$scheds/race.sched" --db "host=$tmp/nowhere" \
     >"$tmp/out" 2>&1
