@@ -149,13 +149,7 @@ db_scenario_run(const struct scenario_opts *o, struct db_scenario_result *r)
 	}
 	db_close(&d);
 	free(each);
-	if (r->interrupted) {
-		struct timespec zero = { 0, 0 };
-
-		while (sigtimedwait(&sigs, NULL, &zero) > 0)
-			;
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	lab_signals_restore(&sigs, &old, r->interrupted);
 	return rc;
 }
 

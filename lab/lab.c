@@ -66,6 +66,16 @@ lab_strerror(int code)
 	return strerror(code);
 }
 
+void
+lab_signals_restore(const sigset_t *sigs, const sigset_t *old, bool was_ours)
+{
+	struct timespec zero = { 0, 0 };
+
+	while (was_ours && sigtimedwait(sigs, NULL, &zero) > 0)
+		;
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 int
 lab_exit_code(int code)
 {

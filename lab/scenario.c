@@ -228,13 +228,6 @@ scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 	ledger_unlink(name);
 out:
 	free(each);
-	/* Take a pending SIGINT/SIGTERM off before unblocking: it is ours. */
-	if (r->interrupted) {
-		struct timespec zero = { 0, 0 };
-
-		while (sigtimedwait(&watch.sigs, NULL, &zero) > 0)
-			;
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	lab_signals_restore(&watch.sigs, &old, r->interrupted);
 	return err;
 }

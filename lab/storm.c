@@ -376,14 +376,7 @@ unlink:
 	spawn_free(&aud);
 	ledger_detach(&l);
 out:
-	if (r->interrupted) {
-		struct timespec zero = { 0, 0 };
-
-		/* Take the pending signal off before unblocking: it is ours. */
-		while (sigtimedwait(&sigs, NULL, &zero) > 0)
-			;
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	lab_signals_restore(&sigs, &old, r->interrupted);
 	return rc;
 }
 

@@ -29,37 +29,6 @@
 #include "step.h"
 #include "worker.h"
 
-/* The common options banklab takes (a command allows some of them). */
-static const struct cli_prog banklab_prog = {
-	.name = PROG,
-	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_HELP |
-	    CLI_VERSION,
-	.seed_max = INT64_MAX,
-	.timeout_min = 1,
-	.timeout_max = 3600000,
-};
-
-/* banklab's own rows, beside the common ones. */
-static const struct option banklab_rows[] = {
-	{ "accounts", required_argument, NULL, 'a' },
-	{ "balance", required_argument, NULL, 'b' },
-	{ "ops", required_argument, NULL, 'n' },
-	{ "mix", required_argument, NULL, 'm' },
-	{ "procs", required_argument, NULL, 'p' },
-	{ "window", required_argument, NULL, 'w' },
-	{ "lock-timeout", required_argument, NULL, 'L' },
-	{ "max-amount", required_argument, NULL, 'M' },
-	{ "from", required_argument, NULL, 'F' },
-	{ "to", required_argument, NULL, 'T' },
-	{ "die-step", required_argument, NULL, 'D' },
-	{ "die-after", required_argument, NULL, 'A' },
-	{ "stop-on-error", no_argument, NULL, 'E' },
-	{ "until-ops", required_argument, NULL, 'U' },
-	{ "ascending", no_argument, NULL, 'H' },
-	{ "stale", no_argument, NULL, 'Z' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static void
 usage(FILE *f)
 {
@@ -235,8 +204,8 @@ take_option(const struct banklab_command *cmd, const struct option *opts,
 		return -CLI_EUSAGE;
 	}
 	c->given |= opt_bit(ch);
-	if (cli_is_common(&banklab_prog, ch))
-		return cli_common(&banklab_prog, g, ch, optarg);
+	if (cli_is_common(&banklab_cli_prog, ch))
+		return cli_common(&banklab_cli_prog, g, ch, optarg);
 	if (ch == 'm' && worker_mix_parse(optarg, &c->mix) < 0) {
 		fprintf(stderr, "%s: --mix: \"%s\" is not a mix (transfer, "
 		    "deposit, withdraw, mixed, audit)\n", PROG, optarg);
@@ -256,7 +225,7 @@ banklab_parse(const struct banklab_command *cmd, int argc, char **argv,
 	struct cli_given g = { 0 };
 	int ch, r;
 
-	cli_longopts(&banklab_prog, banklab_rows, NULL, opts);
+	cli_longopts(&banklab_cli_prog, banklab_rows, NULL, opts);
 	cli_getopt_reset();
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
 	    -1) {

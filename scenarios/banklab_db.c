@@ -18,7 +18,9 @@
 #include "ledger.h"
 #include "worker.h"
 
-static const struct cli_prog banklab_db_prog = {
+/* The common options banklab takes (a command allows some of them); its
+ * commands with --db take them all. */
+const struct cli_prog banklab_cli_prog = {
 	.name = PROG,
 	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_HELP |
 	    CLI_VERSION,
@@ -27,26 +29,39 @@ static const struct cli_prog banklab_db_prog = {
 	.timeout_max = 3600000,
 };
 
-static const struct option banklab_db_rows[] = {
-	{ "db", required_argument, NULL, 'd' },
+/* banklab's own rows, beside the common ones (with --db too). */
+const struct option banklab_rows[] = {
 	{ "accounts", required_argument, NULL, 'a' },
 	{ "balance", required_argument, NULL, 'b' },
 	{ "ops", required_argument, NULL, 'n' },
 	{ "mix", required_argument, NULL, 'm' },
 	{ "procs", required_argument, NULL, 'p' },
 	{ "window", required_argument, NULL, 'w' },
+	{ "lock-timeout", required_argument, NULL, 'L' },
 	{ "max-amount", required_argument, NULL, 'M' },
 	{ "from", required_argument, NULL, 'F' },
 	{ "to", required_argument, NULL, 'T' },
+	{ "die-step", required_argument, NULL, 'D' },
 	{ "die-after", required_argument, NULL, 'A' },
 	{ "stop-on-error", no_argument, NULL, 'E' },
+	{ "until-ops", required_argument, NULL, 'U' },
 	{ "ascending", no_argument, NULL, 'H' },
+	{ "stale", no_argument, NULL, 'Z' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The rows only --db takes. */
+static const struct option banklab_db_rows[] = {
+	{ "db", required_argument, NULL, 'd' },
 	{ "audit", required_argument, NULL, 'u' },
 	{ "on-deadlock", required_argument, NULL, 'o' },
 	{ "gate", required_argument, NULL, 'g' },
 	{ "parent", required_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* banklab's rows that mean nothing on a database. */
+static const char banklab_db_not[] = "LDUZ";
 
 /* The commands, and what each needs. */
 static const struct {
@@ -132,9 +147,11 @@ banklab_db_word(struct banklab_db_args *a, int ch, const char *s)
 	case 'E':
 		w->w.stop_on_error = true;
 		return 0;
-	default:
+	case 'H':
 		w->w.ascending = true;
 		return 0;
+	default:
+		return -EINVAL;
 	}
 	if (bad) {
 		fprintf(stderr, "%s: --%s: \"%s\" is not one of %s\n", PROG,
@@ -154,6 +171,13 @@ banklab_db_take(void *arg, int ch, const char *s)
 	int64_t v;
 	int r = 0;
 
+	if (strchr(banklab_db_not, ch) != NULL) {
+		fprintf(stderr, "%s: %s: not an option with --db\n", PROG,
+		    ch == 'L' ? "--lock-timeout" : ch == 'D' ? "--die-step "
+		    "(--die-after N: SIGKILL after the first UPDATE)" :
+		    ch == 'U' ? "--until-ops" : "--stale");
+		return -CLI_EUSAGE;
+	}
 	switch (ch) {
 	case 'a': return banklab_db_num("--accounts", s, 2,
 		    LEDGER_ACCOUNTS_MAX, &a->accounts);
@@ -268,8 +292,8 @@ banklab_db_main(int argc, char **argv)
 		    argv[0]);
 		return LAB_EXIT_USAGE;
 	}
-	r = cli_getopt(&banklab_db_prog, banklab_db_rows, NULL, argc, argv,
-	    &g, banklab_db_take, &a);
+	r = cli_getopt(&banklab_cli_prog, banklab_rows, banklab_db_rows, argc,
+	    argv, &g, banklab_db_take, &a);
 	if (r == -CLI_EHELP) {
 		banklab_db_usage();
 		return LAB_EXIT_OK;

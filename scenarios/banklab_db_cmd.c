@@ -69,8 +69,14 @@ banklab_db_create(const struct banklab_db_args *a)
 		return -rc;
 	rc = db_create(&d, a->name, (uint32_t)a->accounts, a->balance,
 	    a->w.sync);
+	if (rc == -EEXIST) {
+		fprintf(stderr, "%s: %s: a schema of that name exists already\n",
+		    PROG, a->name);
+		db_close(&d);
+		return LAB_EXIT_SYSTEM;
+	}
 	if (rc < 0) {
-		banklab_db_say(&d, a->name, rc == -EEXIST ? -EEXIST : rc);
+		banklab_db_say(&d, a->name, rc);
 		db_close(&d);
 		return LAB_EXIT_SYSTEM;
 	}

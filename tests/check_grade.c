@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "grade.h"
@@ -45,6 +46,8 @@ struct job {
 	int score, max;
 	char failed[1024];	/* names of the failed checks */
 	char why[512];		/* the first failure's reason */
+	struct timespec t0;	/* started, for the log's seconds */
+	double secs;
 };
 
 static const char *
@@ -107,6 +110,7 @@ start(struct job *j, const char *extra)
 	    "GRADE_ARGS='%s %s' >'%s/log' 2>&1",
 	    getenv("BANKLAB_GRADE_MAKE"), j->dir, j->dir, ex, extra, j->dir);
 	fflush(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
 	if ((j->pid = fork()) == 0) {
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
@@ -167,6 +171,12 @@ run_all(struct job *jobs, int n, int parallel, const char *extra)
 			break;
 		for (i = 0; i < n; i++)
 			if (jobs[i].pid == pid) {
+				struct timespec t1;
+
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+				jobs[i].secs = (double)(t1.tv_sec -
+				    jobs[i].t0.tv_sec) + (t1.tv_nsec -
+				    jobs[i].t0.tv_nsec) / 1e9;
 				jobs[i].status = status;
 				collect(&jobs[i]);
 				running--;
@@ -255,8 +265,9 @@ grade_patches(const char *dir, bool is_right)
 	run_all(j, n, is_right ? PARALLEL_RIGHT : PARALLEL_WRONG,
 	    is_right ? "-P 2" : "");
 	for (i = 0; i < n; i++) {
-		printf("%s %-28s exercise %d: %2d/%-2d failed: %s\n", dir,
-		    j[i].name, j[i].ex, j[i].score, j[i].max, j[i].failed);
+		printf("%s %-28s exercise %d: %2d/%-2d %5.1f s, failed: %s\n",
+		    dir, j[i].name, j[i].ex, j[i].score, j[i].max, j[i].secs,
+		    j[i].failed);
 		if (j[i].max != total(j[i].ex) || (is_right ?
 		    j[i].score != j[i].max : j[i].score >= j[i].max))
 			snprintf(wrong + strlen(wrong), sizeof(wrong) -

@@ -4,7 +4,8 @@
 # A throwaway PostgreSQL server for the tests and `make demo-pg`: initdb in
 # DIR/data, the server on a Unix socket in DIR only (no TCP unless --listen
 # ADDR), fsync off (its data is thrown away), a short deadlock_timeout (so
-# a deadlock lesson does not wait the default second).  `start` prints the
+# a deadlock lesson does not wait the default second), its dynamic shared
+# memory in DIR (nothing of it in /dev/shm).  `start` prints the
 # conninfo, one line; `stop` stops the server and removes DIR, and does
 # nothing if there is nothing to stop.  Run as root, the server runs as
 # the `postgres` user (PostgreSQL refuses root) and DIR is handed to it.
@@ -85,6 +86,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 deadlock_timeout = 50ms
+dynamic_shared_memory_type = mmap
 max_connections = 100
 shared_buffers = 16MB
 logging_collector = off
