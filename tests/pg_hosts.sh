@@ -75,6 +75,11 @@ case $? in
    exit 1 ;;
 esac
 db="host=$net.1 port=5432 dbname=postgres user=postgres"
+if grep -q "^host .* 0.0.0.0/0" "$tmp/pg/data/pg_hba.conf"; then
+	no "pg_hba.conf trusts any address, not $net.0/24 only"
+else
+	ok "pg_hba.conf trusts $net.0/24 only"
+fi
 for n in 2 3; do
 	a=$(at ${tag}t$((n - 1)) psql -AtqX "$db" -c "SELECT inet_client_addr()" \
 	    2>&1)
