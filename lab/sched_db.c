@@ -369,6 +369,31 @@ sdb_advance(struct sdb_run *x)
 	}
 }
 
+/*
+ * Wait until the server closes session p's connection: its backend
+ * closes the socket on its way out, after it has rolled back and let go
+ * of its locks (proc_exit(): shared memory first, the socket last).
+ */
+static int
+sdb_gone(struct sdb_session *p)
+{
+	struct pollfd fd = { PQsocket(p->d.conn), POLLIN, 0 };
+	double start = lab_now_s();
+	PGresult *res;
+
+	for (;;) {
+		if (!PQconsumeInput(p->d.conn) ||
+		    PQstatus(p->d.conn) == CONNECTION_BAD)
+			return 0;
+		while (!PQisBusy(p->d.conn) &&
+		    (res = PQgetResult(p->d.conn)) != NULL)
+			PQclear(res);	/* the FATAL "terminating ..." */
+		if ((lab_now_s() - start) * 1000 > SDB_GONE_MS)
+			return -LAB_ETIMEDOUT;
+		poll(&fd, 1, 100);
+	}
+}
+
 /* pg_terminate_backend(): the server rolls its transaction back. */
 static int
 sdb_kill(struct sdb_run *x, int i)
@@ -378,16 +403,14 @@ sdb_kill(struct sdb_run *x, int i)
 	PGresult *res;
 	int rc;
 
-	/* With a timeout it waits until the backend is gone, locks and all. */
 	snprintf(pid, sizeof(pid), "%d", (int)p->d.backend_pid);
-	if ((rc = sdb_ask(x, "SELECT pg_terminate_backend($1::int, 5000)",
-	    pid, &res)) < 0)
+	if ((rc = sdb_ask(x, "SELECT pg_terminate_backend($1::int)", pid,
+	    &res)) < 0)
 		return rc;
-	rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 0 : -LAB_ETIMEDOUT;
 	PQclear(res);
-	if (rc < 0)
-		return sdb_fail(x, rc, p->proc->name, "its server process "
-		    "outlived pg_terminate_backend() by 5 s");
+	if (sdb_gone(p) < 0)
+		return sdb_fail(x, -LAB_ETIMEDOUT, p->proc->name, "its server "
+		    "process outlived pg_terminate_backend() by 5 s");
 	x->r->rolled_back += p->in_tx;
 	db_close(&p->d);
 	p->is_dead = true;

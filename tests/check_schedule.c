@@ -110,6 +110,8 @@ kind_name(enum sched_event_kind k)
 		return "DONE";
 	case SCHED_EV_DIED:
 		return "DIED";
+	case SCHED_EV_ABORTED:
+		return "ABORTED";
 	}
 	return "?";
 }
