@@ -1,10 +1,11 @@
 /*
- * sched_db_impl: what the two files of a schedule on PostgreSQL share.
+ * sched_db_impl: what the files of a schedule on PostgreSQL share.
  * sched_db_op.c turns each operation of a session into the statements
  * db_ops.c sends for it (the same texts: d->sql), each tagged with the
  * step points it reaches, and sends and takes them one at a time;
  * sched_db.c runs the permutation over the sessions, one connection each,
- * and sees which are blocked as PostgreSQL's isolation tester does.
+ * and sched_db_ask.c asks the server which are blocked, as PostgreSQL's
+ * isolation tester does.
  *
  * Layer: schedules (above db).  One process, the scheduler, owns every
  * session; a session is a connection, not a process.
@@ -73,6 +74,19 @@ struct sdb_taken {
 	int64_t expected;
 };
 
+/* A run: the sessions, and the control connection that asks about them. */
+struct sdb_run {
+	const struct sched_spec *s;
+	enum db_sync v;
+	struct db ctl;			/* makes the ledger, asks, kills */
+	struct sdb_session p[SCHED_PROCS_MAX];
+	int n;
+	int last;			/* the session released last */
+	struct sched_result *r;
+};
+
+/* sched_db_op.c */
+
 /* Start operation p->op of the session under v (its statements). */
 void sdb_op_begin(struct sdb_session *p, enum db_sync v);
 
@@ -89,5 +103,24 @@ int sdb_take(struct sdb_session *p, enum db_sync v, struct sdb_taken *t);
 
 /* The account a statement waits for: its own, or the semaphore's. */
 int64_t sdb_waits_for(const struct sdb_session *p);
+
+/* sched_db_ask.c */
+
+/* Say why the run could not be made ("WHAT: WHY"); returns code. */
+int sdb_fail(struct sdb_run *x, int code, const char *what, const char *why);
+
+/* One statement on the control connection (param: its $1, or NULL). */
+int sdb_ask(struct sdb_run *x, const char *sql, const char *param,
+    PGresult **res);
+
+/* Which busy sessions wait for another session (one round trip). */
+int sdb_blocked(struct sdb_run *x, bool *blocked);
+
+/* A cycle of waits into x->r->cycle: its length, 0 if there is none. */
+int sdb_cycle(struct sdb_run *x);
+
+/* Wait until the server has closed p's connection (a kill): 0, or
+ * -LAB_ETIMEDOUT after 5 s. */
+int sdb_gone(struct sdb_session *p);
 
 #endif

@@ -33,26 +33,23 @@ run() { timeout 60 "$sched" "$1" --db "$db" --sync "$2" >"$tmp/out" 2>&1; }
 # has WORDS: the last run said them.
 has() { grep -q -- "$1" "$tmp/out"; }
 
+# promise FILE WHAT RC: each variant of FILE's line WHAT exits RC.
+promise() {
+	for v in $(line "$1" "db-$2"); do
+		run "$1" "$v"
+		rc=$?
+		if [ $rc -eq "$3" ]; then ok "$f under $v: $2"
+		else no "$f under $v: exit $rc, not $3: $(tail -n 3 "$tmp/out")"
+		fi
+		cp "$tmp/out" "$tmp/$f-$v"
+	done
+}
 for f in race stale deadlock crash; do
 	file=$scheds/$f.sched
 	[ -n "$(line "$file" db-anomaly)$(line "$file" db-clean)" ] ||
 	    no "$f.sched promises nothing on PostgreSQL"
-	for v in $(line "$file" db-anomaly); do
-		run "$file" "$v"
-		rc=$?
-		if [ $rc -eq 1 ]; then ok "$f under $v: anomaly"
-		else no "$f under $v: exit $rc, not 1: $(tail -n 3 "$tmp/out")"
-		fi
-		cp "$tmp/out" "$tmp/$f-$v"
-	done
-	for v in $(line "$file" db-clean); do
-		run "$file" "$v"
-		rc=$?
-		if [ $rc -eq 0 ]; then ok "$f under $v: clean"
-		else no "$f under $v: exit $rc, not 0: $(tail -n 3 "$tmp/out")"
-		fi
-		cp "$tmp/out" "$tmp/$f-$v"
-	done
+	promise "$file" anomaly 1
+	promise "$file" clean 0
 done
 
 # What each said, in its own words.
