@@ -126,19 +126,12 @@ cli_sched_db_check(const struct sched_cli *o)
 static int
 cli_sched_db(struct sched_cli *o, const struct cli_given *g)
 {
-	const char *v = g->sync != NULL ? g->sync : getenv("BANKLAB_SYNC");
+	int r;
 
-	if (cli_sched_db_check(o) < 0)
+	if (cli_sched_db_check(o) < 0 ||
+	    (r = cli_db_sync(o->prog, g->sync, &o->db_sync)) < 0)
 		return -CLI_EUSAGE;
-	if (v == NULL || *v == '\0')
-		return 0;
-	if (db_sync_parse(v, &o->db_sync) < 0) {
-		fprintf(stderr, "%s: %s: \"%s\" is not a variant (none, "
-		    "semaphore, robust, ordered, serializable)\n", o->prog,
-		    g->sync != NULL ? "--sync" : "BANKLAB_SYNC", v);
-		return -CLI_EUSAGE;
-	}
-	o->has_sync = true;
+	o->has_sync = r == 1;
 	return 0;
 }
 
