@@ -36,6 +36,7 @@ trap 'exit 130' INT TERM
 db=$(sh "$src/tests/pg_server.sh" start "$tmp/pg") || exit $?
 pgdb=$(echo "$db" | sed 's/dbname=[^ ]*/dbname=pgbench/')
 procs="1 2 4 8"
+load0=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)
 variants="none semaphore robust ordered serializable"
 
 # pgbench in a database of its own, scale 1 (10 branches' worth of rows
@@ -96,7 +97,8 @@ shm() {	# shm VARIANT PROCS -> transfers per second
 
 cpus=$(nproc)
 echo "transfers per second, 1000 accounts, one server on a Unix socket;"
-echo "$cpus CPUs, ${secs} s a cell, $(date -u +%Y-%m-%d)"
+echo "$cpus CPUs, ${secs} s a cell, $(date -u +%Y-%m-%d); load average $load0 at"
+echo "the start, $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null) at the end (other work shares the CPUs)"
 printf '%-28s %12s %12s %12s %12s  %s\n' "" "1" "2" "4" "8" \
     "us a transfer (1 worker)"
 row() {	# row LABEL T1 T2 T4 T8

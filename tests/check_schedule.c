@@ -48,10 +48,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "lab.h"
 #include "ledger.h"
 #include "sched_cli.h"
-#include "db.h"
 #include "schedule.h"
 #include "spawn.h"
 #include "step.h"
