@@ -74,7 +74,8 @@ struct bench_config {
 	/* The program a measuring process runs: one that passes argv after
 	 * BENCH_CHILD_ARG to bench_child_run() (banklab-bench does). */
 	const char *child_path;
-	/* Called before each cell; for a progress line. */
+	/* For a progress line: called before each cell's first probe and
+	 * each timed run, with the timed runs done of all (cells x repeat). */
 	void (*progress)(void *arg, unsigned done, unsigned total,
 	    enum bench_kind k, unsigned procs, uint32_t accounts);
 	void *progress_arg;

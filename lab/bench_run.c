@@ -317,6 +317,16 @@ bench_cell_open(struct bench_ctx *x, struct bench_cell *cell,
 	return 0;
 }
 
+/* Tell the caller: done of total cells' timed runs, the next in cell. */
+static void
+bench_progress(const struct bench_config *c, unsigned done, unsigned total,
+    const struct bench_cell *cell)
+{
+	if (c->progress != NULL)
+		c->progress(c->progress_arg, done, total * c->repeat,
+		    cell->kind, cell->procs, cell->accounts);
+}
+
 /*
  * One group: every kind at one (procs, accounts), each on its own fresh
  * ledger, their timed runs taken in turns (run 1 of every kind, then run
@@ -337,18 +347,19 @@ bench_group(struct bench_ctx *x, struct bench_cell *cell, unsigned n,
 	if ((lv = calloc(n, sizeof(*lv))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n && rc == 0; i++) {
-		if (c->progress != NULL)
-			c->progress(c->progress_arg, done + i, total,
-			    cell[i].kind, cell[i].procs, cell[i].accounts);
+		bench_progress(c, done * c->repeat, total, &cell[i]);
 		rc = lab_signalled() ? -EINTR :
 		    bench_cell_open(x, &cell[i], &lv[i]);
 	}
 	for (round = 0; round < c->repeat && rc == 0; round++)
-		for (i = 0; i < n && rc == 0; i++)
+		for (i = 0; i < n && rc == 0; i++) {
+			bench_progress(c, done * c->repeat + round * n + i,
+			    total, &cell[i]);
 			if ((rc = lab_signalled() ? -EINTR : bench_once(x,
 			    &lv[i].l, cell[i].kind, cell[i].procs,
 			    cell[i].ops, &s)) == 0)
 				bench_add(&cell[i], &s);
+		}
 	for (i = 0; i < n; i++) {
 		if (rc == 0) {
 			bench_stat(cell[i].rate, cell[i].runs, &cell[i].mops);

@@ -217,10 +217,12 @@ db_check(struct db *d, struct db_check *c)
 	c->initial = v[0];
 	c->observed = v[1];
 	c->negative = v[3];
-	c->expected = v[0] + v[4];
 	c->writes = v[5];
-	c->lost_cents = c->expected - c->observed;
-	c->lost_writes = v[5] - v[2];
+	/* Sums of a table anyone could have written: no overflow on them. */
+	if (__builtin_add_overflow(v[0], v[4], &c->expected) ||
+	    __builtin_sub_overflow(c->expected, c->observed, &c->lost_cents) ||
+	    __builtin_sub_overflow(v[5], v[2], &c->lost_writes))
+		return -LAB_ECORRUPT;
 	c->is_ok = c->lost_cents == 0 && c->lost_writes == 0 &&
 	    c->negative == 0;
 	return 0;

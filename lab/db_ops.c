@@ -132,6 +132,7 @@ db_ops_body(struct db *d, enum db_sync v, struct db_change *c,
 {
 	bool lock = v == DB_ROBUST || v == DB_ORDERED;
 	unsigned i, k, first = 0;
+	int64_t sum;
 	int rc = 0;
 
 	/* ordered: the lower id first; robust: as the caller named them. */
@@ -149,8 +150,12 @@ db_ops_body(struct db *d, enum db_sync v, struct db_change *c,
 		if (rc == 0 && k == 0 && h != NULL && h->window_us > 0)
 			usleep(h->window_us);
 	}
+	/* What the table held is outside input: no overflow on it. */
 	for (i = 0; i < c->n && rc == 0; i++)
-		if (c->balance[i] + c->delta[i] < 0)
+		if (__builtin_add_overflow(c->balance[i], c->delta[i], &sum) ||
+		    c->version[i] < 0 || c->version[i] == INT64_MAX)
+			rc = -LAB_ECORRUPT;
+		else if (sum < 0)
 			rc = -LAB_EFUNDS;
 	first = c->n == 2 && c->id[1] < c->id[0];
 	for (k = 0; k < c->n && rc == 0; k++) {
@@ -265,7 +270,8 @@ db_audit(struct db *d, enum db_audit a, int64_t *total, int64_t *expected)
 		PQclear(res);
 		if (rc < 0)
 			return rc;
-		sum += bal;
+		if (__builtin_add_overflow(sum, bal, &sum))
+			return -LAB_ECORRUPT;
 	}
 	if ((rc = db_ops_sum(d, &ignored, expected)) < 0)
 		return rc;

@@ -136,15 +136,16 @@ db_scenario_run(const struct scenario_opts *o, struct db_scenario_result *r)
 	sigaddset(&sigs, SIGTERM);
 	sigprocmask(SIG_BLOCK, &sigs, &old);
 	rc = db_scenario_go(&d, o, each, r);
-	if (rc < 0)
-		snprintf(r->err, sizeof(r->err), "%s", d.err[0] != '\0' ?
-		    d.err : lab_strerror(rc));
+	if (rc < 0 && d.err[0] != '\0')
+		snprintf(r->err, sizeof(r->err), "--db: %s", d.err);
+	else if (rc < 0)
+		snprintf(r->err, sizeof(r->err), "%s", lab_strerror(rc));
 	/* Made by us, so ours to drop; a foreign schema is never dropped. */
 	if (d.conn != NULL && d.schema[0] != '\0' && rc != -EEXIST) {
 		drop = db_destroy(&d, r->ledger);
 		if (rc == 0 && drop < 0) {
 			rc = drop;
-			snprintf(r->err, sizeof(r->err), "%s", d.err);
+			snprintf(r->err, sizeof(r->err), "--db: %s", d.err);
 		}
 	}
 	db_close(&d);

@@ -34,7 +34,8 @@ struct db_scenario_result {
 	int32_t died_pid;		/* a killed worker, 0 if none */
 	uint64_t died_at;		/* ... in its operation number */
 	bool anomaly, interrupted;
-	char err[DB_ERR_MAX];		/* the server's words for a failure */
+	char err[DB_ERR_MAX + 8];	/* a failure, one line: "--db: " and
+					 * the server's words, or ours */
 };
 
 int db_scenario_run(const struct scenario_opts *o,

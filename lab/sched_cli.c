@@ -202,8 +202,22 @@ sched_explore_cb(const struct sched_result *r, unsigned run, void *arg)
 		return;
 	sched_replay(x->o, x->s, x->v, r->taken, r->ntaken, replay,
 	    sizeof(replay));
+	if (x->o->progress_hide != NULL)
+		x->o->progress_hide(x->o->progress_arg);
 	fprintf(x->o->out, "run %u: %s\n  replay: %s\n", run, verdict,
 	    replay);
+}
+
+static void
+sched_explore_each(const struct sched_result *r, unsigned run, void *arg)
+{
+	struct sched_explore_ctx *x = arg;
+	const struct sched_cli *o = x->o;
+
+	sched_explore_cb(r, run, arg);
+	if (o->progress != NULL)
+		o->progress(o->progress_arg, run, o->explore == SCHED_REPLAY ?
+		    0 : o->runs);
 }
 
 static const char *
@@ -293,7 +307,9 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 	if (!o->json)
 		fprintf(o->out, "%s: exploring %s under %s (%s)\n", o->prog,
 		    s->title[0] ? s->title : o->file, ledger_sync_name(v), what);
-	rc = sched_explore(s, v, &eo, sched_explore_cb, &x, &st);
+	rc = sched_explore(s, v, &eo, sched_explore_each, &x, &st);
+	if (o->progress_hide != NULL)
+		o->progress_hide(o->progress_arg);	/* before the summary */
 	if (o->json) {
 		j = json_object_new_object();
 		report_json_str(j, "covers", what);

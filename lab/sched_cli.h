@@ -42,6 +42,14 @@ struct sched_cli {
 	 */
 	const char *db;
 	enum db_sync db_sync;
+	/*
+	 * NULL, or called after every run of an exploration: runs done, of
+	 * total (0: not known, `all`); and progress_hide just before a
+	 * run's lines go to out, so that a progress line can make room.
+	 */
+	void (*progress)(void *arg, unsigned done, unsigned total);
+	void (*progress_hide)(void *arg);
+	void *progress_arg;
 };
 
 /*

@@ -65,6 +65,7 @@ struct storm {
 	char prog[4096];
 	uint64_t rng;
 	int err;			/* a start that failed */
+	double t0;			/* lab_now_s() at the start */
 };
 
 /* Count how child c ended, now that it is reaped. */
@@ -173,6 +174,31 @@ storm_refill(struct storm *st, struct spawn_set *set)
 
 enum { STORM_STOP_SIGNAL = 1, STORM_STOP_ERROR };
 
+/*
+ * The caller's sample: the sum read unlocked, as any observer reads it,
+ * so a transfer half done (or half rolled back) shows as a dip.
+ */
+static void
+storm_report(const struct storm *st)
+{
+	struct ledger_counters books;
+	struct storm_sample s;
+	struct bank_check ck;
+
+	if (st->c->progress == NULL)
+		return;
+	bank_check(st->l, &ck);
+	ledger_books(st->l, &books);
+	s.t_s = lab_now_s() - st->t0;
+	s.kills = st->r->kills;
+	s.kills_wanted = st->c->kills;
+	s.repair_kills = st->r->repair_kills;
+	s.transfers = books.ops;
+	s.total = ck.observed;
+	s.books = ck.expected;
+	st->c->progress(st->c->progress_arg, &s);
+}
+
 static int
 storm_tick(struct spawn_set *set, void *arg)
 {
@@ -186,6 +212,7 @@ storm_tick(struct spawn_set *set, void *arg)
 	storm_kill_some(st, set);
 	if ((st->err = storm_refill(st, set)) < 0)
 		return STORM_STOP_ERROR;
+	storm_report(st);
 	return 0;
 }
 
@@ -198,6 +225,7 @@ storm_setup(struct storm *st, const struct storm_config *c,
 	st->r = r;
 	st->l = l;
 	st->rng = c->seed ^ 0x73746f726dULL;
+	st->t0 = lab_now_s();
 	run_config_default(&st->rc);
 	st->rc.procs = c->workers;
 	st->rc.sync = c->sync;
@@ -365,8 +393,8 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	rc = storm_workers(&st);
 	if (!c->is_repair_only)
 		r->has_audit = storm_auditor_finish(&aud, &r->audit);
-	if (rc == 0 && !r->interrupted)
-		rc = storm_settle(&st);
+	if (rc == 0 && !r->interrupted && (rc = storm_settle(&st)) == 0)
+		storm_report(&st);	/* the end, after the last repairs */
 	r->elapsed_s = lab_now_s() - start;
 	r->is_ok = rc == 0 && !r->timed_out && !r->interrupted &&
 	    r->kills >= c->kills && r->failed == 0 && r->lock_errors == 0 &&

@@ -28,6 +28,17 @@
 
 #define STORM_WORKERS_MAX	64
 
+/* The storm at one tick of the killer (about every 20 ms). */
+struct storm_sample {
+	double t_s;			/* since the storm began */
+	uint64_t kills;			/* sent so far, of ... */
+	uint64_t kills_wanted;		/* ... the config's kills */
+	uint64_t repair_kills;		/* workers dead mid-repair so far */
+	uint64_t transfers;		/* the books' operations */
+	int64_t total;			/* the balances' sum, read unlocked */
+	int64_t books;			/* what the books say it must be */
+};
+
 struct storm_config {
 	uint64_t kills;			/* SIGKILLs to send, then let finish */
 	unsigned workers;		/* running at once, 2..STORM_WORKERS_MAX */
@@ -52,6 +63,13 @@ struct storm_config {
 	 * caller finds what a SIGKILL left (the program: $BANKLAB_RUN_TAG).
 	 */
 	const char *run_tag;
+	/*
+	 * NULL, or called at every tick with the storm's figures (for a
+	 * progress line, a time series); in the storm's process, between
+	 * two kills: it must return soon.
+	 */
+	void (*progress)(void *arg, const struct storm_sample *s);
+	void *progress_arg;
 };
 
 /* What the auditor saw: its worker_result, in the storm's words. */

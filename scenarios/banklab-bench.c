@@ -19,6 +19,8 @@
 #include "bench.h"
 #include "cli.h"
 #include "lab.h"
+#include "plot.h"
+#include "progress.h"
 
 static const char *prog = "banklab-bench";
 
@@ -37,6 +39,7 @@ static const struct option bench_longopts[] = {
 	{ "run-ms", required_argument, NULL, 'm' },
 	{ "ops", required_argument, NULL, 'n' },
 	{ "quick", no_argument, NULL, 'Q' },
+	{ "plot", required_argument, NULL, 'G' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -60,12 +63,15 @@ usage(void)
 "  --seed S         process i draws its pairs from S + i (default 1)\n"
 "  --quick          under 10 s: accounts 2,1000, 3 runs of about 10 ms;\n"
 "                   options after it still apply\n"
-"  --json           one JSON object on stdout (progress stays on stderr)\n\n"
+"  --json           one JSON object on stdout (progress stays on stderr)\n"
+"  --plot FILE      also draw the table with gnuplot into FILE, SVG or PNG\n"
+"                   by its extension: throughput against processes\n\n"
 "A progress line goes to stderr when it is a terminal.\n"
 "exit: 0 every correct variant kept the money, 1 one lost money or hit a\n"
-"lock error, 2 bad usage, 3 system failure, 130 interrupted (ledgers\n"
-"removed).  The goals are measured and printed, never turned into exit\n"
-"codes.\n", prog);
+"lock error, 2 bad usage, 3 system failure (no gnuplot on PATH, checked\n"
+"before the run; gnuplot failed), 130 interrupted (ledgers removed).\n"
+"The goals are measured and printed, never turned into exit codes.\n",
+	    prog);
 }
 
 /* "1,2,4" into v[]: each in [min, max], at most BENCH_LIST_MAX, no twice. */
@@ -138,6 +144,7 @@ struct opts {
 	bool kinds[BENCH_KIND_COUNT], has_kinds;
 	uint64_t ops, seed;
 	bool json;
+	const char *plot;		/* --plot FILE */
 };
 
 /* One of bench's own options; 0 or -CLI_EUSAGE. */
@@ -180,6 +187,9 @@ parse_one(void *opts, int ch, const char *arg)
 		return 0;
 	case 'Q':
 		o->is_quick = true;
+		return 0;
+	case 'G':
+		o->plot = arg;
 		return 0;
 	default:
 		return -CLI_EUSAGE;
@@ -297,58 +307,77 @@ child_main(int argc, char **argv)
 	return fflush(stdout) == 0 ? LAB_EXIT_OK : LAB_EXIT_SYSTEM;
 }
 
-/* "\r[12/90] ordered 2p 1000acc" on a terminal's stderr. */
+/* "[12/90] 3.1 s, about 20 s left  ordered 2p 1000acc" (progress.h). */
 static void
-progress(void *arg, unsigned done, unsigned total, enum bench_kind k,
+bench_progress(void *arg, unsigned done, unsigned total, enum bench_kind k,
     unsigned procs, uint32_t accounts)
 {
-	(void)arg;
-	fprintf(stderr, "\r[%u/%u] %s %up %" PRIu32 "acc\033[K", done + 1,
-	    total, bench_kind_name(k), procs, accounts);
-	fflush(stderr);
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s %up %" PRIu32 "acc",
+	    bench_kind_name(k), procs, accounts);
+	progress_draw(arg, done, total, what);
+}
+
+/* The table (or JSON), then the plot: the exit code. */
+static int
+bench_finish(const struct opts *o, const struct bench_result *r,
+    struct plot *pl)
+{
+	if (!o->json)
+		bench_print(stdout, &o->c, r);
+	else if (cli_put_json(prog, bench_json(&o->c, r)) < 0) {
+		plot_abandon(pl);
+		return LAB_EXIT_SYSTEM;
+	}
+	if (r->interrupted) {
+		plot_abandon(pl);	/* half a table: no plot */
+		return LAB_EXIT_INTERRUPTED;
+	}
+	fflush(stdout);
+	if (pl->fd >= 0 && plot_bench(pl, &o->c, r) < 0)
+		return LAB_EXIT_SYSTEM;
+	return bench_has_anomaly(r) ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct plot pl = { .fd = -1 };
 	struct bench_result r;
+	struct progress pg;
 	struct opts o;
-	char self[PATH_MAX], *json;
+	char self[PATH_MAX];
 	int rc;
 
 	if (argc > 1 && strcmp(argv[1], BENCH_CHILD_ARG) == 0)
 		return child_main(argc, argv);
 	if ((rc = parse(argc, argv, &o)) < 0)
 		return cli_exit_code(rc);
+	/* Before the long run: a bad FILE or no gnuplot is found now. */
+	if (o.plot != NULL && (rc = plot_open(&pl, prog, o.plot)) < 0)
+		return cli_exit_code(rc);
 	if (self_path(argv[0], self, sizeof(self)) < 0) {
 		fprintf(stderr, "%s: cannot find this program's path for the "
 		    "measuring processes (/proc/self/exe)\n", prog);
+		plot_abandon(&pl);
 		return LAB_EXIT_SYSTEM;
 	}
 	o.c.child_path = self;
-	if (isatty(STDERR_FILENO))
-		o.c.progress = progress;
+	progress_start(&pg);
+	if (pg.is_on) {
+		o.c.progress = bench_progress;
+		o.c.progress_arg = &pg;
+	}
 	rc = bench_run(&o.c, &r);
-	if (o.c.progress != NULL)
-		fprintf(stderr, "\r\033[K");
+	progress_end(&pg);
 	if (rc < 0 && rc != -EINTR) {
 		fprintf(stderr, "%s: %s\n", prog, lab_strerror(rc));
-		bench_result_free(&r);
-		return LAB_EXIT_SYSTEM;
-	}
-	if (o.json) {
-		if ((json = bench_json(&o.c, &r)) == NULL) {
-			fprintf(stderr, "%s: out of memory\n", prog);
-			bench_result_free(&r);
-			return LAB_EXIT_SYSTEM;
-		}
-		printf("%s\n", json);
-		free(json);
+		plot_abandon(&pl);
+		rc = LAB_EXIT_SYSTEM;
 	} else {
-		bench_print(stdout, &o.c, &r);
+		rc = bench_finish(&o, &r, &pl);
 	}
-	rc = r.interrupted ? LAB_EXIT_INTERRUPTED : bench_has_anomaly(&r) ?
-	    LAB_EXIT_ANOMALY : LAB_EXIT_OK;
 	bench_result_free(&r);
 	return rc;
 }

@@ -12,6 +12,9 @@
 
 #include "cli.h"
 #include "lab.h"
+#include "plot.h"
+#include "progress.h"
+#include "report.h"
 #include "storm.h"
 
 static const char *prog = "banklab-storm";
@@ -32,6 +35,7 @@ static const struct option storm_rows[] = {
 	{ "accounts", required_argument, NULL, 'a' },
 	{ "ops", required_argument, NULL, 'n' },
 	{ "repair-kills", required_argument, NULL, 'r' },
+	{ "plot", required_argument, NULL, 'G' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -56,10 +60,15 @@ usage(void)
 "                    semaphore cannot survive a kill (banklab-crash shows\n"
 "                    it), robust deadlocks on its own (banklab-deadlock)\n"
 "  --timeout S       give up after S seconds (default 300)\n"
-"  --json            one JSON object on stdout\n\n"
+"  --json            one JSON object on stdout\n"
+"  --plot FILE       also draw the money (the total against the books) and\n"
+"                    the kills over time with gnuplot into FILE, SVG or\n"
+"                    PNG by its extension\n\n"
+"A progress line goes to stderr when it is a terminal.\n"
 "exit: 0 no cent lost and every audit right, 1 money lost, a wrong total,\n"
-"a lock error or a hang, 2 bad usage, 3 system failure, 130 interrupted\n"
-"(the ledger is removed on every path).\n", prog, STORM_WORKERS_MAX);
+"a lock error or a hang, 2 bad usage, 3 system failure (no gnuplot on\n"
+"PATH, checked before the storm; gnuplot failed), 130 interrupted (the\n"
+"ledger is removed on every path).\n", prog, STORM_WORKERS_MAX);
 }
 
 /* Only ordered survives a storm: say why the others cannot. */
@@ -91,6 +100,7 @@ storm_sync(const char *s, enum sync_kind *out)
 struct opts {
 	struct storm_config c;
 	bool json;
+	const char *plot;		/* --plot FILE */
 };
 
 /* One of storm_rows. */
@@ -127,6 +137,9 @@ storm_option(void *opts, int ch, const char *arg)
 		    &v)) == 0)
 			o->c.repair_pct = (unsigned)v;
 		return r;
+	case 'G':
+		o->plot = arg;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -163,31 +176,76 @@ parse(int argc, char **argv, struct opts *o)
 	return storm_sync(g.sync, &o->c.sync);
 }
 
+/* What the storm's ticks feed: the progress line, the plot's series. */
+struct storm_watch {
+	struct progress pg;
+	struct plot_series ps;
+	bool is_recording;
+};
+
+static void
+storm_tick(void *arg, const struct storm_sample *s)
+{
+	struct storm_watch *w = arg;
+	char what[96], m[32];
+
+	if (w->is_recording)
+		plot_series_add(&w->ps, s);
+	snprintf(what, sizeof(what), "kills; %" PRIu64 " transfers, total "
+	    "%s", s->transfers, report_money(s->total, m, sizeof(m)));
+	progress_draw(&w->pg, s->kills, s->kills_wanted, what);
+}
+
+/* The figures (or JSON), then the plot: the exit code. */
+static int
+storm_finish(const struct opts *o, const struct storm_result *r,
+    struct plot *pl, const struct plot_series *ps)
+{
+	if (!o->json)
+		storm_print(stdout, &o->c, r);
+	else if (cli_put_json(prog, storm_json(&o->c, r)) < 0) {
+		plot_abandon(pl);
+		return LAB_EXIT_SYSTEM;
+	}
+	if (r->interrupted) {
+		plot_abandon(pl);
+		return LAB_EXIT_INTERRUPTED;
+	}
+	fflush(stdout);
+	if (pl->fd >= 0 && plot_storm(pl, &o->c, r, ps) < 0)
+		return LAB_EXIT_SYSTEM;
+	return r->is_ok ? LAB_EXIT_OK : LAB_EXIT_ANOMALY;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct storm_watch w = { .is_recording = false };
+	struct plot pl = { .fd = -1 };
 	struct storm_result r;
 	struct opts o;
-	char *json;
 	int rc;
 
 	if ((rc = parse(argc, argv, &o)) < 0)
 		return cli_exit_code(rc);
-	if ((rc = storm_run(&o.c, &r)) < 0) {
+	/* Before the storm: a bad FILE or no gnuplot is found now. */
+	if (o.plot != NULL && (rc = plot_open(&pl, prog, o.plot)) < 0)
+		return cli_exit_code(rc);
+	progress_start(&w.pg);
+	w.is_recording = o.plot != NULL;
+	if (w.pg.is_on || w.is_recording) {
+		o.c.progress = storm_tick;
+		o.c.progress_arg = &w;
+	}
+	rc = storm_run(&o.c, &r);
+	progress_end(&w.pg);
+	if (rc < 0) {
 		fprintf(stderr, "%s: %s\n", prog, lab_strerror(rc));
-		return LAB_EXIT_SYSTEM;
-	}
-	if (o.json) {
-		if ((json = storm_json(&o.c, &r)) == NULL) {
-			fprintf(stderr, "%s: out of memory\n", prog);
-			return LAB_EXIT_SYSTEM;
-		}
-		printf("%s\n", json);
-		free(json);
+		plot_abandon(&pl);
+		rc = LAB_EXIT_SYSTEM;
 	} else {
-		storm_print(stdout, &o.c, &r);
+		rc = storm_finish(&o, &r, &pl, &w.ps);
 	}
-	if (r.interrupted)
-		return LAB_EXIT_INTERRUPTED;
-	return r.is_ok ? LAB_EXIT_OK : LAB_EXIT_ANOMALY;
+	plot_series_free(&w.ps);
+	return rc;
 }

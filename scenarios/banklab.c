@@ -44,6 +44,9 @@ usage(FILE *f)
 "  run NAME --procs P [worker options] [--timeout MS]\n"
 "  audit NAME [--sync V]     sum all balances, compare with the books\n"
 "  show NAME                 header, balances, processes, half-done work\n"
+"  watch NAME [--interval MS] show, redrawn on a terminal every MS\n"
+"                            (default 1000) with operations per second;\n"
+"                            q quits\n"
 "  list                      ledgers present; a program's own is marked\n"
 "                            private, or stale once the program is gone\n"
 "  destroy NAME              remove the name\n"
@@ -85,6 +88,7 @@ usage(FILE *f)
 "  --until-ops N     audit: stop once the books show N operations\n"
 "  --ascending       transfers always go to the higher account\n"
 "  --timeout MS      run: kill the workers after MS (default 60000)\n"
+"  --interval MS     watch: redraw every MS, 50..60000 (default 1000)\n"
 "  --json            one JSON object on stdout\n"
 "  --help, --version\n"
 "\n"
@@ -99,6 +103,8 @@ static const struct banklab_command commands[] = {
 	{ "audit", banklab_cmd_audit, O_SYNC | O_LOCK_TIMEOUT, true,
 	    "audit NAME [--sync V]" },
 	{ "show", banklab_cmd_show, 0, true, "show NAME" },
+	{ "watch", banklab_cmd_watch, O_INTERVAL, true,
+	    "watch NAME [--interval MS]" },
 	{ "list", banklab_cmd_list, 0, false, "list" },
 	{ "destroy", banklab_cmd_destroy, O_STALE, true,
 	    "destroy NAME | destroy --stale" },
@@ -148,6 +154,7 @@ take_number(struct banklab_args *c, int ch, const char *arg)
 		    BL_OFF(die_after) },
 		{ 'U', "--until-ops", 1, INT64_MAX,
 		    BL_OFF(until_ops) },
+		{ 'I', "--interval", 50, 60000, BL_OFF(interval) },
 	};
 	size_t i;
 
@@ -162,7 +169,7 @@ take_number(struct banklab_args *c, int ch, const char *arg)
 static unsigned
 opt_bit(int ch)
 {
-	const char *chars = "absnmSpGwLMFTDAjtEhVUHCXYZP";
+	const char *chars = "absnmSpGwLMFTDAjtEhVUHCXYZPI";
 	const char *p = strchr(chars, ch);
 
 	return p != NULL && ch != 0 ? 1u << (p - chars) : 0;
@@ -304,7 +311,8 @@ main(int argc, char **argv)
 		return banklab_teller_main(argc - 1, argv + 1);
 	if ((cmd = find_command(argv[1])) == NULL) {
 		fprintf(stderr, "%s: \"%s\" is not a command (create, worker, "
-		    "run, audit, show, list, destroy, serve; --help)\n", PROG,
+		    "run, audit, show, watch, list, destroy, serve; --help)\n",
+		    PROG,
 		    argv[1]);
 		return LAB_EXIT_USAGE;
 	}

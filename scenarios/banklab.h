@@ -41,6 +41,7 @@ enum opt {
 	O_ASCENDING = 1 << 21,
 	/* 1 << 22 to 24, 26: the worker's, in its table (worker_argv.h) */
 	O_STALE = 1 << 25,
+	O_INTERVAL = 1 << 27,
 };
 
 /* Everything the command line said, checked. */
@@ -50,7 +51,7 @@ struct banklab_args {
 	unsigned given;
 	int64_t accounts, balance, ops, seed, procs, window;
 	int64_t lock_timeout, max_amount, from, to, die_step, die_after;
-	int64_t timeout, until_ops;
+	int64_t timeout, until_ops, interval;
 	const char *sync_arg;
 	enum worker_mix mix;
 };
@@ -91,6 +92,8 @@ int banklab_worker_accounts(const struct worker_spec *s,
 int banklab_cmd_run(struct banklab_args *c);
 int banklab_cmd_audit(struct banklab_args *c);
 int banklab_cmd_show(struct banklab_args *c);
+/* `banklab watch`: banklab_watch.c. */
+int banklab_cmd_watch(struct banklab_args *c);
 int banklab_cmd_list(struct banklab_args *c);
 int banklab_cmd_destroy(struct banklab_args *c);
 

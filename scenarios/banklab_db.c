@@ -47,6 +47,7 @@ const struct option banklab_rows[] = {
 	{ "until-ops", required_argument, NULL, 'U' },
 	{ "ascending", no_argument, NULL, 'H' },
 	{ "stale", no_argument, NULL, 'Z' },
+	{ "interval", required_argument, NULL, 'I' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -61,7 +62,7 @@ static const struct option banklab_db_rows[] = {
 };
 
 /* banklab's rows that mean nothing on a database. */
-static const char banklab_db_not[] = "LDUZ";
+static const char banklab_db_not[] = "LDUZI";
 
 /* The commands, and what each needs. */
 static const struct {
@@ -175,7 +176,8 @@ banklab_db_take(void *arg, int ch, const char *s)
 		fprintf(stderr, "%s: %s: not an option with --db\n", PROG,
 		    ch == 'L' ? "--lock-timeout" : ch == 'D' ? "--die-step "
 		    "(--die-after N: SIGKILL after the first UPDATE)" :
-		    ch == 'U' ? "--until-ops" : "--stale");
+		    ch == 'U' ? "--until-ops" : ch == 'I' ? "--interval" :
+		    "--stale");
 		return -CLI_EUSAGE;
 	}
 	switch (ch) {

@@ -259,3 +259,15 @@ cli_exit_code(int code)
 		return lab_exit_code(code);
 	}
 }
+
+int
+cli_put_json(const char *prog, char *json)
+{
+	if (json == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -ENOMEM;
+	}
+	printf("%s\n", json);
+	free(json);
+	return 0;
+}

@@ -158,4 +158,10 @@ const char *cli_schedule_dir(void);
 /* The exit code for a code of this module or of the library. */
 int cli_exit_code(int code);
 
+/*
+ * A report as one JSON object on stdout: json is malloc'd (NULL: there
+ * was no memory for it) and freed here.  0, or one line and -ENOMEM.
+ */
+int cli_put_json(const char *prog, char *json);
+
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli_sched.h"
+#include "progress.h"
 
 const struct option cli_sched_rows[] = {
 	{ "schedule", required_argument, NULL, 'c' },
@@ -168,10 +169,24 @@ cli_sched_db_probe(const struct sched_cli *o)
 	return 0;
 }
 
+/* An exploration's runs on the progress line (progress.h). */
+static void
+cli_sched_progress(void *arg, unsigned done, unsigned total)
+{
+	progress_draw(arg, done, total, "runs");
+}
+
+static void
+cli_sched_progress_hide(void *arg)
+{
+	progress_end(arg);
+}
+
 int
 cli_sched_run(struct sched_cli *o, const struct sched_spec *s)
 {
 	struct sched_perm *one = NULL;
+	struct progress pg;
 	char err[256];
 	bool anomaly;
 	int rc;
@@ -197,7 +212,16 @@ cli_sched_run(struct sched_cli *o, const struct sched_spec *s)
 		}
 		o->perm = one;
 	}
+	progress_start(&pg);
+	if (pg.is_on && o->has_explore) {
+		o->progress = cli_sched_progress;
+		o->progress_hide = cli_sched_progress_hide;
+		o->progress_arg = &pg;
+	}
 	rc = sched_cli_run(o, s, &anomaly);
+	progress_end(&pg);
+	o->progress = NULL;
+	o->progress_hide = NULL;
 	o->perm = NULL;
 	free(one);
 	if (rc < 0)

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cli_sched.h"
 #include "db.h"
+#include "db_run.h"
 #include "db_scenario.h"
 #include "lab.h"
 #include "ledger.h"
@@ -55,6 +56,11 @@ lesson_db_finish(struct scenario_opts *o, const char *sync)
 	/* The lesson's schedule on PostgreSQL: banklab-sched --db's run. */
 	if (o->is_scheduled && cli_sched_db_check(&o->sched) < 0)
 		return -CLI_EUSAGE;
+	if (o->procs > DB_RUN_PROCS_MAX) {
+		fprintf(stderr, "%s: --procs: at most %d with --db (a "
+		    "connection each)\n", o->prog, DB_RUN_PROCS_MAX);
+		return -CLI_EUSAGE;
+	}
 	o->db_sync = (int)v;
 	if (!o->has_ops)
 		o->ops = db_scenario_ops(o->kind);
@@ -70,7 +76,7 @@ lesson_db_main(struct scenario_opts *o)
 
 	lab_sigpipe_quiet();
 	if ((rc = db_scenario_run(o, &r)) < 0) {
-		fprintf(stderr, "%s: --db: %s\n", o->prog, r.err);
+		fprintf(stderr, "%s: %s\n", o->prog, r.err);
 		db_scenario_free(&r);
 		return LAB_EXIT_SYSTEM;
 	}

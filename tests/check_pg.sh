@@ -38,17 +38,17 @@ lesson() {
 }
 
 # Lost updates: under none, never under ordered or serializable.
-lesson race none --window 200
+lesson race none --window 200 --ops 300
 if [ $rc = 1 ] && [ "$(field lost_updates "$out")" -gt 0 ]; then
 	ok "race/none: lost updates ($(field lost_updates "$out"))"
 else no "race/none: no lost update (exit $rc): $out"; fi
 for v in ordered serializable; do
-	lesson race $v --window 200
+	lesson race $v --window 200 --ops 100
 	if [ $rc = 0 ] && [ "$(field lost_updates "$out")" = 0 ]; then
 		ok "race/$v: no lost update (retries $(field retries "$out"))"
 	else no "race/$v: exit $rc: $out"; fi
 done
-lesson race serializable --window 200
+# (the serializable run's) 40001s: retried and counted
 [ "$(field retries "$out")" -gt 0 ] && ok "serializable: 40001 retried and counted" ||
     no "serializable: no retry counted: $out"
 
@@ -58,7 +58,7 @@ if [ $rc = 1 ] && [ "$(field stale_audits "$out")" -gt 0 ]; then
 	ok "stale/robust: $(field stale_audits "$out") torn audits"
 else no "stale/robust: exit $rc: $out"; fi
 for v in ordered serializable; do
-	lesson stale $v
+	lesson stale $v --ops 120
 	if [ $rc = 0 ] && [ "$(field stale_audits "$out")" = 0 ] &&
 	    [ "$(field audits "$out")" -gt 0 ]; then
 		ok "stale/$v: every audit consistent"

@@ -34,6 +34,7 @@
 
 #include "grade.h"
 #include "lab.h"
+#include "scenarios/progress.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HAS_ASAN	1
@@ -401,8 +402,12 @@ run_lanes(const struct opts *o, struct outcome *oc)
 	bool busy[GRADE_EXERCISES + 1] = { false };
 	struct pollfd pf[GRADE_EXERCISES];
 	int which[GRADE_EXERCISES];
-	unsigned k;
+	unsigned k, done = 0, total = 0;
+	struct progress pg;
 
+	for (k = 0; k < grade_ncheck; k++)
+		total += selected(o, k);
+	progress_start(&pg);	/* on a terminal: checks done of total */
 	for (;;) {
 		while (running < o->lanes && next <= GRADE_EXERCISES) {
 			ex = next++;
@@ -436,13 +441,17 @@ run_lanes(const struct opts *o, struct outcome *oc)
 			ex = which[i];
 			if (read_full(fds[ex][0], &k, sizeof(k)) &&
 			    k < grade_ncheck &&
-			    read_full(fds[ex][0], &oc[k], sizeof(oc[k])))
+			    read_full(fds[ex][0], &oc[k], sizeof(oc[k]))) {
+				progress_draw(&pg, ++done, total,
+				    grade_checks[k].name);
 				continue;
+			}
 			close(fds[ex][0]);
 			busy[ex] = false;
 			running--;
 		}
 	}
+	progress_end(&pg);
 	reap_all(0);
 }
 
