@@ -68,8 +68,8 @@ sched_shell_quote(const char *s, char *buf, size_t len)
 
 /* The command that replays what r did. */
 static void
-sched_replay(const struct sched_cli *o, const struct sched_spec *s, int v, const struct sched_entry *e, int n, char *buf,
-    size_t len)
+sched_replay(const struct sched_cli *o, const struct sched_spec *s, int v,
+    const struct sched_entry *e, int n, char *buf, size_t len)
 {
 	char file[1024] = "", db[1024] = "";
 	int k;
@@ -348,8 +348,9 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 /* ------------------------------------------------------------ runs */
 
 static int
-sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s, int v, const struct sched_perm *p, const char *label,
-    struct json_object *arr, bool *anomaly)
+sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s, int v,
+    const struct sched_perm *p, const char *label, struct json_object *arr,
+    bool *anomaly)
 {
 	struct sched_result first, r;
 	char verdict[256];
@@ -394,7 +395,8 @@ sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s, int v, con
 
 /* The file's permutations, or those o picks; the first failure ends it. */
 static int
-sched_cli_perms(const struct sched_cli *o, const struct sched_spec *s, int v, struct json_object *arr, bool *anomaly)
+sched_cli_perms(const struct sched_cli *o, const struct sched_spec *s, int v,
+    struct json_object *arr, bool *anomaly)
 {
 	char label[4096];
 	int i, rc;
