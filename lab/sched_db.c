@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,9 @@ sdb_settle(struct sdb_run *x)
 	int i, busy, still = 0, rc;
 
 	for (;;) {
+		if (lab_signalled())
+			return sdb_fail(x, -EINTR, "the run", "interrupted "
+			    "(SIGINT or SIGTERM): the ledger is dropped");
 		if ((rc = sdb_collect(x, &any)) < 0)
 			return rc;
 		for (i = 0, busy = 0; i < x->n; i++)
@@ -400,16 +404,22 @@ sdb_open(struct sdb_run *x, const char *conninfo)
 	return 0;
 }
 
-static void
-sdb_close(struct sdb_run *x)
+/* The sessions, then the ledger: 0, or why it could not be dropped. */
+static int
+sdb_close(struct sdb_run *x, int rc)
 {
-	int i;
+	char name[sizeof(x->ctl.name)];
+	int i, drop = 0;
 
 	for (i = 0; i < x->n; i++)
 		db_close(&x->p[i].d);
-	if (x->ctl.conn != NULL && x->ctl.name[0] != '\0')
-		db_destroy(&x->ctl, x->ctl.name);
+	/* (db_destroy() writes d->name: the name goes in a copy.) */
+	snprintf(name, sizeof(name), "%s", x->ctl.name);
+	if (x->ctl.conn != NULL && name[0] != '\0' && rc != -EEXIST &&
+	    (drop = db_destroy(&x->ctl, name)) < 0 && rc == 0)
+		rc = sdb_fail(x, drop, name, x->ctl.err);
 	db_close(&x->ctl);
+	return rc;
 }
 
 /* The books against the balances, and the verdict's inputs. */
@@ -437,11 +447,17 @@ sched_db_run(const char *conninfo, const struct sched_spec *s,
     enum db_sync v, const struct sched_perm *perm, struct sched_result *r)
 {
 	struct sdb_run *x;
+	sigset_t sigs, old;
 	double t0;
 	int rc;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return -ENOMEM;
+	/* SIGINT and SIGTERM wait for the next settle; the schema goes. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
 	x->s = s;
 	x->v = v;
 	x->n = s->nprocs;
@@ -454,7 +470,8 @@ sched_db_run(const char *conninfo, const struct sched_spec *s,
 	}
 	if (rc == 0)
 		rc = sdb_judge(x);
-	sdb_close(x);
+	rc = sdb_close(x, rc);
 	free(x);
+	lab_signals_restore(&sigs, &old, rc == -EINTR);
 	return rc;
 }

@@ -25,7 +25,8 @@
  * Run s on the server conninfo names ("" = libpq's defaults) under v:
  * follow perm (NULL: none), then run the sessions to their end, lowest
  * first.  r must be zeroed; free it with sched_result_free().  0 (the
- * verdict is in r), or a negative code with r->error saying why.
+ * verdict is in r), or a negative code with r->error saying why: -EINTR
+ * when a SIGINT or SIGTERM came (blocked meanwhile, taken here).
  */
 int sched_db_run(const char *conninfo, const struct sched_spec *s,
     enum db_sync v, const struct sched_perm *perm, struct sched_result *r);

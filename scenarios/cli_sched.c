@@ -224,6 +224,8 @@ cli_sched_run(struct sched_cli *o, const struct sched_spec *s)
 	o->progress_hide = NULL;
 	o->perm = NULL;
 	free(one);
+	if (rc == -EINTR)
+		return LAB_EXIT_INTERRUPTED;
 	if (rc < 0)
 		return LAB_EXIT_SYSTEM;
 	return anomaly ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;

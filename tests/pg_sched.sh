@@ -89,5 +89,10 @@ timeout 30 "$sched" "$scheds/race.sched" --db "$db" --explore all \
     >"$tmp/out" 2>&1
 [ $? -eq 2 ] && ok "--explore with --db: refused (exit 2)" ||
     no "--explore with --db was not refused: $(cat "$tmp/out")"
+# Every run dropped its ledger (a schema sched-PID-N), the refused too.
+left=$(psql -AtqX "$db" -c "SELECT count(*) FROM pg_namespace WHERE
+    nspname LIKE 'sched-%'" 2>&1)
+[ "$left" = 0 ] && ok "no ledger left on the server" ||
+    no "ledgers left on the server: $left"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
