@@ -28,7 +28,7 @@ static const char *const api_fields[][3] = {
  * One line naming field (as the client sent it, perhaps hostile: at most
  * API_FIELD_SHOWN bytes, each control byte, quote or backslash as '?').
  */
-static int
+int
 api_refuse(char *why, size_t len, const char *field, const char *what)
 {
 	char shown[API_FIELD_SHOWN + 4];
@@ -61,7 +61,7 @@ api_is_field(enum api_op_kind kind, const char *key)
  * Field k of o as an integer in [min, max]: a JSON integer, never a
  * double, a string or a boolean (json-c would convert those).
  */
-static int
+int
 api_int_field(struct json_object *o, const char *k, int64_t min, int64_t max,
     int64_t *out, char *why, size_t len)
 {
@@ -136,17 +136,13 @@ api_take_fields(struct json_object *o, enum api_op_kind kind,
 }
 
 int
-api_parse_op(enum api_op_kind kind, const char *body, size_t len,
-    uint32_t naccounts, struct api_op *op, char *why, size_t whylen)
+api_parse_object(const char *body, size_t len, struct json_object **out,
+    char *why, size_t whylen)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
-	int r;
 
-	if (whylen > 0)
-		why[0] = '\0';
-	if ((unsigned)kind > API_TRANSFER || naccounts == 0)
-		return api_refuse(why, whylen, NULL, "no such operation");
+	*out = NULL;
 	if (len == 0)
 		return api_refuse(why, whylen, NULL, "empty body: a JSON "
 		    "object expected");
@@ -164,10 +160,28 @@ api_parse_op(enum api_op_kind kind, const char *body, size_t len,
 		return api_refuse(why, whylen, NULL, "malformed JSON");
 	}
 	json_tokener_free(tok);
-	if (!json_object_is_type(o, json_type_object))
-		r = api_refuse(why, whylen, NULL, "not a JSON object");
-	else
-		r = api_take_fields(o, kind, naccounts, op, why, whylen);
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return api_refuse(why, whylen, NULL, "not a JSON object");
+	}
+	*out = o;
+	return 0;
+}
+
+int
+api_parse_op(enum api_op_kind kind, const char *body, size_t len,
+    uint32_t naccounts, struct api_op *op, char *why, size_t whylen)
+{
+	struct json_object *o;
+	int r;
+
+	if (whylen > 0)
+		why[0] = '\0';
+	if ((unsigned)kind > API_TRANSFER || naccounts == 0)
+		return api_refuse(why, whylen, NULL, "no such operation");
+	if ((r = api_parse_object(body, len, &o, why, whylen)) < 0)
+		return r;
+	r = api_take_fields(o, kind, naccounts, op, why, whylen);
 	json_object_put(o);
 	return r;
 }
@@ -338,6 +352,8 @@ api_processes(const struct ledger *l, struct json_object **out)
 		s = json_object_new_object();
 		report_json_int(s, "slot", i);
 		report_json_int(s, "pid", pid);
+		report_json_str(s, "role",
+		    ledger_role_name(atomic_load(&sl->role)));
 		sync = atomic_load(&sl->sync);
 		report_json_str(s, "variant", sync < SYNC_COUNT ?
 		    ledger_sync_name((enum sync_kind)sync) : "?");

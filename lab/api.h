@@ -44,6 +44,26 @@ struct json_object;
 int api_parse_op(enum api_op_kind kind, const char *body, size_t len,
     uint32_t naccounts, struct api_op *op, char *why, size_t whylen);
 
+/*
+ * why = "\"FIELD\": WHAT" (the field's name shown safely) or WHAT alone
+ * (field NULL); returns -EINVAL.
+ */
+int api_refuse(char *why, size_t len, const char *field, const char *what);
+
+/*
+ * The len bytes at body as one JSON object and nothing else (blanks
+ * after it): *out, to put; or -EINVAL with why ("malformed JSON", ...).
+ */
+int api_parse_object(const char *body, size_t len, struct json_object **out,
+    char *why, size_t whylen);
+
+/*
+ * Field k of o as an integer in [min, max]: a JSON integer, never a
+ * double, a string or a boolean.  0, or -EINVAL naming k in why.
+ */
+int api_int_field(struct json_object *o, const char *k, int64_t min,
+    int64_t max, int64_t *out, char *why, size_t len);
+
 /* Perform op; *out is its answer (the new balances).  0 or bank's code. */
 int api_do_op(struct ledger *l, const struct api_op *op,
     struct json_object **out);

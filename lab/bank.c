@@ -14,6 +14,7 @@
 
 #include "bank.h"
 #include "contract.h"
+#include "event.h"
 #include "lab.h"
 #include "step.h"
 
@@ -36,11 +37,20 @@ bank_read(const struct ledger_account *ac, struct bank_read *r)
 	r->version = atomic_load_explicit(&ac->version, memory_order_relaxed);
 }
 
-/* The first lost update this process made: the lesson's example. */
+/*
+ * A lost update this process is making: posted as an event, and the first
+ * one kept as the lesson's example.
+ */
 static __attribute__((noinline, cold)) void
-bank_lost(struct ledger_slot *s, struct ledger_account *ac, uint32_t a,
-    struct bank_read r, int64_t balance, uint32_t now)
+bank_lost(const struct ledger *l, struct ledger_slot *s,
+    struct ledger_account *ac, uint32_t a, struct bank_read r,
+    int64_t balance, uint32_t now)
 {
+	event_post(l, EVENT_LOST_UPDATE, atomic_load_explicit(&ac->last_writer,
+	    memory_order_relaxed), a, (int32_t)(now - (uint32_t)r.version),
+	    (int64_t)r.version);
+	if (s->lost.seen)
+		return;
 	s->lost.acct = a;
 	s->lost.version_read = r.version;
 	s->lost.balance_read = r.balance;
@@ -74,8 +84,8 @@ bank_write(const struct ledger *l, struct ledger_slot *s, uint32_t a,
 	 * lies between the count and the write.
 	 */
 	s->counters.writes++;
-	if (__builtin_expect(now != r.version, 0) && !s->lost.seen)
-		bank_lost(s, ac, a, r, balance, now);
+	if (__builtin_expect(now != r.version, 0))
+		bank_lost(l, s, ac, a, r, balance, now);
 	atomic_store_explicit(&ac->balance, balance, memory_order_relaxed);
 	atomic_store_explicit(&ac->version, r.version + 1,
 	    memory_order_relaxed);
@@ -353,6 +363,7 @@ bank_recover(struct ledger *l, enum sync_kind v)
 
 	if (v == SYNC_NONE)
 		return 0;
+	l->role = LEDGER_ROLE_RECOVERY;
 	if ((r = ledger_join(l)) < 0)
 		return r;
 	sync_use(l, v == SYNC_SEMAPHORE ? SYNC_SEMAPHORE : SYNC_ORDERED);

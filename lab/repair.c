@@ -10,6 +10,7 @@
  * is freed.  Every index read from the dead slot is checked: it is shared
  * memory, anything may be there.
  */
+#include "event.h"
 #include "exercise.h"
 #include "lab.h"
 #include "step.h"
@@ -24,6 +25,8 @@ repair_note(struct ledger *l, const struct ledger_slot *dead, uint32_t a,
 
 	atomic_fetch_add(&me->repairs, 1);
 	atomic_fetch_add(&l->hdr->repairs, 1);
+	event_post(l, EVENT_REPAIR, atomic_load(&dead->pid), a, found,
+	    restored);
 	/* Keep, as the example, the first repair that changed a balance. */
 	if (me->repair.seen && (me->repair.found != me->repair.restored ||
 	    found == restored))

@@ -83,6 +83,14 @@ struct lesson {
 
 const struct lesson *scenario_lesson(enum scenario_kind k);
 
+/*
+ * Lesson k's explanation of an outcome (lesson_when bits) under v: the
+ * first of its rows that applies, "{sync}" replaced; lines after the first
+ * are indented by two spaces.  0, or -ENOENT when no row applies.
+ */
+int scenario_why_text(enum scenario_kind k, enum sync_kind v, unsigned when,
+    char *buf, size_t len);
+
 struct scenario_opts {
 	enum scenario_kind kind;
 	const char *prog;		/* for messages and the fix command */

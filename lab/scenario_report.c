@@ -2,6 +2,7 @@
  * scenario_report: what a lesson's run found, as text and as JSON, in the
  * words of its table entry (lessons.c).  Writes only to the stream given.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -26,26 +27,40 @@ scenario_outcome(const struct scenario_result *r)
 	return when;
 }
 
+int
+scenario_why_text(enum scenario_kind k, enum sync_kind v, unsigned when,
+    char *buf, size_t len)
+{
+	const struct lesson_why *w = scenario_lesson(k)->why;
+	const char *t, *at;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (; w->text != NULL; w++)
+		if ((w->when & when) == w->when &&
+		    (w->sync < 0 || w->sync == (int)v))
+			break;
+	if (w->text == NULL)
+		return -ENOENT;
+	for (t = w->text; (at = strstr(t, "{sync}")) != NULL && n < len;
+	    t = at + 6)
+		n += (size_t)snprintf(buf + n, len - n, "%.*s%s",
+		    (int)(at - t), t, ledger_sync_name(v));
+	if (n < len)
+		snprintf(buf + n, len - n, "%s", t);
+	return 0;
+}
+
 /* The first explanation that applies, "{sync}" replaced by the variant. */
 static void
 scenario_why(FILE *f, const struct scenario_opts *o,
     const struct scenario_result *r)
 {
-	const struct lesson_why *w = scenario_lesson(o->kind)->why;
-	unsigned when = scenario_outcome(r);
-	const char *t, *at;
+	char buf[2048];
 
-	for (; w->text != NULL; w++)
-		if ((w->when & when) == w->when &&
-		    (w->sync < 0 || w->sync == (int)o->sync))
-			break;
-	if (w->text == NULL)
-		return;
-	fprintf(f, "\n  why: ");
-	for (t = w->text; (at = strstr(t, "{sync}")) != NULL; t = at + 6)
-		fprintf(f, "%.*s%s", (int)(at - t), t,
-		    ledger_sync_name(o->sync));
-	fputs(t, f);
+	if (scenario_why_text(o->kind, o->sync, scenario_outcome(r), buf,
+	    sizeof(buf)) == 0)
+		fprintf(f, "\n  why: %s", buf);
 }
 
 static void

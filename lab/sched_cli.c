@@ -66,25 +66,44 @@ sched_shell_quote(const char *s, char *buf, size_t len)
 	buf[at] = '\0';
 }
 
+/* The replay line, on PostgreSQL too (db: the conninfo, or NULL). */
+static void
+sched_replay_words(const char *prog, const char *file, const char *db,
+    const char *variant, const struct sched_spec *s,
+    const struct sched_entry *e, int n, char *buf, size_t len)
+{
+	char qfile[1024] = "", qdb[1024] = "";
+	int k;
+
+	if (file != NULL)
+		sched_shell_quote(file, qfile, sizeof(qfile));
+	if (db != NULL)
+		sched_shell_quote(db, qdb, sizeof(qdb));
+	k = snprintf(buf, len, "%s%s%s%s%s --sync %s --schedule '", prog,
+	    qfile[0] ? " " : "", qfile, db != NULL ? " --db " : "", qdb,
+	    variant);
+	if (k < 0 || (size_t)k + 2 >= len)
+		return;
+	sched_format_perm(s, e, n, buf + k, len - (size_t)k - 1);
+	strncat(buf, "'", len - strlen(buf) - 1);
+}
+
+void
+sched_replay_line(const char *prog, const char *file,
+    const struct sched_spec *s, enum sync_kind v,
+    const struct sched_entry *e, int n, char *buf, size_t len)
+{
+	sched_replay_words(prog, file, NULL, ledger_sync_name(v), s, e, n,
+	    buf, len);
+}
+
 /* The command that replays what r did. */
 static void
 sched_replay(const struct sched_cli *o, const struct sched_spec *s, int v,
     const struct sched_entry *e, int n, char *buf, size_t len)
 {
-	char file[1024] = "", db[1024] = "";
-	int k;
-
-	if (o->file != NULL && !o->is_lesson)
-		sched_shell_quote(o->file, file, sizeof(file));
-	if (o->db != NULL)
-		sched_shell_quote(o->db, db, sizeof(db));
-	k = snprintf(buf, len, "%s%s%s%s%s --sync %s --schedule '", o->prog,
-	    file[0] ? " " : "", file, o->db != NULL ? " --db " : "", db,
-	    sched_vname(o, v));
-	if (k < 0 || (size_t)k + 2 >= len)
-		return;
-	sched_format_perm(s, e, n, buf + k, len - (size_t)k - 1);
-	strncat(buf, "'", len - strlen(buf) - 1);
+	sched_replay_words(o->prog, o->is_lesson ? NULL : o->file, o->db,
+	    sched_vname(o, v), s, e, n, buf, len);
 }
 
 static void

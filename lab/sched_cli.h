@@ -63,6 +63,16 @@ int sched_cli_run(const struct sched_cli *o, const struct sched_spec *s,
     bool *anomaly);
 
 /*
+ * The line that replays the entries e[0..n-1] of s under v: "PROG FILE
+ * --sync V --schedule '...'" (no FILE when it is NULL), FILE quoted for
+ * the shell.  What banklab-sched prints after "replay:", and what a game
+ * of banklab serve gives for its steps: one function for both.
+ */
+void sched_replay_line(const char *prog, const char *file,
+    const struct sched_spec *s, enum sync_kind v,
+    const struct sched_entry *e, int n, char *buf, size_t len);
+
+/*
  * A shipped schedule file ("race.sched") into path: looked for in dir (the
  * caller's choice, e.g. $BANKLAB_SCHEDULES; NULL or "" for none), then
  * where `make install` puts them, then in the source tree this was built

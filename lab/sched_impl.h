@@ -78,6 +78,31 @@ int sched_settle(struct sched_ctx *c, bool *blocked);
 /* Release process i towards target (0: its next step point). */
 void sched_release(struct sched_ctx *c, int i, unsigned target);
 
+/* The process holding what i waits for, or -1. */
+int sched_holder_proc(const struct sched_ctx *c, int i);
+
+/* Which processes are blocked (waiting on a parked or blocked holder). */
+void sched_blocked(struct sched_ctx *c, bool *blocked);
+
+/* Has every process not finished blocked (a deadlock)? */
+bool sched_deadlocked(struct sched_ctx *c, const bool *blocked);
+
+/* Take every process from its start to its first step point. */
+int sched_to_first(struct sched_ctx *c);
+
+/*
+ * One entry of a permutation: release (or kill) e->proc, and take it to
+ * its target; blocked is kept up to date.  *is_deadlocked: every live
+ * process now waits in a cycle (recorded in the result).  A run and a
+ * game (sched_play.c) take their steps through this one function.
+ */
+int sched_take_entry(struct sched_ctx *c, const struct sched_entry *e,
+    bool *blocked, bool *is_deadlocked);
+
+/* After the permutation: ch's choices (NULL: lowest first) to the end. */
+int sched_take_rest(struct sched_ctx *c, struct sched_chooser *ch,
+    bool *blocked);
+
 /* sched_pool.c */
 
 /*

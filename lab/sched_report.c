@@ -72,25 +72,43 @@ sched_cell(const struct sched_event *e, char *buf, size_t len)
 }
 
 void
+sched_timeline_head(const struct sched_spec *s, const struct sched_result *r,
+    char *buf, size_t len)
+{
+	char head[64];
+	size_t at;
+	int k;
+
+	at = (size_t)snprintf(buf, len, "  %4s  ", "#");
+	for (k = 0; k < s->nprocs && at < len; k++) {
+		snprintf(head, sizeof(head), "%s (pid %d)", s->proc[k].name,
+		    (int)r->pid[k]);
+		at += (size_t)snprintf(buf + at, len - at, "%-*s", SCHED_COL,
+		    head);
+	}
+}
+
+void
+sched_timeline_row(const struct sched_event *e, int n, char *cell,
+    size_t clen, char *buf, size_t len)
+{
+	sched_cell(e, cell, clen);
+	snprintf(buf, len, "  %4d  %*s%s", n, SCHED_COL * e->proc, "", cell);
+}
+
+void
 sched_timeline(FILE *f, const struct sched_spec *s,
     const struct sched_result *r)
 {
-	char head[64], cell[64];
-	int i, k;
+	char line[SCHED_PROCS_MAX * SCHED_COL + 128], cell[64];
+	int i;
 
-	fprintf(f, "  %4s  ", "#");
-	for (k = 0; k < s->nprocs; k++) {
-		snprintf(head, sizeof(head), "%s (pid %d)", s->proc[k].name,
-		    (int)r->pid[k]);
-		fprintf(f, "%-*s", SCHED_COL, head);
-	}
-	fputc('\n', f);
+	sched_timeline_head(s, r, line, sizeof(line));
+	fprintf(f, "%s\n", line);
 	for (i = 0; i < r->nev; i++) {
-		const struct sched_event *e = &r->ev[i];
-
-		fprintf(f, "  %4d  ", i + 1);
-		sched_cell(e, cell, sizeof(cell));
-		fprintf(f, "%*s%s\n", SCHED_COL * e->proc, "", cell);
+		sched_timeline_row(&r->ev[i], i + 1, cell, sizeof(cell), line,
+		    sizeof(line));
+		fprintf(f, "%s\n", line);
 	}
 }
 
@@ -201,13 +219,28 @@ sched_json_timeline(const struct sched_spec *s, const struct sched_result *r)
 }
 
 struct json_object *
+sched_cycle_json(const struct sched_result *r)
+{
+	struct json_object *a = json_object_new_array(), *e;
+	int i;
+
+	for (i = 0; i < r->cycle_len; i++) {
+		e = json_object_new_object();
+		report_json_int(e, "pid", r->cycle[i].pid);
+		report_json_int(e, "holds", r->cycle[i].holds);
+		report_json_int(e, "waits_for", r->cycle[i].waits);
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+struct json_object *
 sched_result_json(const struct sched_spec *s, const char *variant,
     const struct sched_result *r)
 {
-	struct json_object *j = json_object_new_object(), *a, *e;
+	struct json_object *j = json_object_new_object();
 	char buf[256];
 	bool is_anomaly = sched_verdict(r, buf, sizeof(buf));
-	int i;
 
 	json_object_object_add(j, "sync", json_object_new_string(variant));
 	json_object_object_add(j, "anomaly",
@@ -229,16 +262,7 @@ sched_result_json(const struct sched_spec *s, const char *variant,
 	json_object_object_add(j, "elapsed_s",
 	    json_object_new_double(r->elapsed_s));
 	json_object_object_add(j, "timeline", sched_json_timeline(s, r));
-	if (r->cycle_len > 0) {
-		a = json_object_new_array();
-		for (i = 0; i < r->cycle_len; i++) {
-			e = json_object_new_object();
-			report_json_int(e, "pid", r->cycle[i].pid);
-			report_json_int(e, "holds", r->cycle[i].holds);
-			report_json_int(e, "waits_for", r->cycle[i].waits);
-			json_object_array_add(a, e);
-		}
-		json_object_object_add(j, "cycle", a);
-	}
+	if (r->cycle_len > 0)
+		json_object_object_add(j, "cycle", sched_cycle_json(r));
 	return j;
 }

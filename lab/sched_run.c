@@ -137,9 +137,8 @@ is_finished(struct sched_ctx *c, int i)
 	return c->p[i].is_dead || sched_parked_at(c, i) == STEP_END;
 }
 
-/* The process holding what i waits for, or -1. */
-static int
-holder_proc(struct sched_ctx *c, int i)
+int
+sched_holder_proc(const struct sched_ctx *c, int i)
 {
 	int64_t w = atomic_load(&slot_of(c, i)->waits);
 	int h;
@@ -160,7 +159,7 @@ holder_proc(struct sched_ctx *c, int i)
  * waits (a deadlock) counts as blocked.  (A dead holder's lock is handed
  * on by the kernel, so waiting for one is not being blocked.)
  */
-static void
+void
 sched_blocked(struct sched_ctx *c, bool *blocked)
 {
 	int holder[SCHED_PROCS_MAX], i;
@@ -171,7 +170,7 @@ sched_blocked(struct sched_ctx *c, bool *blocked)
 		blocked[i] = false;
 		if (c->p[i].is_dead || sched_parked_at(c, i))
 			continue;
-		holder[i] = holder_proc(c, i);
+		holder[i] = sched_holder_proc(c, i);
 		blocked[i] = holder[i] >= 0 && holder[i] != i &&
 		    !c->p[holder[i]].is_dead;
 	}
@@ -325,7 +324,7 @@ sched_kill(struct sched_ctx *c, int i)
 
 /* ------------------------------------------------------------ the run */
 
-static bool
+bool
 sched_deadlocked(struct sched_ctx *c, const bool *blocked)
 {
 	int i, any_blocked = 0;
@@ -391,43 +390,45 @@ sched_kill_points(struct sched_ctx *c, const struct sched_chooser *ch,
 	return n;
 }
 
-/* Follow the permutation, then the chooser, until no one can move. */
-static int
-sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
-    struct sched_chooser *ch)
+int
+sched_take_entry(struct sched_ctx *c, const struct sched_entry *e,
+    bool *blocked, bool *is_deadlocked)
 {
-	bool blocked[SCHED_PROCS_MAX];
-	int en[2 * SCHED_PROCS_MAX], k, n, i, rc;
+	int i = e->proc, rc;
 
-	sched_blocked(c, blocked);
-	for (k = 0; perm != NULL && k < perm->n; k++) {
-		const struct sched_entry *e = &perm->e[k];
-
-		i = e->proc;
-		if (i >= c->n || is_finished(c, i))
-			continue;
-		if (e->step == STEP_KILL) {
-			sched_kill(c, i);
-			sched_taken(c, i, STEP_KILL);
-		} else if (blocked[i]) {
-			/* Still waiting: it heads for the new target. */
-			c->p[i].target = e->step;
-			atomic_store(&slot_of(c, i)->sched_target, e->step);
-			sched_taken(c, i, e->step);
-			sched_event(c, i, SCHED_EV_WAITING, 0, -1, 0,
-			    atomic_load(&slot_of(c, i)->waits));
-			continue;
-		} else {
-			sched_release(c, i, e->step);
-			sched_taken(c, i, e->step);
-		}
-		if ((rc = sched_advance(c, blocked)) < 0)
-			return rc;
-		if (sched_deadlocked(c, blocked)) {
-			sched_cycle(c, blocked);
-			return 0;
-		}
+	*is_deadlocked = false;
+	if (i >= c->n || is_finished(c, i))
+		return 0;
+	if (e->step == STEP_KILL) {
+		sched_kill(c, i);
+		sched_taken(c, i, STEP_KILL);
+	} else if (blocked[i]) {
+		/* Still waiting: it heads for the new target. */
+		c->p[i].target = e->step;
+		atomic_store(&slot_of(c, i)->sched_target, e->step);
+		sched_taken(c, i, e->step);
+		sched_event(c, i, SCHED_EV_WAITING, 0, -1, 0,
+		    atomic_load(&slot_of(c, i)->waits));
+		return 0;
+	} else {
+		sched_release(c, i, e->step);
+		sched_taken(c, i, e->step);
 	}
+	if ((rc = sched_advance(c, blocked)) < 0)
+		return rc;
+	if (sched_deadlocked(c, blocked)) {
+		sched_cycle(c, blocked);
+		*is_deadlocked = true;
+	}
+	return 0;
+}
+
+int
+sched_take_rest(struct sched_ctx *c, struct sched_chooser *ch,
+    bool *blocked)
+{
+	int en[2 * SCHED_PROCS_MAX], n, i, rc;
+
 	for (;;) {
 		for (i = 0, n = 0; i < c->n; i++)
 			if (!is_finished(c, i) && sched_parked_at(c, i) != 0)
@@ -451,12 +452,31 @@ sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
 	return 0;
 }
 
+/* Follow the permutation, then the chooser, until no one can move. */
+static int
+sched_steps(struct sched_ctx *c, const struct sched_perm *perm,
+    struct sched_chooser *ch)
+{
+	bool blocked[SCHED_PROCS_MAX], is_deadlocked;
+	int k, rc;
+
+	sched_blocked(c, blocked);
+	for (k = 0; perm != NULL && k < perm->n; k++) {
+		if ((rc = sched_take_entry(c, &perm->e[k], blocked,
+		    &is_deadlocked)) < 0)
+			return rc;
+		if (is_deadlocked)
+			return 0;
+	}
+	return sched_take_rest(c, ch, blocked);
+}
+
 /*
  * From the start to the first step point ("lock") nothing shared happens:
  * take every process there, in order, so that a schedule's choices are
  * only the steps that touch the ledger.
  */
-static int
+int
 sched_to_first(struct sched_ctx *c)
 {
 	bool blocked[SCHED_PROCS_MAX];

@@ -292,6 +292,13 @@ int sched_shrink(const struct sched_spec *s, enum sync_kind v,
 void sched_timeline(FILE *f, const struct sched_spec *s,
     const struct sched_result *r);
 
+/* Its header line, and its row n (1-based) for e, its cell apart: the
+ * lines sched_timeline() prints, without the newline. */
+void sched_timeline_head(const struct sched_spec *s,
+    const struct sched_result *r, char *buf, size_t len);
+void sched_timeline_row(const struct sched_event *e, int n, char *cell,
+    size_t clen, char *buf, size_t len);
+
 /*
  * The run's verdict as a few words in buf, and whether it is an anomaly:
  * one answer for the text, the JSON and the exit code.
@@ -302,6 +309,9 @@ bool sched_verdict(const struct sched_result *r, char *buf, size_t len);
 struct json_object;
 struct json_object *sched_result_json(const struct sched_spec *s,
     const char *variant, const struct sched_result *r);
+
+/* The run's wait-for cycle as [{"pid", "holds", "waits_for"}] ([]: none). */
+struct json_object *sched_cycle_json(const struct sched_result *r);
 
 /* Name of a step or pseudo-step ("read_from", "KILL", "start", "end"). */
 const char *sched_step_name(unsigned step);

@@ -73,7 +73,7 @@ step_park(struct ledger *l, unsigned step)
 {
 	struct ledger_slot *s = &l->slots[l->slot];
 	uint32_t go = atomic_load_explicit(&s->sched_go, memory_order_acquire);
-	uint64_t start = lab_now_ms();
+	pid_t parent = 0;
 	unsigned spins = 0;
 
 	atomic_store(&s->step, step);
@@ -84,13 +84,19 @@ step_park(struct ledger *l, unsigned step)
 	    go) {
 		if (++spins < STEP_SPINS)
 			continue;	/* a quick release costs no syscall */
+		/* Who parks us, asked off the fast path (PDEATHSIG covers
+		 * a parent that died before). */
+		if (parent == 0)
+			parent = getppid();
 		step_futex_wait(&s->sched_go, go, 100);
 		/*
 		 * Never wait forever for a scheduler that is gone (its death
 		 * signal normally ends us first): run on unscheduled, to the
-		 * end, and let our caller finish as it would.
+		 * end, and let our caller finish as it would.  Only gone: a
+		 * game's player may think for minutes between two steps, and
+		 * its scheduler (our parent) keeps us parked all that time.
 		 */
-		if (lab_now_ms() - start > STEP_PARK_GIVE_UP_MS) {
+		if (getppid() != parent) {
 			step_unhook(l);
 			break;
 		}

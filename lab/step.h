@@ -9,9 +9,10 @@
  * for all its step points and windows.  A hook armed with step_hook()
  * parks the process at every point: it publishes where it is in its slot
  * and waits until the scheduler bumps the slot's sched_go (schedule.h is
- * the other side).  A park never waits forever: a scheduler silent for
- * STEP_PARK_GIVE_UP_MS is taken for gone, the hook is disarmed and the
- * process runs to its end.
+ * the other side).  A park never waits forever: when the scheduler (the
+ * parent that started the process) is gone, the hook is disarmed and the
+ * process runs to its end; while it lives, a park lasts as long as it
+ * likes (a game's player thinks between two steps).
  */
 #ifndef LAB_STEP_H
 #define LAB_STEP_H
@@ -55,8 +56,6 @@ enum step_point {
 
 /* Spins before a park (or the scheduler's wait) sleeps in the kernel. */
 #define STEP_SPINS		2000
-/* A parked process whose scheduler has been silent this long runs on. */
-#define STEP_PARK_GIVE_UP_MS	60000
 
 /* Name of a step ("read_from"), NULL if none; and its parse (-1: none). */
 const char *step_name(unsigned step);
@@ -104,7 +103,9 @@ step_point_minor(struct ledger *l, unsigned step, int64_t acct,
 static inline void
 step_window(const struct ledger *l)
 {
-	struct timespec ts = { 0, (long)l->window * 1000 };
+	/* Seconds apart: a tv_nsec of 10^9 or more is EINVAL, no sleep. */
+	struct timespec ts = { (time_t)(l->window / 1000000),
+	    (long)(l->window % 1000000) * 1000 };
 
 	if (__builtin_expect(l->window != 0, 0))
 		nanosleep(&ts, NULL);

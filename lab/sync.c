@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "event.h"
 #include "lab.h"
 #include "step.h"
 #include "sync.h"
@@ -228,13 +229,18 @@ sync_pid_stopped(int32_t pid)
 int
 sync_wait_failed(struct ledger *l, int holder)
 {
-	int cycle[LEDGER_SLOTS];
+	int cycle[LEDGER_SLOTS], len;
 
 	l->blocker_pid = 0;
-	if (holder >= 0 && (uint32_t)holder < l->nslots)
+	if (holder >= 0 && (uint32_t)holder < l->nslots) {
 		l->blocker_pid = atomic_load(&l->slots[holder].pid);
-	if (sync_find_cycle(l, l->slot, cycle, LEDGER_SLOTS) > 0)
+		if (!ledger_slot_alive(l, holder))
+			event_dead_holder(l, holder);
+	}
+	if ((len = sync_find_cycle(l, l->slot, cycle, LEDGER_SLOTS)) > 0) {
+		event_cycle(l, cycle, len);
 		return -LAB_EDEADLK;
+	}
 	if (sync_pid_stopped(l->blocker_pid))
 		return -LAB_ESTOPPED;
 	return -LAB_ETIMEDOUT;

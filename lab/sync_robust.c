@@ -33,6 +33,8 @@ robust_lock_slow(struct ledger *l, pthread_mutex_t *m, uint32_t a, int r)
 	unsigned slice;
 
 	if (r == EBUSY) {
+		/* A new wait: a cycle through it is news (event_cycle()). */
+		atomic_store(&s->cycle_told, 0);
 		atomic_store(&s->waits, a);
 		start = sync_now_ms();
 		while ((slice = sync_slice(l, start)) != 0) {

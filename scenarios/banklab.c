@@ -309,6 +309,8 @@ main(int argc, char **argv)
 		return banklab_serve_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "teller") == 0)
 		return banklab_teller_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "games") == 0)
+		return banklab_games_main(argc - 1, argv + 1);
 	if ((cmd = find_command(argv[1])) == NULL) {
 		fprintf(stderr, "%s: \"%s\" is not a command (create, worker, "
 		    "run, audit, show, watch, list, destroy, serve; --help)\n",

@@ -52,6 +52,7 @@ open_ledger(struct banklab_args *c, struct ledger *l, bool join)
 	if (c->given & O_LOCK_TIMEOUT)
 		l->lock_timeout_ms = (unsigned)c->lock_timeout;
 	l->window = (unsigned)c->window;
+	l->role = LEDGER_ROLE_COMMAND;
 	if (join && (r = ledger_join(l)) < 0) {
 		ledger_detach(l);
 		return fail(c, r);

@@ -132,6 +132,8 @@ banklab_worker_open(const struct worker_spec *s, struct ledger *l)
 	if (HAS(s, LOCK_TIMEOUT))
 		l->lock_timeout_ms = (unsigned)s->lock_timeout;
 	l->window = HAS(s, WINDOW) ? (unsigned)s->window : 0;
+	l->role = HAS(s, SCHEDULED) ? LEDGER_ROLE_SCHEDULED :
+	    s->mix == WORKER_AUDIT ? LEDGER_ROLE_AUDITOR : LEDGER_ROLE_WORKER;
 	if ((r = ledger_join(l)) < 0) {
 		fprintf(stderr, "%s: %s: %s\n", PROG, s->ledger,
 		    lab_strerror(r));

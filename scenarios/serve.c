@@ -25,6 +25,7 @@
 #include "lab.h"
 #include "ledger.h"
 #include "serve.h"
+#include "serve_www.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -48,10 +49,15 @@ struct serve_master {
 	struct serve_opts *o;
 	int lfd;			/* bound, never listening */
 	char prog[PATH_MAX];
+	char www[PATH_MAX];		/* the page's folder, or "" */
 	struct spawn_set set;
 	unsigned started, replaced, fast_deaths;
 	bool is_announced;		/* "listening on" is out */
 	int err;
+	/* The games process (serve_play.c) and its socket. */
+	int gfd;			/* listening, kept for a new one */
+	char gdir[64], gpath[128];
+	pid_t games_pid;		/* 0: not running */
 };
 
 /*
@@ -61,28 +67,39 @@ struct serve_master {
 static int
 serve_socket(struct serve_opts *o, bool is_listening, int *out)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = o->family == AF_INET6 ? sizeof(*sa6) : sizeof(*sa);
 	int fd, one = 1, r;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(o->port);
-	if (inet_pton(AF_INET, o->addr, &sa.sin_addr) != 1)
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)o->family;
+	if (o->family == AF_INET6) {
+		sa6->sin6_port = htons(o->port);
+		r = inet_pton(AF_INET6, o->addr, &sa6->sin6_addr);
+	} else {
+		sa->sin_port = htons(o->port);
+		r = inet_pton(AF_INET, o->addr, &sa->sin_addr);
+	}
+	if (r != 1)
 		return -EINVAL;
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(o->family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
 	    -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
 	    sizeof(one)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    (o->family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &one, sizeof(one)) == -1) ||
+	    bind(fd, (struct sockaddr *)&ss, len) == -1 ||
 	    (is_listening && listen(fd, 128) == -1) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
-	o->port = ntohs(sa.sin_port);
+	o->port = ntohs(o->family == AF_INET6 ? sa6->sin6_port :
+	    sa->sin_port);
 	*out = fd;
 	return 0;
 }
@@ -93,7 +110,7 @@ serve_start_teller(struct serve_master *m)
 {
 	struct serve_opts *o = m->o;
 	char fd[16], parent[16], body[24], tmo[24], conns[24], win[24];
-	char lock[24];
+	char lock[24], per[24];
 	char *argv[32];
 	int n = 0, i, sock;
 
@@ -106,6 +123,7 @@ serve_start_teller(struct serve_master *m)
 	snprintf(conns, sizeof(conns), "%" PRId64, o->connections);
 	snprintf(win, sizeof(win), "%" PRId64, o->window);
 	snprintf(lock, sizeof(lock), "%" PRId64, o->lock_timeout);
+	snprintf(per, sizeof(per), "%" PRId64, o->per_address);
 	argv[n++] = m->prog;
 	argv[n++] = lab_unconst("teller");
 	argv[n++] = lab_unconst(o->name);
@@ -119,12 +137,16 @@ serve_start_teller(struct serve_master *m)
 	ARG("--max-body", body);
 	ARG("--timeout", tmo);
 	ARG("--connections", conns);
+	ARG("--per-address", per);
 	ARG("--window", win);
 	ARG("--lock-timeout", lock);
 	if (o->has_sync)
 		ARG("--sync", ledger_sync_name(o->sync));
 	if (o->token_file != NULL)
 		ARG("--token-file", o->token_file);
+	if (m->www[0] != '\0')
+		ARG("--www", m->www);
+	ARG("--games", m->gpath);
 #undef ARG
 	argv[n] = NULL;
 	i = spawn_start_fd(&m->set, argv, sock);
@@ -134,6 +156,50 @@ serve_start_teller(struct serve_master *m)
 	m->started++;
 	if (m->is_announced) {
 		printf("teller %d started\n", (int)m->set.child[i].pid);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/*
+ * Start the games process on the games socket (which the master keeps:
+ * a new one takes the same socket, the tellers' way to it unchanged).
+ */
+static int
+serve_start_games(struct serve_master *m)
+{
+	const struct serve_opts *o = m->o;
+	char fd[16], parent[16], body[24], tmo[24], plays[24], idle[24];
+	char *argv[24];
+	int n = 0, i;
+
+	snprintf(fd, sizeof(fd), "%d", m->gfd);
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
+	snprintf(body, sizeof(body), "%" PRId64, o->max_body);
+	snprintf(tmo, sizeof(tmo), "%" PRId64, o->timeout);
+	snprintf(plays, sizeof(plays), "%" PRId64, o->max_plays);
+	snprintf(idle, sizeof(idle), "%" PRId64, o->play_idle);
+	argv[n++] = m->prog;
+	argv[n++] = lab_unconst("games");
+	argv[n++] = lab_unconst(o->name);
+	argv[n++] = lab_unconst("--listen-fd");
+	argv[n++] = fd;
+	argv[n++] = lab_unconst("--parent");
+	argv[n++] = parent;
+	argv[n++] = lab_unconst("--max-body");
+	argv[n++] = body;
+	argv[n++] = lab_unconst("--timeout");
+	argv[n++] = tmo;
+	argv[n++] = lab_unconst("--max-plays");
+	argv[n++] = plays;
+	argv[n++] = lab_unconst("--play-idle");
+	argv[n++] = idle;
+	argv[n] = NULL;
+	if ((i = spawn_start_fd(&m->set, argv, m->gfd)) < 0)
+		return i;
+	m->games_pid = m->set.child[i].pid;
+	if (m->is_announced) {
+		printf("games %d started\n", (int)m->games_pid);
 		fflush(stdout);
 	}
 	return 0;
@@ -154,8 +220,11 @@ serve_supervise(struct serve_master *m)
 			i++;
 			continue;
 		}
-		printf("teller %d %s: replaced\n", (int)c->pid,
+		printf("%s %d %s: replaced\n", c->pid == m->games_pid ?
+		    "games" : "teller", (int)c->pid,
 		    spawn_describe(c, how, sizeof(how)));
+		if (c->pid == m->games_pid)
+			m->games_pid = 0;
 		/* One that cannot even start (exit 2, 3) is not retried. */
 		if (WIFEXITED(c->status) && WEXITSTATUS(c->status) != 0 &&
 		    ++m->fast_deaths >= SERVE_FAST_DEATHS) {
@@ -167,7 +236,9 @@ serve_supervise(struct serve_master *m)
 		spawn_forget(&m->set, i);
 	}
 	fflush(stdout);
-	while (m->set.n < (unsigned)m->o->tellers)
+	if (m->games_pid == 0 && (r = serve_start_games(m)) < 0)
+		return r;
+	while (m->set.n < (unsigned)m->o->tellers + 1)	/* + games */
 		if ((r = serve_start_teller(m)) < 0)
 			return r;
 	return 0;
@@ -234,13 +305,66 @@ serve_run(struct serve_master *m)
 	return r;
 }
 
+/*
+ * The page's folder into m->www ("" if none: the API only); -CLI_EUSAGE
+ * (its line printed) if --www names none.
+ */
+static int
+serve_page(struct serve_master *m)
+{
+	const char *given = m->o->www;
+	int r;
+
+	if ((r = serve_www_dir(given, m->www, sizeof(m->www))) == 0)
+		return 0;
+	m->www[0] = '\0';
+	if (given != NULL) {
+		fprintf(stderr, "banklab serve: --www %s: %s\n", given,
+		    lab_strerror(r));
+		return -CLI_EUSAGE;
+	}
+	fprintf(stderr, "banklab serve: no page (neither %s nor %s has "
+	    "index.html): the API only\n", WWW_DIR, SRC_WWW_DIR);
+	return 0;
+}
+
+/* Blocked from here on, and in the tellers: lab_signalled() looks. */
+static void
+serve_block_signals(void)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	lab_sigpipe_quiet();
+}
+
+/* The port's socket, and the games socket in its private folder. */
+static int
+serve_sockets(struct serve_master *m)
+{
+	int r;
+
+	if ((r = serve_socket(m->o, false, &m->lfd)) < 0) {
+		fprintf(stderr, "banklab serve: --listen %s: %s\n",
+		    m->o->listen, lab_strerror(r));
+		return r;
+	}
+	if ((r = serve_games_socket(m->gdir, sizeof(m->gdir), m->gpath,
+	    sizeof(m->gpath), &m->gfd)) < 0)
+		fprintf(stderr, "banklab serve: the games socket: %s\n",
+		    lab_strerror(r));
+	return r;
+}
+
 int
 banklab_serve_main(int argc, char **argv)
 {
 	struct serve_opts o;
 	struct serve_master m;
 	struct ledger l;
-	sigset_t stop;
 	bool made = false;
 	char token[SERVE_TOKEN_MAX];
 	unsigned i;
@@ -251,15 +375,11 @@ banklab_serve_main(int argc, char **argv)
 		return cli_exit_code(r);
 	/* The tellers read it themselves: never on a command line. */
 	explicit_bzero(token, sizeof(token));
-	/* Blocked from here, and in the tellers: lab_signalled() looks. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
-	lab_sigpipe_quiet();
+	serve_block_signals();
 	memset(&m, 0, sizeof(m));
 	m.o = &o;
 	m.lfd = -1;
+	m.gfd = -1;
 	spawn_init(&m.set);
 	if ((r = spawn_worker_path(getenv("BANKLAB_WORKER"), m.prog,
 	    sizeof(m.prog))) < 0) {
@@ -267,26 +387,28 @@ banklab_serve_main(int argc, char **argv)
 		    lab_strerror(r));
 		return LAB_EXIT_SYSTEM;
 	}
+	if (serve_page(&m) < 0)
+		return LAB_EXIT_USAGE;
 	if ((r = serve_ledger(&o, &l, &made)) < 0) {
 		fprintf(stderr, "banklab serve: %s: %s\n", o.name,
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
-	if ((r = serve_socket(&o, false, &m.lfd)) < 0) {
-		fprintf(stderr, "banklab serve: --listen %s: %s\n", o.listen,
-		    lab_strerror(r));
+	if ((r = serve_sockets(&m)) < 0)
 		goto out;
-	}
 	/*
 	 * Announced once the first tellers' sockets listen (each made here,
 	 * before its teller starts): a client that connects at once waits in
 	 * a queue, it is not refused.
 	 */
 	if ((r = serve_supervise(&m)) == 0) {
-		printf("listening on http://%s:%u/\n", o.addr,
-		    (unsigned)o.port);
+		printf("listening on http://%s%s%s:%u/\n",
+		    o.family == AF_INET6 ? "[" : "", o.addr,
+		    o.family == AF_INET6 ? "]" : "", (unsigned)o.port);
 		for (i = 0; i < m.set.n; i++)
-			printf("teller %d started\n", (int)m.set.child[i].pid);
+			printf("%s %d started\n", m.set.child[i].pid ==
+			    m.games_pid ? "games" : "teller",
+			    (int)m.set.child[i].pid);
 		fflush(stdout);
 		m.is_announced = true;
 		r = serve_run(&m);
@@ -300,6 +422,10 @@ out:
 	spawn_free(&m.set);
 	if (m.lfd >= 0)
 		close(m.lfd);
+	if (m.gfd >= 0) {
+		close(m.gfd);
+		serve_games_unlink(m.gdir, m.gpath);
+	}
 	if (made)
 		(void)ledger_unlink(o.name);
 	ledger_detach(&l);

@@ -1,9 +1,11 @@
 /*
  * serve_events: a teller's GET /v1/events, Server-Sent Events.  Each
- * stream gets a summary of the ledger about ten times a second, and one
- * event per anomaly seen since the last: lost updates counted, a repair
- * of a dead owner's lock, a dead process still holding a lock, a
- * wait-for cycle (deadlock).
+ * stream gets a summary of the ledger about ten times a second (totals,
+ * operations done, the variant); the first 64 balances ("accounts") and
+ * processes ("processes", as GET /v1/processes) whenever they changed;
+ * and one event per anomaly seen since the last: lost updates counted, a
+ * repair of a dead owner's lock, a dead process still holding a lock, a
+ * wait-for cycle (deadlock).  The page (scenarios/www/) lives on these.
  *
  * Contract: the teller's MHD thread (one, polling) starts streams and
  * runs their content readers; a stream with nothing to say is suspended

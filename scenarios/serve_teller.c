@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
 
@@ -33,6 +34,7 @@
 #include "parse.h"
 #include "serve.h"
 #include "serve_events.h"
+#include "serve_www.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -45,6 +47,7 @@ struct teller {
 	const struct serve_opts *o;
 	struct ledger l;
 	struct serve_events *ev;	/* GET /v1/events' streams */
+	int www;			/* the page's folder, or -1 */
 	_Atomic unsigned in_flight;	/* requests begun, not completed */
 	char pid[16];
 	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
@@ -53,6 +56,8 @@ struct teller {
 /* One request as it arrives. */
 struct teller_req {
 	const struct teller_route *rt;
+	const char *method;
+	struct serve_forward *fwd;	/* sent on to the games process */
 	char *body;
 	size_t len;
 	bool is_too_big;
@@ -215,6 +220,28 @@ h_operation(struct teller *t, struct MHD_Connection *c, const char *url,
 		a->status = 200;
 }
 
+/*
+ * /v1/play... and /v1/levels: the games process answers (serve_play.c).
+ * No answer yet (status 0): the connection waits, suspended, and the
+ * answer is queued when it is resumed (teller_access()).
+ */
+static void
+h_forward(struct teller *t, struct MHD_Connection *c, const char *url,
+    struct teller_req *q, struct teller_answer *a)
+{
+	if (t->o->games == NULL)
+		teller_fail(a, 404, "no such path");
+	else if (serve_forward_start(t->o->games, c, q->method, url,
+	    q->body, q->len, &q->fwd) < 0)
+		teller_fail(a, 503, "the games process cannot be reached: try "
+		    "again");
+}
+
+/* Any method: the games process says which it takes. */
+static const struct teller_route teller_games_route = {
+	"/v1/play", true, NULL, h_forward, 0
+};
+
 static const struct teller_route teller_routes[] = {
 	{ "/v1/ledger", false, "GET", h_ledger, 0 },
 	{ "/v1/accounts", false, "GET", h_accounts, 0 },
@@ -232,6 +259,8 @@ teller_route(const char *url)
 {
 	size_t i, n;
 
+	if (serve_forward_is_games(url))
+		return &teller_games_route;
 	for (i = 0; i < sizeof(teller_routes) / sizeof(teller_routes[0]);
 	    i++) {
 		const struct teller_route *rt = &teller_routes[i];
@@ -315,12 +344,12 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 		teller_fail(a, 404, "no such path");
 		return -1;
 	}
-	if (strcmp(method, q->rt->method) != 0) {
+	if (q->rt->method != NULL && strcmp(method, q->rt->method) != 0) {
 		a->allow = q->rt->method;
 		teller_fail(a, 405, "method not allowed");
 		return -1;
 	}
-	if (strcmp(method, "POST") != 0)
+	if (strcmp(method, "GET") == 0)
 		return 0;
 	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
@@ -333,8 +362,8 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 	}
 	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
-	    (type[16] != '\0' && type[16] != ';' && type[16] != ' ')) {
+	if (strcmp(method, "POST") == 0 && (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	    (type[16] != '\0' && type[16] != ';' && type[16] != ' '))) {
 		teller_fail(a, 415, "Content-Type: application/json "
 		    "expected");
 		return -1;
@@ -347,27 +376,6 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 		return -1;
 	}
 	return 0;
-}
-
-/* Keep up to --max-body bytes of the body; note if there were more. */
-static void
-teller_take_body(struct teller *t, struct teller_req *q, const char *data,
-    size_t n)
-{
-	size_t max = (size_t)t->o->max_body;
-
-	if (q->is_too_big || n > max - q->len) {
-		q->is_too_big = true;
-		return;
-	}
-	/* One byte more: the body ends with a NUL for whoever reads it. */
-	if (q->body == NULL && (q->body = malloc(max + 1)) == NULL) {
-		q->is_too_big = true;	/* answered 413: no worse */
-		return;
-	}
-	memcpy(q->body + q->len, data, n);
-	q->len += n;
-	q->body[q->len] = '\0';
 }
 
 static enum MHD_Result
@@ -384,7 +392,12 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		if ((q = calloc(1, sizeof(*q))) == NULL)
 			return MHD_NO;
 		*ctx = q;
+		q->method = method;
 		atomic_fetch_add(&t->in_flight, 1);
+		if (serve_www_is_page(url)) {
+			q->is_answered = true;
+			return serve_www_answer(t->www, c, url, method, t->pid);
+		}
 		if (teller_admit(t, c, url, method, q, &a) == 0)
 			return MHD_YES;		/* the body, then the rest */
 		q->is_answered = true;
@@ -392,9 +405,16 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (*data_size > 0) {
 		if (!q->is_answered)
-			teller_take_body(t, q, data, *data_size);
+			serve_take_body(&q->body, &q->len, &q->is_too_big,
+			    (size_t)t->o->max_body, data, *data_size);
 		*data_size = 0;
 		return MHD_YES;
+	}
+	if (q->fwd != NULL) {		/* resumed: the games answered */
+		if (!serve_forward_done(q->fwd, &a.status, &a.body))
+			return MHD_YES;
+		q->fwd = NULL;
+		return teller_answer(t, c, &a);
 	}
 	if (q->is_answered)
 		return MHD_YES;
@@ -405,6 +425,8 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		teller_fail(&a, 413, "body larger than --max-body");
 	else
 		q->rt->fn(t, c, url, q, &a);
+	if (a.status == 0)
+		return MHD_YES;		/* suspended: h_forward */
 	return teller_answer(t, c, &a);
 }
 
@@ -417,6 +439,12 @@ teller_done(void *cls, struct MHD_Connection *c, void **ctx,
 
 	(void)c, (void)why;
 	if (q != NULL) {
+		unsigned st;
+		struct json_object *o;
+
+		/* Resumed, and the client gone before its answer went. */
+		if (q->fwd != NULL && serve_forward_done(q->fwd, &st, &o))
+			json_object_put(o);
 		atomic_fetch_sub(&t->in_flight, 1);
 		free(q->body);
 		free(q);
@@ -437,6 +465,7 @@ teller_attach(struct teller *t)
 		goto fail;
 	t->l.lock_timeout_ms = (unsigned)o->lock_timeout;
 	t->l.window = (unsigned)o->window;
+	t->l.role = LEDGER_ROLE_TELLER;
 	if ((r = ledger_join(&t->l)) < 0)
 		goto fail;
 	return 0;
@@ -475,6 +504,30 @@ teller_wait(const sigset_t *stop, struct serve_events *ev)
 	}
 }
 
+bool
+serve_child_begin(const char *prog, int argc, char **argv,
+    struct serve_opts *o, sigset_t *stop, int *exit_code)
+{
+	int r;
+
+	if ((r = serve_parse(argc, argv, true, o)) < 0) {
+		*exit_code = cli_exit_code(r);
+		return false;
+	}
+	if ((r = spawn_bind_parent((pid_t)o->parent)) < 0) {
+		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", prog,
+		    o->parent, lab_strerror(r));
+		*exit_code = LAB_EXIT_SYSTEM;
+		return false;
+	}
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return true;
+}
+
 int
 banklab_teller_main(int argc, char **argv)
 {
@@ -484,19 +537,9 @@ banklab_teller_main(int argc, char **argv)
 	sigset_t stop;
 	int r, fd;
 
-	if ((r = serve_parse(argc, argv, true, &o)) < 0)
-		return cli_exit_code(r);
-	if ((r = spawn_bind_parent((pid_t)o.parent)) < 0) {
-		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", TELLER_PROG,
-		    o.parent, lab_strerror(r));
-		return LAB_EXIT_SYSTEM;
-	}
-	/* Before the MHD thread starts, so that it has them blocked too. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* Signals blocked before the MHD thread starts: it has them so too. */
+	if (!serve_child_begin(TELLER_PROG, argc, argv, &o, &stop, &r))
+		return r;
 	memset(&t, 0, sizeof(t));
 	t.o = &o;
 	snprintf(t.pid, sizeof(t.pid), "%d", (int)getpid());
@@ -507,18 +550,26 @@ banklab_teller_main(int argc, char **argv)
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
+	/* Once, before any thread: the forwarding threads use libcurl. */
+	if (o.games != NULL && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "%s: libcurl would not start\n", TELLER_PROG);
+		ledger_detach(&t.l);
+		return LAB_EXIT_SYSTEM;
+	}
 	if ((t.ev = serve_events_new(&t.l, (unsigned)o.connections,
 	    t.pid)) == NULL) {
 		fprintf(stderr, "%s: out of memory\n", TELLER_PROG);
 		ledger_detach(&t.l);
 		return LAB_EXIT_SYSTEM;
 	}
+	t.www = serve_www_open(o.www);
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 	    MHD_ALLOW_SUSPEND_RESUME, 0,
 	    NULL, NULL, teller_access, &t,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)o.listen_fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o.per_address,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TELLER_MEMORY_LIMIT,
 	    MHD_OPTION_NOTIFY_COMPLETED, teller_done, &t,
 	    MHD_OPTION_END);
@@ -527,6 +578,7 @@ banklab_teller_main(int argc, char **argv)
 		    "descriptor %" PRId64 "\n", TELLER_PROG, o.listen_fd);
 		serve_events_free(t.ev);
 		ledger_detach(&t.l);
+		serve_www_close(t.www);
 		return LAB_EXIT_SYSTEM;
 	}
 	teller_wait(&stop, t.ev);
@@ -538,5 +590,6 @@ banklab_teller_main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	serve_events_free(t.ev);
 	ledger_detach(&t.l);
+	serve_www_close(t.www);
 	return LAB_EXIT_OK;
 }
