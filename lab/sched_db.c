@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +40,17 @@ sdb_judge_audit(struct sdb_run *x, const struct sdb_taken *t)
 	if (!t->has_expected) {
 		if ((rc = sdb_ask(x, x->ctl.sql.sum, NULL, &res)) < 0)
 			return rc;
-		rc = db_int(res, 0, 1, &expected);
+		rc = PQntuples(res) == 1 ? db_int(res, 0, 1, &expected) :
+		    -LAB_ECORRUPT;
 		PQclear(res);
 		if (rc < 0)
 			return sdb_fail(x, rc, "the books", "not a number");
 	}
-	if ((d = t->sum - expected) == 0)
+	/* Both are the server's: outside input, no overflow on them. */
+	if (__builtin_sub_overflow(t->sum, expected, &d) || d == INT64_MIN)
+		return sdb_fail(x, -LAB_ECORRUPT, "the books", "an audit's "
+		    "total and the books' are out of range");
+	if (d == 0)
 		return 0;
 	x->r->stale_audits++;
 	if (d < 0)

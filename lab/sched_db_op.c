@@ -241,6 +241,16 @@ sdb_waits_for(const struct sdb_session *p)
 
 /* ------------------------------------------------------------ results */
 
+/*
+ * A balance (or a version) the server gave: outside input, so within
+ * what the ledger allows, and then nothing computed from it overflows.
+ */
+static bool
+sdb_sane(int64_t x)
+{
+	return x >= -LEDGER_BALANCE_MAX && x <= LEDGER_BALANCE_MAX;
+}
+
 /* The values a statement's rows bring: balances, versions, sums. */
 static int
 sdb_rows(struct sdb_session *p, const struct sdb_stmt *st,
@@ -252,7 +262,7 @@ sdb_rows(struct sdb_session *p, const struct sdb_stmt *st,
 	case SDB_READ:
 	case SDB_LOCK:
 		if (PQntuples(res) != 1 || db_int(res, 0, 0, &x) < 0 ||
-		    db_int(res, 0, 1, &y) < 0)
+		    db_int(res, 0, 1, &y) < 0 || !sdb_sane(x) || !sdb_sane(y))
 			return -LAB_ECORRUPT;
 		p->bal[st->acct] = x;
 		p->ver[st->acct] = y;
@@ -262,13 +272,14 @@ sdb_rows(struct sdb_session *p, const struct sdb_stmt *st,
 		p->bal[st->acct] = x;
 		break;
 	case SDB_BALANCE:
-		if (PQntuples(res) != 1 || db_int(res, 0, 0, &x) < 0)
+		if (PQntuples(res) != 1 || db_int(res, 0, 0, &x) < 0 ||
+		    !sdb_sane(x) || __builtin_add_overflow(p->sum, x, &p->sum))
 			return -LAB_ECORRUPT;
-		p->sum += x;
 		break;
 	case SDB_SUM:
 		if (PQntuples(res) != 1 || db_int(res, 0, 0, &x) < 0 ||
-		    db_int(res, 0, 1, &t->expected) < 0)
+		    db_int(res, 0, 1, &t->expected) < 0 || !sdb_sane(x) ||
+		    !sdb_sane(t->expected))
 			return -LAB_ECORRUPT;
 		p->sum = x;
 		t->has_expected = true;
