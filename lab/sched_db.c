@@ -104,9 +104,14 @@ sdb_arrive(struct sdb_run *x, int i)
 	return 0;
 }
 
-/* Take every answer there is, the session released last first. */
+/*
+ * Take the answers there are, the session released last first.  While
+ * that one's statement neither answered nor waits (is_last_waiting), the
+ * others' answers are left: a waiter its COMMIT woke may answer before
+ * the COMMIT does, and the timeline must not change with that race.
+ */
 static int
-sdb_collect(struct sdb_run *x, bool *any)
+sdb_collect(struct sdb_run *x, bool is_last_waiting, bool *any)
 {
 	int k, i, rc;
 
@@ -120,8 +125,11 @@ sdb_collect(struct sdb_run *x, bool *any)
 			return sdb_fail(x, -LAB_EDBGONE, x->p[i].proc->name,
 			    x->p[i].d.err);
 		}
-		if (PQisBusy(x->p[i].d.conn))
+		if (PQisBusy(x->p[i].d.conn)) {
+			if (k == 0 && !is_last_waiting)
+				return 0;
 			continue;
+		}
 		if ((rc = sdb_arrive(x, i)) < 0)
 			return rc;
 		*any = true;
@@ -170,7 +178,7 @@ sdb_waiting(struct sdb_run *x, const bool *blocked)
 static int
 sdb_settle(struct sdb_run *x)
 {
-	bool blocked[SCHED_PROCS_MAX], any;
+	bool blocked[SCHED_PROCS_MAX] = { false }, any;
 	double start = lab_now_s(), cycle = 0;
 	int i, busy, still = 0, rc;
 
@@ -178,7 +186,7 @@ sdb_settle(struct sdb_run *x)
 		if (lab_signalled())
 			return sdb_fail(x, -EINTR, "the run", "interrupted "
 			    "(SIGINT or SIGTERM): the ledger is dropped");
-		if ((rc = sdb_collect(x, &any)) < 0)
+		if ((rc = sdb_collect(x, blocked[x->last], &any)) < 0)
 			return rc;
 		for (i = 0, busy = 0; i < x->n; i++)
 			busy += x->p[i].is_busy;
