@@ -69,6 +69,19 @@ said crash-none "KILLED (pg_terminate_backend)" "the kill"
 said crash-none "the server rolled back" "who repaired it"
 said crash-semaphore "the server rolled back" "no semaphore stuck"
 
+# Every run of a schedule is the same run, on the server too (--repeat:
+# exit 3 if any differs from the first).
+for fv in race:robust:0 deadlock:robust:1 crash:semaphore:0; do
+	f=${fv%%:*} v=${fv#*:} rc=${v#*:} v=${v%:*}
+	timeout 60 "$sched" "$scheds/$f.sched" --db "$db" --sync "$v" \
+	    --repeat 4 --quiet >"$tmp/out" 2>&1
+	got=$?
+	if [ $got -eq "$rc" ] && ! grep -v "4 of 4" "$tmp/out" | grep -q identical
+	then ok "$f under $v: 4 runs, all the same"
+	else no "$f under $v --repeat 4: exit $got: $(grep identical "$tmp/out")"
+	fi
+done
+
 # A lesson's own schedule on PostgreSQL (banklab-deadlock --schedule file).
 timeout 60 "$bin/banklab-deadlock" --db "$db" --schedule file >"$tmp/out" 2>&1
 rc=$?
