@@ -74,7 +74,7 @@ case $? in
 *) echo "FAIL: the server: $(cat "$tmp/pg.err")"; echo "0 passed, 1 failed"
    exit 1 ;;
 esac
-db="host=$net.1 port=5432 dbname=postgres user=postgres"
+db=$conninfo	# "host=10.77.0.1 port=5432 dbname=postgres user=postgres"
 if grep -q "^host .* 0.0.0.0/0" "$tmp/pg/data/pg_hba.conf"; then
 	no "pg_hba.conf trusts any address, not $net.0/24 only"
 else
