@@ -71,8 +71,11 @@ bl_run() {	# bl_run VARIANT PROCS OPS -> transfers per second
 	[ $rc -le 1 ] || { echo "$me: banklab run $1 x$2: $(head -n 1 \
 	    "$tmp/run.err")" >&2; return 3; }
 	# "2 workers (ordered): 600 done, 0 refused, ...; 1.022s"
-	sed -n 's/.*: \([0-9]*\) done,.*; \([0-9.]*\)s$/\1 \2/p' \
-	    "$tmp/run.out" | awk '$2 > 0 { printf "%d", $1 / $2 }'
+	t=$(sed -n 's/.*: \([0-9]*\) done,.*; \([0-9.]*\)s$/\1 \2/p' \
+	    "$tmp/run.out" | awk '$2 > 0 { printf "%d", $1 / $2 }')
+	[ -n "$t" ] || { echo "$me: banklab run $1 x$2: no rate in \"$(head \
+	    -n 1 "$tmp/run.out")\"" >&2; return 3; }
+	echo "$t"
 }
 probe=$(bl_run none 1 300) || exit 3
 # Each worker's share of SECONDS at one worker's rate.
