@@ -62,13 +62,13 @@ sdb_judge_audit(struct sdb_run *x, const struct sdb_taken *t)
 
 /* Session i's statement has answered: record what it reached. */
 static int
-sdb_arrive(struct sdb_run *x, int i)
+sdb_arrive(struct sdb_run *x, int i, PGresult *res)
 {
 	struct sdb_session *p = &x->p[i];
 	struct sdb_taken t;
 	int k, rc;
 
-	if ((rc = sdb_take(p, x->v, &t)) < 0)
+	if ((rc = sdb_take(p, x->v, res, &t)) < 0)
 		return sdb_fail(x, rc, p->proc->name, p->d.err);
 	p->was_waiting = false;
 	if (t.aborted != NULL) {
@@ -105,15 +105,21 @@ sdb_arrive(struct sdb_run *x, int i)
 }
 
 /*
- * Take the answers there are, the session released last first.  While
- * that one's statement neither answered nor waits (is_last_waiting), the
+ * Take the answers there are in the order they were caused: the session
+ * released last first (its COMMIT before the 40001 it causes), unless it
+ * was waiting; then errors before the rest (a deadlock's victim before
+ * the waiter its abort lets go: the server sends the error before it
+ * lets go of the locks, so both are in by then).  While the session
+ * released last neither answered nor waits (is_last_waiting), the
  * others' answers are left: a waiter its COMMIT woke may answer before
- * the COMMIT does, and the timeline must not change with that race.
+ * the COMMIT does, and the timeline must not change with such races.
  */
 static int
 sdb_collect(struct sdb_run *x, bool is_last_waiting, bool *any)
 {
-	int k, i, rc;
+	PGresult *res[SCHED_PROCS_MAX];
+	bool has[SCHED_PROCS_MAX] = { false }, is_err[SCHED_PROCS_MAX];
+	int k, i, pass, rc = 0;
 
 	*any = false;
 	for (k = 0; k < x->n; k++) {
@@ -122,19 +128,31 @@ sdb_collect(struct sdb_run *x, bool is_last_waiting, bool *any)
 			continue;
 		if (!PQconsumeInput(x->p[i].d.conn)) {
 			db_fail(&x->p[i].d, NULL);
-			return sdb_fail(x, -LAB_EDBGONE, x->p[i].proc->name,
+			rc = sdb_fail(x, -LAB_EDBGONE, x->p[i].proc->name,
 			    x->p[i].d.err);
+			break;
 		}
-		if (PQisBusy(x->p[i].d.conn)) {
-			if (k == 0 && !is_last_waiting)
-				return 0;
-			continue;
+		if (!PQisBusy(x->p[i].d.conn)) {
+			res[i] = sdb_fetch(&x->p[i], &is_err[i]);
+			has[i] = *any = true;
+		} else if (k == 0 && !is_last_waiting) {
+			break;
 		}
-		if ((rc = sdb_arrive(x, i)) < 0)
-			return rc;
-		*any = true;
 	}
-	return 0;
+	/* Pass 0: the last released, unless it waited; 1: the errors. */
+	for (pass = is_last_waiting; pass < 3; pass++)
+		for (k = 0; k < x->n; k++) {
+			i = (x->last + k) % x->n;
+			if (!has[i] || (pass == 0 && k > 0) ||
+			    (pass == 1 && !is_err[i]))
+				continue;
+			has[i] = false;
+			if (rc == 0)
+				rc = sdb_arrive(x, i, res[i]);
+			else
+				PQclear(res[i]);
+		}
+	return rc;
 }
 
 /* Wait up to ms for any busy session's answer. */

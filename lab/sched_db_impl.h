@@ -94,12 +94,19 @@ void sdb_op_begin(struct sdb_session *p, enum db_sync v);
 int sdb_send(struct sdb_session *p, enum db_sync v);
 
 /*
- * Take the result of the statement in flight (the caller saw it is
- * there): what it reached in *t.  A deadlock (40P01) or a serialization
- * failure (40001) rolls the operation back and starts it again.  0, or a
- * negative code (an error the schedule cannot go on from, p->d.err).
+ * The answer to the statement in flight (the caller saw it is there):
+ * its first result (NULL: none), and whether it is an error.
  */
-int sdb_take(struct sdb_session *p, enum db_sync v, struct sdb_taken *t);
+PGresult *sdb_fetch(struct sdb_session *p, bool *is_error);
+
+/*
+ * Take that answer (res: sdb_fetch()'s, freed here): what it reached in
+ * *t.  A deadlock (40P01) or a serialization failure (40001) rolls the
+ * operation back and starts it again.  0, or a negative code (an error
+ * the schedule cannot go on from, p->d.err).
+ */
+int sdb_take(struct sdb_session *p, enum db_sync v, PGresult *res,
+    struct sdb_taken *t);
 
 /* The account a statement waits for: its own, or the semaphore's. */
 int64_t sdb_waits_for(const struct sdb_session *p);

@@ -319,16 +319,12 @@ sdb_aborted(struct sdb_session *p, enum db_sync v, struct sdb_taken *t,
 	return 0;
 }
 
-int
-sdb_take(struct sdb_session *p, enum db_sync v, struct sdb_taken *t)
+PGresult *
+sdb_fetch(struct sdb_session *p, bool *is_error)
 {
-	const struct sdb_stmt *st = &p->prog[p->pc];
 	PGresult *res, *first = NULL;
 	ExecStatusType rs;
-	int rc = 0;
 
-	memset(t, 0, sizeof(*t));
-	t->acct = -1;
 	while ((res = PQgetResult(p->d.conn)) != NULL) {
 		if (first == NULL)
 			first = res;
@@ -336,6 +332,21 @@ sdb_take(struct sdb_session *p, enum db_sync v, struct sdb_taken *t)
 			PQclear(res);
 	}
 	p->is_busy = false;
+	rs = first != NULL ? PQresultStatus(first) : PGRES_FATAL_ERROR;
+	*is_error = rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK;
+	return first;
+}
+
+int
+sdb_take(struct sdb_session *p, enum db_sync v, PGresult *first,
+    struct sdb_taken *t)
+{
+	const struct sdb_stmt *st = &p->prog[p->pc];
+	ExecStatusType rs;
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->acct = -1;
 	rs = first != NULL ? PQresultStatus(first) : PGRES_FATAL_ERROR;
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
 		rc = sdb_aborted(p, v, t, db_fail(&p->d, first));

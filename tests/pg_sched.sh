@@ -70,8 +70,9 @@ said crash-none "the server rolled back" "who repaired it"
 said crash-semaphore "the server rolled back" "no semaphore stuck"
 
 # Every run of a schedule is the same run, on the server too (--repeat:
-# exit 3 if any differs from the first).
-for fv in race:robust:0 deadlock:robust:1 crash:semaphore:0; do
+# exit 3 if any differs from the first).  Not the deadlock: its victim is
+# the first waiter only if nothing stalls us 200 ms between the waits.
+for fv in race:robust:0 race:serializable:0 crash:semaphore:0; do
 	f=${fv%%:*} v=${fv#*:} rc=${v#*:} v=${v%:*}
 	timeout 60 "$sched" "$scheds/$f.sched" --db "$db" --sync "$v" \
 	    --repeat 4 --quiet >"$tmp/out" 2>&1
