@@ -91,8 +91,9 @@ done
 # The shared-memory variants, briefly: medians of banklab-bench.
 "$bin/banklab-bench" --procs 1,2,4,8 --accounts 1000 \
     --only none,semaphore,robust,ordered --repeat 3 --run-ms 100 --json \
-    >"$tmp/shm.json" 2>/dev/null
-[ $? -le 1 ] || { echo "$me: banklab-bench failed" >&2; exit 3; }
+    >"$tmp/shm.json" 2>"$tmp/shm.err"
+[ $? -le 1 ] || { echo "$me: banklab-bench failed: $(tail -n 1 \
+    "$tmp/shm.err")" >&2; exit 3; }
 shm() {	# shm VARIANT PROCS -> transfers per second
 	jq -r --arg k "$1" --argjson p "$2" '.rows[] | select(.kind == $k and
 	    .procs == $p) | (.mops.median * 1e6) | floor' "$tmp/shm.json"
