@@ -423,8 +423,9 @@ sdb_open(struct sdb_run *x, const char *conninfo)
 			return sdb_fail(x, rc, p->proc->name, p->d.err);
 		/*
 		 * Long enough that the first of two waiters is the one the
-		 * detector picks however loaded we are; a user who may not
-		 * set it keeps the server's.
+		 * detector picks, unless something stalls us that long
+		 * between the two waits; a user who may not set it (not a
+		 * superuser) keeps the server's.
 		 */
 		PQclear(PQexec(p->d.conn, "SET deadlock_timeout = '200ms'"));
 		x->r->pid[i] = p->d.backend_pid;
