@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,32 +16,67 @@
 #include "lab.h"
 #include "ledger.h"
 
+/*
+ * The ledger's statements, "@" standing for its quoted schema: data, one
+ * row each, filled in once per attach (db_ledger_fill()).
+ */
+#define DB_Q(m) offsetof(struct db_sql, m), sizeof(((struct db_sql *)0)->m)
+static const struct {
+	size_t off, len;
+	const char *text;
+} db_ledger_statements[] = {
+	{ DB_Q(read), "SELECT balance, version FROM @.accounts WHERE id = $1" },
+	{ DB_Q(lock), "SELECT balance, version FROM @.accounts WHERE id = $1 "
+	    "FOR UPDATE" },
+	{ DB_Q(write), "UPDATE @.accounts SET balance = $2, version = $3 "
+	    "WHERE id = $1" },
+	{ DB_Q(books), "INSERT INTO @.books AS b (worker, deposited, "
+	    "withdrawn, writes) VALUES ($1, $2, $3, $4) ON CONFLICT (worker) "
+	    "DO UPDATE SET deposited = b.deposited + EXCLUDED.deposited, "
+	    "withdrawn = b.withdrawn + EXCLUDED.withdrawn, writes = b.writes "
+	    "+ EXCLUDED.writes" },
+	{ DB_Q(table_lock), "LOCK TABLE @.accounts IN EXCLUSIVE MODE" },
+	{ DB_Q(balance), "SELECT balance FROM @.accounts WHERE id = $1" },
+	{ DB_Q(sum), "SELECT (SELECT coalesce(sum(balance), 0) FROM "
+	    "@.accounts), (SELECT initial FROM @.banklab) + (SELECT "
+	    "coalesce(sum(deposited - withdrawn), 0) FROM @.books)" },
+};
+#undef DB_Q
+
+/* tmpl into buf with every "@" the schema s; -ENAMETOOLONG if cut. */
+static int
+db_ledger_fill(char *buf, size_t len, const char *tmpl, const char *s)
+{
+	size_t n = 0, k = strlen(s);
+
+	for (; *tmpl != '\0'; tmpl++) {
+		if (*tmpl == '@' && n + k < len) {
+			memcpy(buf + n, s, k);
+			n += k;
+		} else if (*tmpl != '@' && n + 1 < len) {
+			buf[n++] = *tmpl;
+		} else {
+			buf[0] = '\0';
+			return -ENAMETOOLONG;
+		}
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
 /* Every statement of the ledger, with its quoted schema. */
-static void
+static int
 db_ledger_sql(struct db *d)
 {
-	struct db_sql *q = &d->sql;
-	const char *s = d->schema;
+	size_t i;
+	int rc = 0;
 
-	snprintf(q->read, sizeof(q->read), "SELECT balance, version FROM "
-	    "%s.accounts WHERE id = $1", s);
-	snprintf(q->lock, sizeof(q->lock), "SELECT balance, version FROM "
-	    "%s.accounts WHERE id = $1 FOR UPDATE", s);
-	snprintf(q->write, sizeof(q->write), "UPDATE %s.accounts SET "
-	    "balance = $2, version = $3 WHERE id = $1", s);
-	snprintf(q->books, sizeof(q->books), "INSERT INTO %s.books AS b "
-	    "(worker, deposited, withdrawn, writes) VALUES ($1, $2, $3, $4) "
-	    "ON CONFLICT (worker) DO UPDATE SET deposited = b.deposited + "
-	    "EXCLUDED.deposited, withdrawn = b.withdrawn + "
-	    "EXCLUDED.withdrawn, writes = b.writes + EXCLUDED.writes", s);
-	snprintf(q->table_lock, sizeof(q->table_lock), "LOCK TABLE "
-	    "%s.accounts IN EXCLUSIVE MODE", s);
-	snprintf(q->balance, sizeof(q->balance), "SELECT balance FROM "
-	    "%s.accounts WHERE id = $1", s);
-	snprintf(q->sum, sizeof(q->sum), "SELECT (SELECT coalesce(sum("
-	    "balance), 0) FROM %s.accounts), (SELECT initial FROM "
-	    "%s.banklab) + (SELECT coalesce(sum(deposited - withdrawn), 0) "
-	    "FROM %s.books)", s, s, s);
+	for (i = 0; rc == 0 && i < sizeof(db_ledger_statements) /
+	    sizeof(db_ledger_statements[0]); i++)
+		rc = db_ledger_fill((char *)&d->sql +
+		    db_ledger_statements[i].off, db_ledger_statements[i].len,
+		    db_ledger_statements[i].text, d->schema);
+	return rc;
 }
 
 /* Check name and keep it, quoted, in d. */
@@ -61,8 +97,7 @@ db_ledger_name(struct db *d, const char *name)
 	PQfreemem(q);
 	snprintf(d->worker, sizeof(d->worker), "%ld-%ld", (long)getpid(),
 	    (long)d->backend_pid);
-	db_ledger_sql(d);
-	return 0;
+	return db_ledger_sql(d);
 }
 
 int

@@ -64,11 +64,12 @@ static const struct {
 "  transaction with 40P01: it was rolled back, nothing was lost." },
 	{ SCENARIO_CRASH, -1, 0,
 "the killed worker's transaction was open: the server saw its\n"
-"  connection close, rolled the transaction back and released its locks\n"
-"  (a change without a commit in the write-ahead log never counts).  In\n"
-"  shared memory banklab's own journal does this (robust: the next\n"
-"  locker rolls back the before-images), and a semaphore's dead holder\n"
-"  stops everyone." },
+"  connection close (its log: \"unexpected EOF on client connection with\n"
+"  an open transaction\"), rolled the transaction back and released its\n"
+"  locks (a change without a commit in the write-ahead log never\n"
+"  counts).  In shared memory banklab's own journal does this (robust:\n"
+"  the next locker rolls back the before-images), and a semaphore's dead\n"
+"  holder stops everyone." },
 	{ -1, -1, 1, "the books and the balances disagree." },
 	{ -1, DB_ROBUST, 0,
 "FOR UPDATE: a second writer of a row waits for the first's commit\n"
@@ -197,6 +198,24 @@ db_json_add(struct json_object *o, const char *k, struct json_object *v)
 	return 0;
 }
 
+/* The first deadlock: the server's message and the two pids in it. */
+static int
+db_json_deadlock(struct json_object *j, const struct db_deadlock *dl)
+{
+	struct json_object *pids = json_object_new_array();
+	int rc = 0;
+
+	if (pids == NULL)
+		return -ENOMEM;
+	if (json_object_array_add(pids, json_object_new_int(dl->pid)) != 0 ||
+	    json_object_array_add(pids, json_object_new_int(dl->other)) != 0)
+		rc = -ENOMEM;
+	rc |= db_json_add(j, "deadlock_pids", pids);
+	rc |= db_json_add(j, "deadlock_message", json_object_new_string(
+	    dl->msg));
+	return rc;
+}
+
 char *
 db_scenario_json(const struct scenario_opts *o,
     const struct db_scenario_result *r)
@@ -244,6 +263,8 @@ db_scenario_json(const struct scenario_opts *o,
 	    r->died_pid != 0 ? "database" : ""));
 	rc |= db_json_add(j, "elapsed_s", json_object_new_double(
 	    x->elapsed_s));
+	if (x->deadlock_at >= 0)
+		rc |= db_json_deadlock(j, &x->w[x->deadlock_at].res.deadlock);
 	if (rc == 0)
 		s = strdup(json_object_to_json_string_ext(j,
 		    JSON_C_TO_STRING_PLAIN));

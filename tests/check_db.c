@@ -59,6 +59,29 @@ tdb_sql(struct db *d, const char *sql)
 	ck_assert_msg(rc == 0, "%s: %s", sql, d->err);
 }
 
+/* Two connections to a fresh ledger, each in a transaction begun by
+ * begin; tdb_pair_end() rolls both back and drops it. */
+static void
+tdb_pair(struct db *a, struct db *b, char *name, size_t len,
+    const char *begin)
+{
+	tdb_ledger(a, 2, 100, name, len);
+	tdb_connect(b);
+	ck_assert_int_eq(db_attach(b, name), 0);
+	tdb_sql(a, begin);
+	tdb_sql(b, begin);
+}
+
+static void
+tdb_pair_end(struct db *a, struct db *b, const char *name)
+{
+	tdb_sql(a, "ROLLBACK");
+	tdb_sql(b, "ROLLBACK");
+	db_close(b);
+	ck_assert_int_eq(db_destroy(a, name), 0);
+	db_close(a);
+}
+
 START_TEST(test_names)
 {
 	enum db_sync v;
@@ -285,11 +308,7 @@ START_TEST(test_deadlock)
 	char name[64];
 	int rb, ra = 0;
 
-	tdb_ledger(&a, 2, 100, name, sizeof(name));
-	tdb_connect(&b);
-	ck_assert_int_eq(db_attach(&b, name), 0);
-	tdb_sql(&a, "BEGIN");
-	tdb_sql(&b, "BEGIN");
+	tdb_pair(&a, &b, name, sizeof(name), "BEGIN");
 	ck_assert_int_eq(db_exec(&a, a.sql.lock, 1, p0, NULL), 0);
 	ck_assert_int_eq(db_exec(&b, b.sql.lock, 1, p1, NULL), 0);
 	ck_assert_int_eq(PQsendQueryParams(a.conn, a.sql.lock, 1, NULL, p1,
@@ -304,11 +323,7 @@ START_TEST(test_deadlock)
 	    "a: %d (%s), b: %d (%s)", ra, a.err, rb, b.err);
 	ck_assert_str_eq(ra != 0 ? a.sqlstate : b.sqlstate, "40P01");
 	ck_assert_ptr_nonnull(strstr(ra != 0 ? a.err : b.err, "Process "));
-	tdb_sql(&a, "ROLLBACK");
-	tdb_sql(&b, "ROLLBACK");
-	db_close(&b);
-	ck_assert_int_eq(db_destroy(&a, name), 0);
-	db_close(&a);
+	tdb_pair_end(&a, &b, name);
 }
 END_TEST
 
@@ -319,21 +334,15 @@ START_TEST(test_serialize)
 	struct db a, b;
 	char name[64];
 
-	tdb_ledger(&a, 2, 100, name, sizeof(name));
-	tdb_connect(&b);
-	ck_assert_int_eq(db_attach(&b, name), 0);
-	tdb_sql(&a, "BEGIN ISOLATION LEVEL SERIALIZABLE");
-	tdb_sql(&b, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+	tdb_pair(&a, &b, name, sizeof(name),
+	    "BEGIN ISOLATION LEVEL SERIALIZABLE");
 	ck_assert_int_eq(db_exec(&a, a.sql.read, 1, p, NULL), 0);
 	ck_assert_int_eq(db_exec(&b, b.sql.read, 1, p, NULL), 0);
 	ck_assert_int_eq(db_exec(&b, b.sql.write, 3, p, NULL), 0);
 	tdb_sql(&b, "COMMIT");
 	tl_assert_lab_eq(db_exec(&a, a.sql.write, 3, p, NULL),
 	    -LAB_ESERIALIZE);
-	tdb_sql(&a, "ROLLBACK");
-	db_close(&b);
-	ck_assert_int_eq(db_destroy(&a, name), 0);
-	db_close(&a);
+	tdb_pair_end(&a, &b, name);
 }
 END_TEST
 
