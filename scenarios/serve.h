@@ -99,11 +99,12 @@ int serve_forward_start(const char *socket_path, struct MHD_Connection *c,
     struct serve_forward **out);
 
 /*
- * Once c is resumed: the status and the JSON answer (503 and an error if
- * the games process could not be reached), and f freed.  false: not yet.
+ * Once c is resumed: the status, the JSON answer (503 and an error if
+ * the games process could not be reached) and its Allow header ("" if
+ * none), and f freed.  false: not yet.
  */
 bool serve_forward_done(struct serve_forward *f, unsigned *status,
-    struct json_object **out);
+    struct json_object **out, char *allow, size_t alen);
 
 /*
  * Keep the n bytes at data after the *len of *body (malloc'd at the first,
@@ -116,7 +117,8 @@ void serve_take_body(char **body, size_t *len, bool *is_too_big, size_t max,
 /*
  * The master's side: a private folder (mode 0700) with the games socket
  * in it, bound and listening, made before any child starts; and its
- * removal at exit.  0 or -errno.
+ * removal at exit.  0 or -errno.  (Folders that SIGKILLed servers left,
+ * whose sockets no one listens on, are removed first.)
  */
 int serve_games_socket(char *dir, size_t dlen, char *path, size_t plen,
     int *fd);

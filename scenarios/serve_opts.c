@@ -1,9 +1,12 @@
 /*
- * serve_opts: the command lines of `banklab serve` and `banklab teller`.
+ * serve_opts: the command lines of `banklab serve` and `banklab teller`
+ * (and `banklab games`), and what those children do first.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "ledger.h"
 #include "parse.h"
 #include "serve.h"
+#include "spawn.h"
 
 #define SERVE_PROG	"banklab serve"
 
@@ -97,8 +101,9 @@ serve_usage(FILE *f)
 	    "and writes need its Bearer token.\n"
 	    "The page at / is served from --www DIR (default: the installed "
 	    "www folder).\n"
-	    "/v1/play: at most --max-plays games at once (default 8), each ended "
-	    "after\n--play-idle seconds without a request (default 300).\n"
+	    "/v1/play: at most --max-plays games at once (default 8), "
+	    "each ended\nafter --play-idle seconds without a request "
+	    "(default 300).\n"
 	    "\n"
 	    "  GET  /v1/ledger              name, variant, total, books, "
 	    "check, repairs\n"
@@ -117,6 +122,9 @@ serve_usage(FILE *f)
 	    "event per\n"
 	    "                               lost_update, deadlock, repair, "
 	    "dead_holder\n"
+	    "  GET  /v1/levels, POST /v1/play, /v1/play/ID[/step|finish|undo|"
+	    "replay|explore]\n"
+	    "                               you are the scheduler (README)\n"
 	    "Errors: {\"error\": ...}; 400 bad input, 404, 405, 413, 415, "
 	    "401 without the\ntoken, 503 + Retry-After when a lock times "
 	    "out.\n"
@@ -342,4 +350,28 @@ serve_read_token(const struct serve_opts *o, char *buf, size_t len)
 		return -CLI_EUSAGE;
 	}
 	return 0;
+}
+
+bool
+serve_child_begin(const char *prog, int argc, char **argv,
+    struct serve_opts *o, sigset_t *stop, int *exit_code)
+{
+	int r;
+
+	if ((r = serve_parse(argc, argv, true, o)) < 0) {
+		*exit_code = cli_exit_code(r);
+		return false;
+	}
+	if ((r = spawn_bind_parent((pid_t)o->parent)) < 0) {
+		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", prog,
+		    o->parent, lab_strerror(r));
+		*exit_code = LAB_EXIT_SYSTEM;
+		return false;
+	}
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return true;
 }

@@ -58,6 +58,7 @@ struct teller_req {
 	const struct teller_route *rt;
 	const char *method;
 	struct serve_forward *fwd;	/* sent on to the games process */
+	char allow[32];			/* ... its 405's Allow */
 	char *body;
 	size_t len;
 	bool is_too_big;
@@ -362,7 +363,8 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 	}
 	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (strcmp(method, "POST") == 0 && (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	if (strcmp(method, "POST") == 0 && (type == NULL ||
+	    strncasecmp(type, "application/json", 16) != 0 ||
 	    (type[16] != '\0' && type[16] != ';' && type[16] != ' '))) {
 		teller_fail(a, 415, "Content-Type: application/json "
 		    "expected");
@@ -411,9 +413,11 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (q->fwd != NULL) {		/* resumed: the games answered */
-		if (!serve_forward_done(q->fwd, &a.status, &a.body))
+		if (!serve_forward_done(q->fwd, &a.status, &a.body, q->allow,
+		    sizeof(q->allow)))
 			return MHD_YES;
 		q->fwd = NULL;
+		a.allow = q->allow[0] != '\0' ? q->allow : NULL;
 		return teller_answer(t, c, &a);
 	}
 	if (q->is_answered)
@@ -443,7 +447,8 @@ teller_done(void *cls, struct MHD_Connection *c, void **ctx,
 		struct json_object *o;
 
 		/* Resumed, and the client gone before its answer went. */
-		if (q->fwd != NULL && serve_forward_done(q->fwd, &st, &o))
+		if (q->fwd != NULL && serve_forward_done(q->fwd, &st, &o,
+		    q->allow, sizeof(q->allow)))
 			json_object_put(o);
 		atomic_fetch_sub(&t->in_flight, 1);
 		free(q->body);
@@ -502,30 +507,6 @@ teller_wait(const sigset_t *stop, struct serve_events *ev)
 			return;
 		serve_events_tick(ev);
 	}
-}
-
-bool
-serve_child_begin(const char *prog, int argc, char **argv,
-    struct serve_opts *o, sigset_t *stop, int *exit_code)
-{
-	int r;
-
-	if ((r = serve_parse(argc, argv, true, o)) < 0) {
-		*exit_code = cli_exit_code(r);
-		return false;
-	}
-	if ((r = spawn_bind_parent((pid_t)o->parent)) < 0) {
-		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", prog,
-		    o->parent, lab_strerror(r));
-		*exit_code = LAB_EXIT_SYSTEM;
-		return false;
-	}
-	sigemptyset(stop);
-	sigaddset(stop, SIGINT);
-	sigaddset(stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return true;
 }
 
 int
