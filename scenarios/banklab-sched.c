@@ -17,6 +17,12 @@ static const struct cli_prog sched_prog = {
 	.seed_max = INT64_MAX,
 };
 
+/* Its own row: the schedule on PostgreSQL. */
+static const struct option sched_rows[] = {
+	{ "db", required_argument, NULL, 'B' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static void
 sched_usage(const char *prog)
 {
@@ -25,6 +31,10 @@ sched_usage(const char *prog)
 "ledger, released one step at a time in the order a permutation gives.\n"
 "Every run of a schedule is the same run.\n\n"
 "options:\n"
+"  --db CONNINFO     on PostgreSQL (libpq's conninfo; \"\": the PG*\n"
+"                    environment): each process is a session, each step\n"
+"                    its statements; --sync may be serializable; not with\n"
+"                    --explore or --shrink\n"
 "  --sync V          none | semaphore | robust | ordered (default: the\n"
 "                    file's sync line, else $BANKLAB_SYNC, else none)\n"
 "  --schedule \"...\"  this permutation instead of the file's, e.g.\n"
@@ -52,9 +62,15 @@ sched_usage(const char *prog)
 /* The options into o; 0, or a negative code (cli.h). */
 /* One of the schedule options (the only rows besides the common ones). */
 static int
-sched_take(void *o, int ch, const char *arg)
+sched_take(void *arg, int ch, const char *value)
 {
-	return cli_sched_option(o, ch, arg);
+	struct sched_cli *o = arg;
+
+	if (ch == 'B') {
+		o->db = value;
+		return 0;
+	}
+	return cli_sched_option(o, ch, value);
 }
 
 static int
@@ -66,8 +82,8 @@ sched_parse_args(int argc, char **argv, struct sched_cli *o)
 
 	cli_sched_defaults(o, cli_basename(argv[0]));
 	p.name = o->prog;
-	r = cli_getopt(&p, cli_sched_rows, NULL, argc, argv, &g, sched_take,
-	    o);
+	r = cli_getopt(&p, cli_sched_rows, sched_rows, argc, argv, &g,
+	    sched_take, o);
 	if (r == -CLI_EHELP) {
 		sched_usage(o->prog);
 		return -CLI_EDONE;

@@ -200,6 +200,26 @@ cli_sync(const char *prog, const char *s, enum sync_kind dflt,
 }
 
 int
+cli_db_sync(const char *prog, const char *s, enum db_sync *out)
+{
+	const char *what = "--sync";
+
+	if (s == NULL) {
+		if (!cli_sync_from_env())
+			return 0;
+		s = getenv("BANKLAB_SYNC");
+		what = "BANKLAB_SYNC";
+	}
+	if (db_sync_parse(s, out) < 0) {
+		fprintf(stderr, "%s: %s: \"%s\" is not a variant (none, "
+		    "semaphore, robust, ordered, serializable)\n", prog, what,
+		    s);
+		return -CLI_EUSAGE;
+	}
+	return 1;
+}
+
+int
 cli_bad_option(const char *prog, int ch, char *const argv[])
 {
 	fprintf(stderr, ch == ':' ? "%s: %s needs a value\n" :

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "lab.h"
 #include "ledger.h"
 #include "parse.h"
@@ -134,6 +135,13 @@ int cli_sync(const char *prog, const char *s, enum sync_kind dflt,
 
 /* Was $BANKLAB_SYNC given (set and not empty)? */
 bool cli_sync_from_env(void);
+
+/*
+ * The same for a database's variant (db.h: serializable too), with --db:
+ * 1 and *out set if s or $BANKLAB_SYNC names one, 0 (*out untouched: the
+ * caller's default stands) if neither does, or one line and -CLI_EUSAGE.
+ */
+int cli_db_sync(const char *prog, const char *s, enum db_sync *out);
 
 /*
  * getopt_long() returned ch for a bad option (':' a missing value, else an

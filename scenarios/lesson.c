@@ -291,6 +291,8 @@ lesson_scheduled(struct scenario_opts *o)
 	o->sched.file = path;
 	o->sched.is_lesson = true;
 	o->sched.sync = o->sync;
+	o->sched.db = o->db;
+	o->sched.db_sync = (enum db_sync)o->db_sync;
 	o->sched.has_sync = true;
 	o->sched.seed = o->seed;
 	o->sched.json = o->json;
@@ -340,6 +342,9 @@ lesson_main(enum scenario_kind k, int argc, char **argv)
 	lab_sigpipe_quiet();
 	if ((rc = lesson_parse(k, argc, argv, &o)) < 0)
 		return cli_exit_code(rc);
+	/* A schedule on the database is the scheduler's (lesson_scheduled). */
+	if (o.is_scheduled && o.db != NULL)
+		return lesson_scheduled(&o);
 	if (o.db != NULL)
 		return lesson_db_main(&o);
 	return cli_trace_run(o.prog, o.trace_file, o.prog, lesson_run, &o);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_sched.h"
 #include "db.h"
 #include "db_run.h"
 #include "db_scenario.h"
@@ -46,26 +47,15 @@ lesson_db_option(struct scenario_opts *o, int ch, const char *arg)
 int
 lesson_db_finish(struct scenario_opts *o, const char *sync)
 {
-	const char *what = "--sync";
-	enum db_sync v;
+	enum db_sync v = DB_NONE;
 
-	if (sync == NULL && cli_sync_from_env()) {
-		sync = getenv("BANKLAB_SYNC");
-		what = "BANKLAB_SYNC";
-	}
-	if (sync == NULL)
-		sync = ledger_sync_name(scenario_buggy(o->kind));
-	if (db_sync_parse(sync, &v) < 0) {
-		fprintf(stderr, "%s: %s: \"%s\" is not a variant (none, "
-		    "semaphore, robust, ordered, serializable)\n", o->prog,
-		    what, sync);
+	/* Unless told, the lesson's buggy variant: the same name in SQL. */
+	db_sync_parse(ledger_sync_name(scenario_buggy(o->kind)), &v);
+	if (cli_db_sync(o->prog, sync, &v) < 0)
 		return -CLI_EUSAGE;
-	}
-	if (o->is_scheduled) {
-		fprintf(stderr, "%s: --db: the schedules (--schedule, "
-		    "--explore) run on shared memory only\n", o->prog);
+	/* The lesson's schedule on PostgreSQL: banklab-sched --db's run. */
+	if (o->is_scheduled && cli_sched_db_check(&o->sched) < 0)
 		return -CLI_EUSAGE;
-	}
 	if (o->procs > DB_RUN_PROCS_MAX) {
 		fprintf(stderr, "%s: --procs: at most %d with --db (a "
 		    "connection each)\n", o->prog, DB_RUN_PROCS_MAX);

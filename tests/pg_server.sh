@@ -1,9 +1,10 @@
 #!/bin/sh
-# pg_server.sh start DIR [--listen ADDR] | stop DIR | conninfo DIR
+# pg_server.sh start DIR [--listen ADDR [--hba CIDR]] | stop DIR |
+#     conninfo DIR
 #
 # A throwaway PostgreSQL server for the tests and `make demo-pg`: initdb in
 # DIR/data, the server on a Unix socket in DIR only (no TCP unless --listen
-# ADDR), fsync off (its data is thrown away), a short deadlock_timeout (so
+# ADDR; clients from CIDR trusted, default any), fsync off (its data is thrown away), a short deadlock_timeout (so
 # a deadlock lesson does not wait the default second), its dynamic shared
 # memory in DIR (nothing of it in /dev/shm).  `start` prints the
 # conninfo, one line; `stop` stops the server and removes DIR, and does
@@ -92,7 +93,7 @@ shared_buffers = 16MB
 logging_collector = off
 CONF
 	if [ -n "$listen" ]; then
-		echo "host all all 0.0.0.0/0 trust" >>"$dir/data/pg_hba.conf"
+		echo "host all all ${hba:-0.0.0.0/0} trust" >>"$dir/data/pg_hba.conf"
 		echo "$listen" >"$dir/listen"
 	fi
 	if ! as_owner "$b/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" \
@@ -106,9 +107,14 @@ CONF
 case "${1:-}:${2:-}" in
 start:?*)
 	dir=$2; shift 2
-	listen=
-	if [ "${1:-}" = --listen ] && [ -n "${2:-}" ]; then listen=$2
-	elif [ $# -gt 0 ]; then echo "usage: $me start DIR [--listen ADDR]" >&2; exit 2; fi
+	listen= hba=
+	if [ "${1:-}" = --listen ] && [ -n "${2:-}" ]; then listen=$2; shift 2
+		# --hba CIDR: trust only those clients (a test's own subnet).
+		if [ "${1:-}" = --hba ] && [ -n "${2:-}" ]; then hba=$2; shift 2; fi
+	fi
+	if [ $# -gt 0 ]; then
+		echo "usage: $me start DIR [--listen ADDR [--hba CIDR]]" >&2; exit 2
+	fi
 	# Whatever stops us half-way removes what was made.
 	trap 'stop "$dir"; exit 3' INT TERM HUP
 	start "$dir" "$listen"
@@ -116,5 +122,5 @@ start:?*)
 stop:?*) stop "$2" ;;
 conninfo:?*) [ -d "$2/data" ] || { echo "$me: $2: no server" >&2; exit 3; }
 	conninfo "$(cd "$2" && pwd)" "$(user)" ;;
-*) echo "usage: $me start DIR [--listen ADDR] | stop DIR | conninfo DIR" >&2; exit 2 ;;
+*) echo "usage: $me start DIR [--listen ADDR [--hba CIDR]] | stop DIR | conninfo DIR" >&2; exit 2 ;;
 esac
