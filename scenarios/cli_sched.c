@@ -120,6 +120,11 @@ cli_sched_db_check(const struct sched_cli *o)
 		    o->has_explore ? "--explore" : "--shrink");
 		return -CLI_EUSAGE;
 	}
+	if (o->trace_file != NULL) {
+		fprintf(stderr, "%s: --trace: a schedule on PostgreSQL (--db) "
+		    "is not traced\n", o->prog);
+		return -CLI_EUSAGE;
+	}
 	return 0;
 }
 

@@ -103,6 +103,11 @@ timeout 30 "$sched" "$scheds/race.sched" --db "$db" --explore all \
     >"$tmp/out" 2>&1
 [ $? -eq 2 ] && ok "--explore with --db: refused (exit 2)" ||
     no "--explore with --db was not refused: $(cat "$tmp/out")"
+timeout 30 "$sched" "$scheds/race.sched" --db "$db" --trace "$tmp/t.json" \
+    >"$tmp/out" 2>&1
+[ $? -eq 2 ] && [ ! -e "$tmp/t.json" ] &&
+    ok "--trace with --db: refused (exit 2), no file" ||
+    no "--trace with --db was not refused: $(cat "$tmp/out")"
 # Every run dropped its ledger (a schema sched-PID-N), the refused too.
 left=$(psql -AtqX "$db" -c "SELECT count(*) FROM pg_namespace WHERE
     nspname LIKE 'sched-%'" 2>&1)
