@@ -352,6 +352,8 @@ api_processes(const struct ledger *l, struct json_object **out)
 		s = json_object_new_object();
 		report_json_int(s, "slot", i);
 		report_json_int(s, "pid", pid);
+		report_json_str(s, "role",
+		    ledger_role_name(atomic_load(&sl->role)));
 		sync = atomic_load(&sl->sync);
 		report_json_str(s, "variant", sync < SYNC_COUNT ?
 		    ledger_sync_name((enum sync_kind)sync) : "?");

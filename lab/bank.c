@@ -14,6 +14,7 @@
 
 #include "bank.h"
 #include "contract.h"
+#include "event.h"
 #include "lab.h"
 #include "step.h"
 
@@ -36,11 +37,24 @@ bank_read(const struct ledger_account *ac, struct bank_read *r)
 	r->version = atomic_load_explicit(&ac->version, memory_order_relaxed);
 }
 
-/* The first lost update this process made: the lesson's example. */
+/*
+ * A lost update this process is making: posted as an event, marked in
+ * a trace, and the first one kept as the lesson's example.
+ */
 static __attribute__((noinline, cold)) void
-bank_lost(struct ledger_slot *s, struct ledger_account *ac, uint32_t a,
-    struct bank_read r, int64_t balance, uint32_t now)
+bank_lost(const struct ledger *l, struct ledger_slot *s,
+    struct ledger_account *ac, uint32_t a, struct bank_read r,
+    int64_t balance, uint32_t now)
 {
+	if (l->trace != NULL)
+		trace_put(l->trace, TRACE_LOST, 0,
+		    atomic_load_explicit(&ac->last_writer,
+		    memory_order_relaxed), a, 0, balance);
+	event_post(l, EVENT_LOST_UPDATE, atomic_load_explicit(&ac->last_writer,
+	    memory_order_relaxed), a, (int32_t)(now - (uint32_t)r.version),
+	    (int64_t)r.version);
+	if (s->lost.seen)
+		return;
 	s->lost.acct = a;
 	s->lost.version_read = r.version;
 	s->lost.balance_read = r.balance;
@@ -74,8 +88,8 @@ bank_write(const struct ledger *l, struct ledger_slot *s, uint32_t a,
 	 * lies between the count and the write.
 	 */
 	s->counters.writes++;
-	if (__builtin_expect(now != r.version, 0) && !s->lost.seen)
-		bank_lost(s, ac, a, r, balance, now);
+	if (__builtin_expect(now != r.version, 0))
+		bank_lost(l, s, ac, a, r, balance, now);
 	atomic_store_explicit(&ac->balance, balance, memory_order_relaxed);
 	atomic_store_explicit(&ac->version, r.version + 1,
 	    memory_order_relaxed);
@@ -212,15 +226,45 @@ bank_single(struct ledger *l, uint32_t a, int64_t cents, bool is_deposit)
 	return 0;
 }
 
+/* An operation's slice in this process's trace: begun, then its rc. */
+static void
+bank_trace_op(struct ledger *l, enum trace_slice op, int64_t a, int64_t b,
+    int64_t cents)
+{
+	if (l->trace != NULL)
+		trace_begin(l->trace, op, a, b, cents);
+}
+
+static int
+bank_trace_done(struct ledger *l, int rc)
+{
+	if (l->trace != NULL)
+		trace_end(l->trace, rc);
+	return rc;
+}
+
+static __attribute__((noinline, cold)) int
+bank_single_traced(struct ledger *l, uint32_t a, int64_t cents,
+    bool is_deposit)
+{
+	bank_trace_op(l, is_deposit ? TRACE_S_DEPOSIT : TRACE_S_WITHDRAW, a,
+	    -1, cents);
+	return bank_trace_done(l, bank_single(l, a, cents, is_deposit));
+}
+
 int
 bank_deposit(struct ledger *l, uint32_t a, int64_t cents)
 {
+	if (__builtin_expect(l->trace != NULL, 0))
+		return bank_single_traced(l, a, cents, true);
 	return bank_single(l, a, cents, true);
 }
 
 int
 bank_withdraw(struct ledger *l, uint32_t a, int64_t cents)
 {
+	if (__builtin_expect(l->trace != NULL, 0))
+		return bank_single_traced(l, a, cents, false);
 	return bank_single(l, a, cents, false);
 }
 
@@ -284,7 +328,9 @@ static __attribute__((noinline, cold)) int
 bank_transfer_armed(struct ledger *l, uint32_t from, uint32_t to,
     int64_t cents)
 {
-	return bank_transfer_body(l, from, to, cents, true);
+	bank_trace_op(l, TRACE_S_TRANSFER, from, to, cents);
+	return bank_trace_done(l, bank_transfer_body(l, from, to, cents,
+	    true));
 }
 
 int
@@ -313,12 +359,13 @@ bank_balance(struct ledger *l, uint32_t a, int64_t *cents)
 		return -LAB_ENOSLOT;
 	if (!ledger_index_ok(l, a))
 		return -LAB_EACCOUNT;
+	bank_trace_op(l, TRACE_S_BALANCE, a, -1, 0);
 	if ((r = l->sync->lock_one(l, a)) < 0)
-		return r;
+		return bank_trace_done(l, r);
 	*cents = atomic_load_explicit(&l->acct[a].balance,
 	    memory_order_relaxed);
 	l->sync->unlock_one(l, a);
-	return 0;
+	return bank_trace_done(l, 0);
 }
 
 int
@@ -330,7 +377,8 @@ bank_audit(struct ledger *l, struct sync_audit *out)
 	if (l->slot < 0)
 		return -LAB_ENOSLOT;
 	memset(out, 0, sizeof(*out));
-	r = l->sync->audit(l, out);
+	bank_trace_op(l, TRACE_S_AUDIT, -1, -1, 0);
+	r = bank_trace_done(l, l->sync->audit(l, out));
 	if (r != 0 || l->sync->kind != SYNC_ORDERED || !contract_on)
 		return r;
 	if (!out->is_consistent)
@@ -353,11 +401,25 @@ bank_recover(struct ledger *l, enum sync_kind v)
 
 	if (v == SYNC_NONE)
 		return 0;
+	l->role = LEDGER_ROLE_RECOVERY;
 	if ((r = ledger_join(l)) < 0)
 		return r;
 	sync_use(l, v == SYNC_SEMAPHORE ? SYNC_SEMAPHORE : SYNC_ORDERED);
 	l->lock_timeout_ms = 1000;
 	return bank_audit(l, &a);
+}
+
+void
+bank_trace_books(struct ledger *l)
+{
+	struct bank_check c;
+
+	if (l->trace == NULL)
+		return;
+	bank_check(l, &c);
+	trace_put(l->trace, TRACE_MONEY, 0, 0, c.observed, c.expected, 0);
+	trace_put(l->trace, TRACE_LOSTCOUNT, 0, 0, 0, 0,
+	    c.lost_writes > 0 ? c.lost_writes : 0);
 }
 
 int64_t

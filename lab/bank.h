@@ -31,6 +31,14 @@ int bank_audit(struct ledger *l, struct sync_audit *out);
  */
 int bank_recover(struct ledger *l, enum sync_kind v);
 
+/*
+ * Into this process's trace (if l->trace): the balances' sum against the
+ * books, and the balance writes lost so far (bank_lost_writes()): counter
+ * tracks.  Exact only while no operation is half-way (before and after a
+ * run, at every step of a schedule), so callers sample only then.
+ */
+void bank_trace_books(struct ledger *l);
+
 /* Sum of balances read without locks (for a quiescent ledger). */
 int64_t bank_total_unlocked(const struct ledger *l);
 

@@ -274,6 +274,7 @@ bench_child_ready(const struct bench_child *a, struct ledger *l,
 
 	if ((rc = sync_attach(a->name, l)) < 0)
 		return rc;
+	l->role = LEDGER_ROLE_BENCH;
 	if ((rc = sync_use(l, bench_is_variant(a->kind) ?
 	    (enum sync_kind)a->kind : SYNC_NONE)) < 0 ||
 	    (rc = ledger_join(l)) < 0) {

@@ -43,6 +43,15 @@ static const char *const lab_messages[] = {
 	[LAB_EWORKER - LAB_EFIRST] = "a worker process failed",
 	[LAB_ESYMLINK - LAB_EFIRST] =
 	    "a symbolic link, not a ledger (refused: it could point anywhere)",
+	[LAB_EDB - LAB_EFIRST] = "the database server refused or failed",
+	[LAB_EDBGONE - LAB_EFIRST] = "the connection to the database server "
+	    "was lost",
+	[LAB_EDBNOLEDGER - LAB_EFIRST] = "no such ledger (no schema of that "
+	    "name in the database)",
+	[LAB_EDBFOREIGN - LAB_EFIRST] = "not a banklab ledger (a schema "
+	    "without banklab's marker table)",
+	[LAB_ESERIALIZE - LAB_EFIRST] = "could not serialize the transaction "
+	    "(SQLSTATE 40001; rolled back)",
 };
 
 const char *
@@ -55,6 +64,16 @@ lab_strerror(int code)
 	if (code == 0)
 		return "success";
 	return strerror(code);
+}
+
+void
+lab_signals_restore(const sigset_t *sigs, const sigset_t *old, bool was_ours)
+{
+	struct timespec zero = { 0, 0 };
+
+	while (was_ours && sigtimedwait(sigs, NULL, &zero) > 0)
+		;
+	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
 int
@@ -77,6 +96,7 @@ lab_exit_code(int code)
 	case LAB_ESTOPPED:
 	case LAB_ETIMEDOUT:
 	case LAB_ENOTRECOVERABLE:
+	case LAB_ESERIALIZE:
 		return LAB_EXIT_ANOMALY;
 	default:
 		return LAB_EXIT_SYSTEM;

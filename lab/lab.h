@@ -9,6 +9,7 @@
 #ifndef LAB_LAB_H
 #define LAB_LAB_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,6 +37,11 @@ enum lab_error {
 	LAB_EBUSY,		/* no consistent snapshot within the retries */
 	LAB_EWORKER,		/* a worker process failed or sent garbage */
 	LAB_ESYMLINK,		/* the ledger's name is a symbolic link */
+	LAB_EDB,		/* the database server said no (db.h) */
+	LAB_EDBGONE,		/* the connection to the server was lost */
+	LAB_EDBNOLEDGER,	/* no schema of that name */
+	LAB_EDBFOREIGN,		/* a schema banklab did not make */
+	LAB_ESERIALIZE,		/* 40001: could not serialize, rolled back */
 	LAB_ELAST
 };
 
@@ -59,6 +65,14 @@ int lab_exit_code(int code);
  * while they run and look here between steps.
  */
 bool lab_signalled(void);
+
+/*
+ * The end of a run that blocked sigs (old: the mask before): if a pending
+ * one of them ended the run (was_ours), take it off first, so that
+ * unblocking does not deliver it; then set the mask back to old.
+ */
+void lab_signals_restore(const sigset_t *sigs, const sigset_t *old,
+    bool was_ours);
 
 /*
  * Make a write to a closed pipe (`| head`) fail with EPIPE instead of

@@ -93,6 +93,8 @@ ledger_layout(void)
 		sizeof(struct ledger_slot), sizeof(pthread_mutex_t),
 		sizeof(sem_t), offsetof(struct ledger_header, sem),
 		offsetof(struct ledger_header, repairs),
+		offsetof(struct ledger_header, events), LEDGER_EVENTS,
+		offsetof(struct ledger_slot, role),
 		offsetof(struct ledger_account, balance),
 		offsetof(struct ledger_slot, journal),
 		offsetof(struct ledger_slot, counters),
@@ -106,6 +108,17 @@ ledger_layout(void)
 		h *= 16777619u;
 	}
 	return h;
+}
+
+static const char *const ledger_role_names[LEDGER_ROLE_COUNT] = {
+	"process", "worker", "auditor", "scheduled", "teller", "command",
+	"bench", "recovery",
+};
+
+const char *
+ledger_role_name(uint32_t role)
+{
+	return role < LEDGER_ROLE_COUNT ? ledger_role_names[role] : "?";
 }
 
 const char *

@@ -37,6 +37,7 @@
 #define LEDGER_LOCK_TIMEOUT_MS	5000	/* a lock wait's default limit */
 #define LEDGER_F_PRIVATE	1u	/* a program's own (header flags) */
 #define LEDGER_PF_EXITING	0x00000004u	/* the kernel's: dying */
+#define LEDGER_EVENTS		512	/* the anomaly ring (event.h) */
 
 enum sync_kind {
 	SYNC_NONE = 0,
@@ -63,6 +64,19 @@ enum ledger_journal_state {
 	LEDGER_J_IDLE = 0,
 	LEDGER_J_BEGUN,
 	LEDGER_J_DONE
+};
+
+/* Who a slot's process is, set before ledger_join() (l->role). */
+enum ledger_role {
+	LEDGER_ROLE_PROCESS = 0,	/* said nothing */
+	LEDGER_ROLE_WORKER,
+	LEDGER_ROLE_AUDITOR,
+	LEDGER_ROLE_SCHEDULED,		/* a worker a scheduler steps */
+	LEDGER_ROLE_TELLER,		/* banklab serve's */
+	LEDGER_ROLE_COMMAND,		/* banklab deposit and the like */
+	LEDGER_ROLE_BENCH,
+	LEDGER_ROLE_RECOVERY,		/* bank_recover() */
+	LEDGER_ROLE_COUNT
 };
 
 enum ledger_slot_state {
@@ -141,10 +155,29 @@ struct ledger_slot {
 	_Atomic uint32_t sched_parked;	/* step parked at; 0 while running */
 	_Atomic uint32_t sched_target;	/* run to this step; 0: the next */
 	_Atomic uint32_t sched_go;	/* bumped (and futex-woken) to release */
-	uint32_t sched_pad;
+	_Atomic uint32_t role;		/* enum ledger_role */
+	/* Told once (event.h): its death holding a lock; its wait's cycle. */
+	_Atomic uint32_t dead_told, cycle_told;
 	_Atomic int64_t note_acct;	/* the account the step touched */
 	_Atomic int64_t note_value;	/* the balance it read or wrote */
 };
+
+/*
+ * One anomaly in the ring (event.h): seq is its number + 1 once written
+ * whole (0: never written), the rest says what happened.
+ */
+struct ledger_event {
+	alignas(64) _Atomic uint64_t seq;
+	_Atomic uint32_t kind;		/* enum event_kind */
+	_Atomic int32_t pid;		/* who saw it */
+	_Atomic int32_t other_pid;	/* the other party, or 0 */
+	_Atomic uint32_t pad;
+	_Atomic int64_t acct;		/* the account, or LEDGER_NONE */
+	_Atomic int64_t a, b;		/* kind's figures (event.h) */
+	_Atomic int64_t ms;		/* CLOCK_REALTIME, ms */
+};
+
+_Static_assert(sizeof(struct ledger_event) == 64, "an event: one line");
 
 /* One cache line each: processes writing neighbours must not share one. */
 struct ledger_account {
@@ -180,9 +213,12 @@ struct ledger_header {
 	alignas(64) _Atomic uint64_t next_gate;	/* start gates handed out */
 	_Atomic uint64_t start_gate;	/* highest gate opened */
 	alignas(64) _Atomic uint64_t repairs;	/* locks repaired after a dead owner */
+	alignas(64) _Atomic uint64_t event_next;	/* events posted */
+	struct ledger_event events[LEDGER_EVENTS];	/* the last of them */
 };
 
 struct sync_ops;
+struct trace;
 
 /* A process's handle on an attached ledger.  Not shared, not in the segment. */
 struct ledger {
@@ -207,6 +243,7 @@ struct ledger {
 	enum sync_kind sync_kind;
 	const struct sync_ops *sync;
 	unsigned lock_timeout_ms;	/* give up a lock wait after this */
+	enum ledger_role role;		/* for the slot, at ledger_join() */
 	unsigned window;		/* microseconds of step_window() */
 	/* Step hook for schedules and kill points; NULL costs one branch. */
 	void (*step)(struct ledger *, unsigned step, void *arg);
@@ -214,6 +251,11 @@ struct ledger {
 	int64_t step_acct;		/* what the step touched, for the hook */
 	int64_t step_value;
 	unsigned step_minor;		/* a minor step to stop at unscheduled */
+	/*
+	 * This process's trace writer (trace.h), NULL when tracing is off:
+	 * one branch, asked with the step hook's (step_is_armed()).
+	 */
+	struct trace *trace;
 	/*
 	 * What this process's exercise code did, for the graders (contract.c):
 	 * robust mutexes held now and at most at once, which account of a
@@ -349,6 +391,9 @@ unsigned ledger_gate_ready(const struct ledger *l, uint64_t g);
 
 /* Names of the ledgers present, for `banklab list`. */
 int ledger_list(void (*cb)(const char *name, void *arg), void *arg);
+
+/* Name of a role (enum ledger_role, as read from a slot), "?" if none. */
+const char *ledger_role_name(uint32_t role);
 
 /* Name of a variant, and the variant of a name (-LAB_ESYNC if none). */
 const char *ledger_sync_name(enum sync_kind k);

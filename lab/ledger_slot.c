@@ -170,6 +170,8 @@ ledger_slot_clear(struct ledger_slot *s)
 	memset(&s->lost, 0, sizeof(s->lost));
 	memset(&s->repair, 0, sizeof(s->repair));
 	atomic_store(&s->repairs, 0);
+	atomic_store(&s->dead_told, 0);
+	atomic_store(&s->cycle_told, 0);
 }
 
 /* Free slot i; the caller holds our OFD lock on byte i.  Idempotent. */
@@ -233,6 +235,7 @@ ledger_join(struct ledger *l)
 		ledger_slot_clear(s);
 		s->base = s->counters;
 		atomic_store(&s->sync, l->sync_kind);
+		atomic_store(&s->role, (uint32_t)l->role);
 		l->pid = getpid();
 		atomic_store(&s->pid, l->pid);
 		atomic_store_explicit(&s->state, LEDGER_SLOT_LIVE,

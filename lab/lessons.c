@@ -167,6 +167,7 @@ scenario_defaults(enum scenario_kind k, const char *prog,
 	o->kind = k;
 	o->prog = prog;
 	o->sync = in->buggy;
+	o->db_audit = -1;		/* the variant's (db.h) */
 	o->procs = in->procs;
 	o->accounts = in->accounts;
 	o->ops = in->ops;

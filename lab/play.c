@@ -207,7 +207,8 @@ game_id(struct play_games *g, char *id)
 	/* Not a secret (the token guards writes): only hard to guess. */
 	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b))
 		for (i = 0, g->seq++; i < sizeof(b); i++)
-			b[i] = (unsigned char)((lab_now_ms() ^ g->seq) >> i * 8);
+			b[i] = (unsigned char)((lab_now_ms() ^ g->seq) >>
+			    i * 8);
 	for (i = 0; i < sizeof(b); i++)
 		snprintf(id + 2 * i, 3, "%02x", b[i]);
 }
@@ -327,7 +328,8 @@ game_again(struct play_game *gm, enum sync_kind v, int keep, char *why,
 	}
 	if ((e = malloc(((size_t)keep + 1) * sizeof(*e))) == NULL)
 		return -ENOMEM;
-	memcpy(e, r->taken, (size_t)keep * sizeof(*e));
+	if (keep > 0)		/* r->taken is NULL before the first */
+		memcpy(e, r->taken, (size_t)keep * sizeof(*e));
 	sched_play_close(gm->play);
 	gm->play = NULL;
 	gm->v = v;

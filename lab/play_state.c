@@ -222,7 +222,8 @@ play_levels(const struct play_games *g, struct json_object **out,
 		json_object_object_add(o, "clean",
 		    json_variants(lv->s->clean_mask));
 		json_object_object_add(o, "processes", json_procs(lv->s));
-		report_json_bool(o, "kills", sched_killable(lv->s, &kills) != 0);
+		report_json_bool(o, "kills",
+		    sched_killable(lv->s, &kills) != 0);
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(j, "levels", a);

@@ -10,6 +10,7 @@
  * is freed.  Every index read from the dead slot is checked: it is shared
  * memory, anything may be there.
  */
+#include "event.h"
 #include "exercise.h"
 #include "lab.h"
 #include "step.h"
@@ -24,6 +25,8 @@ repair_note(struct ledger *l, const struct ledger_slot *dead, uint32_t a,
 
 	atomic_fetch_add(&me->repairs, 1);
 	atomic_fetch_add(&l->hdr->repairs, 1);
+	event_post(l, EVENT_REPAIR, atomic_load(&dead->pid), a, found,
+	    restored);
 	/* Keep, as the example, the first repair that changed a balance. */
 	if (me->repair.seen && (me->repair.found != me->repair.restored ||
 	    found == restored))
@@ -48,6 +51,9 @@ repair_done(struct ledger *l, int i, uint32_t a, int64_t found,
 	if (i < 0 || (uint32_t)i >= l->nslots || !ledger_index_ok(l, a))
 		return;
 	dead = &l->slots[i];
+	if (l->trace != NULL)
+		trace_put(l->trace, TRACE_REPAIR, 0, atomic_load(&dead->pid),
+		    a, found, restored);
 	/*
 	 * The account is restored, the dead slot still lists it and the
 	 * mutex is not yet consistent: a repairer killed here leaves the

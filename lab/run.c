@@ -14,6 +14,7 @@
 #include "lab.h"
 #include "run.h"
 #include "sync_impl.h"
+#include "trace.h"
 
 void
 run_build_argv(struct worker_argv *a, const char *prog, const struct ledger *l,
@@ -38,6 +39,12 @@ run_build_argv(struct worker_argv *a, const char *prog, const struct ledger *l,
 	    WORKER_ARG(WORKER_ARG_WINDOW) | WORKER_ARG(WORKER_ARG_LOCK_TIMEOUT);
 	if (c->is_by_fd)
 		worker_spec_give(&s, WORKER_ARG_LEDGER_FD, l->fd);
+	/* Traced: each worker writes its own records beside ours. */
+	if (l->trace != NULL) {
+		worker_spec_give_text(&s, WORKER_ARG_TRACE_DIR, l->trace->dir);
+		worker_spec_give_text(&s, WORKER_ARG_ROLE,
+		    w->mix == WORKER_AUDIT ? "auditor" : "worker");
+	}
 	worker_argv_build(a, prog, &s);
 }
 
@@ -138,6 +145,7 @@ run_workers(struct ledger *l, const struct run_config *c,
 		if ((rc = run_spawn(&set, l, c, av)) < 0)
 			goto out;
 	}
+	bank_trace_books(l);
 	rc = spawn_wait(&set, c->timeout_ms, run_tick, &tick);
 	if (rc == -ETIMEDOUT) {
 		r->timed_out = true;
@@ -167,6 +175,7 @@ run_workers(struct ledger *l, const struct run_config *c,
 		}
 	}
 	bank_check(l, &r->check);
+	bank_trace_books(l);
 out:
 	spawn_free(&set);
 	free(av);

@@ -16,6 +16,7 @@
 #include "lab.h"
 #include "scenario.h"
 #include "sync.h"
+#include "trace.h"
 
 #define SCENARIO_BALANCE	1000000	/* cents in each account: 10000.00 */
 
@@ -82,6 +83,9 @@ scenario_tick(struct ledger *l, struct spawn_set *set, void *arg)
 		c->waits = atomic_load(&l->slots[cyc[k]].waits);
 		/* The one before it on the cycle waits for what it holds. */
 		c->holds = atomic_load(&l->slots[cyc[(k + len - 1) % len]].waits);
+		if (l->trace != NULL)
+			trace_put(l->trace, TRACE_CYCLE, (unsigned)k, c->pid,
+			    c->holds, c->waits, len);
 	}
 	return 1;
 }
@@ -193,6 +197,7 @@ scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 	sigprocmask(SIG_BLOCK, &watch.sigs, &old);
 	if ((err = sync_create(name, &cfg, &l)) < 0)
 		goto out;
+	sync_trace(&l, o->trace);
 	for (i = 0; i < o->procs; i++)
 		scenario_worker(o, i, &rng, &each[i]);
 	run_config_default(&rc);
@@ -228,13 +233,6 @@ scenario_run(const struct scenario_opts *o, struct scenario_result *r)
 	ledger_unlink(name);
 out:
 	free(each);
-	/* Take a pending SIGINT/SIGTERM off before unblocking: it is ours. */
-	if (r->interrupted) {
-		struct timespec zero = { 0, 0 };
-
-		while (sigtimedwait(&watch.sigs, NULL, &zero) > 0)
-			;
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	lab_signals_restore(&watch.sigs, &old, r->interrupted);
 	return err;
 }

@@ -111,6 +111,20 @@ struct scenario_opts {
 	struct sched_cli sched;
 	/* The banklab program workers run (spawn_worker_path()'s worker). */
 	const char *worker;
+	/* This process's trace writer, NULL: none (the workers' go beside). */
+	struct trace *trace;
+	const char *trace_file;		/* --trace FILE, for the program */
+	bool has_ops, has_window;	/* --ops, --window given */
+	/*
+	 * --db CONNINFO: the lesson on PostgreSQL (db_scenario.h), NULL on
+	 * shared memory.  Its variant, audit and deadlock policy are
+	 * db.h's enums, kept as int here so that this header does not pull
+	 * libpq into every program's build.
+	 */
+	const char *db;
+	int db_sync;			/* enum db_sync */
+	int db_audit;			/* enum db_audit, -1: the variant's */
+	int on_deadlock;		/* enum db_on_deadlock */
 };
 
 struct scenario_result {

@@ -15,10 +15,32 @@
 #include "lab.h"
 #include "report.h"
 #include "sched_cli.h"
+#include "sched_db.h"
 
 #define SCHED_SHOW_FAILING	5	/* replay lines printed when exploring */
 
 /* ------------------------------------------------------------ verdicts */
+
+/*
+ * A variant here is an int: an enum sync_kind in shared memory, an enum
+ * db_sync on PostgreSQL (o->db), whose first four are the same variants.
+ */
+static const char *
+sched_vname(const struct sched_cli *o, int v)
+{
+	return o->db != NULL ? db_sync_name((enum db_sync)v) :
+	    ledger_sync_name((enum sync_kind)v);
+}
+
+/* One run of permutation p (NULL: none) where o says: memory or server. */
+static int
+sched_cli_once(const struct sched_cli *o, const struct sched_spec *s,
+    int v, const struct sched_perm *p, struct sched_result *r)
+{
+	if (o->db != NULL)
+		return sched_db_run(o->db, s, (enum db_sync)v, p, r);
+	return sched_run(s, (enum sync_kind)v, p, NULL, r);
+}
 
 /* s as one shell word: as it is if it is plain, else in single quotes. */
 static void
@@ -44,32 +66,44 @@ sched_shell_quote(const char *s, char *buf, size_t len)
 	buf[at] = '\0';
 }
 
-void
-sched_replay_line(const char *prog, const char *file,
-    const struct sched_spec *s, enum sync_kind v,
+/* The replay line, on PostgreSQL too (db: the conninfo, or NULL). */
+static void
+sched_replay_words(const char *prog, const char *file, const char *db,
+    const char *variant, const struct sched_spec *s,
     const struct sched_entry *e, int n, char *buf, size_t len)
 {
-	char qfile[1024] = "";
+	char qfile[1024] = "", qdb[1024] = "";
 	int k;
 
 	if (file != NULL)
 		sched_shell_quote(file, qfile, sizeof(qfile));
-	k = snprintf(buf, len, "%s%s%s --sync %s --schedule '", prog,
-	    qfile[0] ? " " : "", qfile, ledger_sync_name(v));
+	if (db != NULL)
+		sched_shell_quote(db, qdb, sizeof(qdb));
+	k = snprintf(buf, len, "%s%s%s%s%s --sync %s --schedule '", prog,
+	    qfile[0] ? " " : "", qfile, db != NULL ? " --db " : "", qdb,
+	    variant);
 	if (k < 0 || (size_t)k + 2 >= len)
 		return;
 	sched_format_perm(s, e, n, buf + k, len - (size_t)k - 1);
 	strncat(buf, "'", len - strlen(buf) - 1);
 }
 
+void
+sched_replay_line(const char *prog, const char *file,
+    const struct sched_spec *s, enum sync_kind v,
+    const struct sched_entry *e, int n, char *buf, size_t len)
+{
+	sched_replay_words(prog, file, NULL, ledger_sync_name(v), s, e, n,
+	    buf, len);
+}
+
 /* The command that replays what r did. */
 static void
-sched_replay(const struct sched_cli *o, const struct sched_spec *s,
-    enum sync_kind v, const struct sched_entry *e, int n, char *buf,
-    size_t len)
+sched_replay(const struct sched_cli *o, const struct sched_spec *s, int v,
+    const struct sched_entry *e, int n, char *buf, size_t len)
 {
-	sched_replay_line(o->prog, o->is_lesson ? NULL : o->file, s, v, e, n,
-	    buf, len);
+	sched_replay_words(o->prog, o->is_lesson ? NULL : o->file, o->db,
+	    sched_vname(o, v), s, e, n, buf, len);
 }
 
 static void
@@ -85,10 +119,10 @@ sched_cycle_text(FILE *f, const struct sched_result *r)
 
 /* The run as JSON (sched_result_json), and the line that replays it. */
 static struct json_object *
-sched_json_run(const struct sched_cli *o, const struct sched_spec *s,
-    enum sync_kind v, const struct sched_result *r)
+sched_json_run(const struct sched_cli *o, const struct sched_spec *s, int v,
+    const struct sched_result *r)
 {
-	struct json_object *j = sched_result_json(s, v, r);
+	struct json_object *j = sched_result_json(s, sched_vname(o, v), r);
 	char buf[4096];
 
 	sched_replay(o, s, v, r->taken, r->ntaken, buf, sizeof(buf));
@@ -98,7 +132,7 @@ sched_json_run(const struct sched_cli *o, const struct sched_spec *s,
 
 static void
 sched_print_run(const struct sched_cli *o, const struct sched_spec *s,
-    enum sync_kind v, const struct sched_result *r)
+    int v, const struct sched_result *r)
 {
 	char buf[4096];
 	bool is_anomaly = sched_verdict(r, buf, sizeof(buf));
@@ -106,10 +140,12 @@ sched_print_run(const struct sched_cli *o, const struct sched_spec *s,
 	if (!o->quiet) {
 		sched_timeline(o->out, s, r);
 		sched_cycle_text(o->out, r);
+		if (r->server[0] != '\0')
+			fprintf(o->out, "  server: %s\n", r->server);
 	}
 	fprintf(o->out,
 	    "  => %s (variant %s, %u steps in %.4f s: %.0f steps/s)\n",
-	    buf, ledger_sync_name(v), r->steps, r->elapsed_s,
+	    buf, sched_vname(o, v), r->steps, r->elapsed_s,
 	    r->elapsed_s > 0 ? r->steps / r->elapsed_s : 0.0);
 	if (is_anomaly && !o->quiet) {
 		sched_replay(o, s, v, r->taken, r->ntaken, buf, sizeof(buf));
@@ -331,9 +367,9 @@ sched_cli_explore(const struct sched_cli *o, const struct sched_spec *s,
 /* ------------------------------------------------------------ runs */
 
 static int
-sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s,
-    enum sync_kind v, const struct sched_perm *p, const char *label,
-    struct json_object *arr, bool *anomaly)
+sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s, int v,
+    const struct sched_perm *p, const char *label, struct json_object *arr,
+    bool *anomaly)
 {
 	struct sched_result first, r;
 	char verdict[256];
@@ -341,14 +377,14 @@ sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s,
 	int rc;
 
 	memset(&first, 0, sizeof(first));
-	if ((rc = sched_run(s, v, p, NULL, &first)) < 0 &&
+	if ((rc = sched_cli_once(o, s, v, p, &first)) < 0 &&
 	    first.error[0] == '\0') {
 		sched_result_free(&first);
 		return rc;
 	}
 	for (k = 1; k < o->repeat; k++) {
 		memset(&r, 0, sizeof(r));
-		sched_run(s, v, p, NULL, &r);
+		sched_cli_once(o, s, v, p, &r);
 		same += sched_same(&first, &r);
 		sched_result_free(&r);
 	}
@@ -378,8 +414,8 @@ sched_cli_perm(const struct sched_cli *o, const struct sched_spec *s,
 
 /* The file's permutations, or those o picks; the first failure ends it. */
 static int
-sched_cli_perms(const struct sched_cli *o, const struct sched_spec *s,
-    enum sync_kind v, struct json_object *arr, bool *anomaly)
+sched_cli_perms(const struct sched_cli *o, const struct sched_spec *s, int v,
+    struct json_object *arr, bool *anomaly)
 {
 	char label[4096];
 	int i, rc;
@@ -407,26 +443,30 @@ sched_cli_run(const struct sched_cli *o, const struct sched_spec *s,
     bool *anomaly)
 {
 	struct json_object *j = NULL, *arr = NULL;
-	enum sync_kind v = o->has_sync ? o->sync : s->sync;
+	int v = !o->has_sync ? (int)s->sync : o->db != NULL ?
+	    (int)o->db_sync : (int)o->sync;
 	int rc;
 
 	*anomaly = false;
 	if (o->permutation > s->nperms)
 		return -EINVAL;		/* the program checks it first */
-	if (o->has_explore)
-		return sched_cli_explore(o, s, v, anomaly);
+	if (o->has_explore && o->db == NULL)
+		return sched_cli_explore(o, s, (enum sync_kind)v, anomaly);
+	if (o->has_explore || (o->shrink && o->db != NULL))
+		return -ENOTSUP;	/* the program refuses it first */
 	if (o->json) {
 		j = json_object_new_object();
 		arr = json_object_new_array();
 	} else if (!o->quiet) {
-		fprintf(o->out, "%s: %s (variant %s)\n", o->prog, s->title[0] ?
-		    s->title : o->file, ledger_sync_name(v));
+		fprintf(o->out, "%s: %s (variant %s%s)\n", o->prog,
+		    s->title[0] ? s->title : o->file, sched_vname(o, v),
+		    o->db != NULL ? ", on PostgreSQL" : "");
 	}
 	rc = sched_cli_perms(o, s, v, arr, anomaly);
 	if (j != NULL) {
 		report_json_str(j, "schedule", s->title[0] ? s->title :
 		    o->file);
-		report_json_str(j, "sync", ledger_sync_name(v));
+		report_json_str(j, "sync", sched_vname(o, v));
 		report_json_bool(j, "anomaly", *anomaly);
 		json_object_object_add(j, "runs", arr);
 		report_json_print(o->out, j);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "db.h"
 #include "schedule.h"
 
 struct sched_cli {
@@ -34,6 +35,14 @@ struct sched_cli {
 	bool shrink, json, quiet;
 	const char *run_tag;		/* $BANKLAB_RUN_TAG, or "" */
 	const char *worker;		/* $BANKLAB_WORKER, or NULL */
+	const char *trace_file;		/* --trace FILE, for the program */
+	/*
+	 * On PostgreSQL (sched_db.h): the conninfo, NULL in shared memory;
+	 * the variant then is db_sync (has_sync), else the file's.  Not
+	 * with explore or shrink (-ENOTSUP: the program refuses them).
+	 */
+	const char *db;
+	enum db_sync db_sync;
 	/*
 	 * NULL, or called after every run of an exploration: runs done, of
 	 * total (0: not known, `all`); and progress_hide just before a

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "db.h"
 #include "lab.h"
 #include "parse.h"
 #include "schedule.h"
@@ -339,24 +340,30 @@ sched_format_perm(const struct sched_spec *s, const struct sched_entry *e,
 	}
 }
 
-/* VARIANT... to the end of the line, as a mask. */
+/*
+ * VARIANT... to the end of the line, as a mask: the variants in shared
+ * memory, or (is_db: db-anomaly, db-clean) those on PostgreSQL.
+ */
 static int
-lex_variants(struct lex *x, unsigned *mask)
+lex_variants(struct lex *x, unsigned *mask, bool is_db)
 {
+	const char *names = is_db ? "none, semaphore, robust, ordered, "
+	    "serializable" : "none, semaphore, robust, ordered";
 	char tok[SCHED_TOKEN_MAX];
 	enum sync_kind k;
+	enum db_sync d;
 	const char *at;
 
 	*mask = 0;
 	while ((at = lex_token(x, tok)) != NULL) {
-		if (ledger_sync_parse(tok, &k) < 0)
-			return lex_fail(x, at, "expected a variant (none, "
-			    "semaphore, robust, ordered), found \"%s\"", tok);
-		*mask |= 1u << k;
+		if (is_db ? db_sync_parse(tok, &d) < 0 :
+		    ledger_sync_parse(tok, &k) < 0)
+			return lex_fail(x, at, "expected a variant (%s), found "
+			    "\"%s\"", names, tok);
+		*mask |= 1u << (is_db ? (unsigned)d : (unsigned)k);
 	}
 	if (*mask == 0)
-		return lex_fail(x, x->p, "expected a variant (none, semaphore, "
-		    "robust, ordered)");
+		return lex_fail(x, x->p, "expected a variant (%s)", names);
 	return 0;
 }
 
@@ -469,16 +476,16 @@ lex_statement(struct lex *x, struct sched_spec *s, bool *has_users)
 	} else if (strcmp(tok, "sync") == 0) {
 		unsigned mask;
 
-		if ((r = lex_variants(x, &mask)) < 0)
+		if ((r = lex_variants(x, &mask, false)) < 0)
 			return r;
 		if ((mask & (mask - 1)) != 0)
 			return lex_fail(x, at, "sync takes one variant");
 		s->sync = (enum sync_kind)__builtin_ctz(mask);
-	} else if (strcmp(tok, "anomaly") == 0) {
-		if ((r = lex_variants(x, &s->anomaly_mask)) < 0)
-			return r;
-	} else if (strcmp(tok, "clean") == 0) {
-		if ((r = lex_variants(x, &s->clean_mask)) < 0)
+	} else if (strcmp(tok, "anomaly") == 0 || strcmp(tok, "clean") == 0 ||
+	    strcmp(tok, "db-anomaly") == 0 || strcmp(tok, "db-clean") == 0) {
+		if ((r = lex_variants(x, tok[0] == 'a' ? &s->anomaly_mask :
+		    tok[0] == 'c' ? &s->clean_mask : tok[3] == 'a' ?
+		    &s->db_anomaly_mask : &s->db_clean_mask, tok[0] == 'd')) < 0)
 			return r;
 	} else if (strcmp(tok, "process") == 0) {
 		*has_users = true;
@@ -494,8 +501,8 @@ lex_statement(struct lex *x, struct sched_spec *s, bool *has_users)
 		return 0;
 	} else {
 		return lex_fail(x, at, "expected title, accounts, balance, "
-		    "sync, anomaly, clean, process or permutation, found "
-		    "\"%s\"", tok);
+		    "sync, anomaly, clean, db-anomaly, db-clean, process or "
+		    "permutation, found \"%s\"", tok);
 	}
 	if ((at = lex_token(x, tok)) != NULL)
 		return lex_fail(x, at, "expected the end of the line, found "

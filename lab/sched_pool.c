@@ -63,7 +63,7 @@ sched_pool_starts(const struct sched_pool *p)
  */
 static void
 pool_argv(const struct sched_pool *p, const char *prog, const char *script,
-    struct worker_argv *av)
+    const char *role, struct worker_argv *av)
 {
 	struct worker_spec ws;
 
@@ -77,6 +77,11 @@ pool_argv(const struct sched_pool *p, const char *prog, const char *script,
 	    WORKER_ARG(WORKER_ARG_SCHEDULED) | WORKER_ARG(WORKER_ARG_REUSE) |
 	    WORKER_ARG(WORKER_ARG_PARENT) | WORKER_ARG(WORKER_ARG_SYNC) |
 	    WORKER_ARG(WORKER_ARG_LOCK_TIMEOUT) | WORKER_ARG(WORKER_ARG_SCRIPT);
+	if (p->l.trace != NULL) {
+		worker_spec_give_text(&ws, WORKER_ARG_TRACE_DIR,
+		    p->l.trace->dir);
+		worker_spec_give_text(&ws, WORKER_ARG_ROLE, role);
+	}
 	worker_argv_build(av, prog, &ws);
 }
 
@@ -94,7 +99,7 @@ pool_spawn(struct sched_pool *p, struct sched_ctx *c)
 	for (i = 0; i < c->n; i++) {
 		sched_format_ops(c->s->proc[i].op, c->s->proc[i].nops, script,
 		    sizeof(script));
-		pool_argv(p, prog, script, &av);
+		pool_argv(p, prog, script, c->s->proc[i].name, &av);
 		if ((k = spawn_start(&p->set, av.argv)) < 0)
 			return sched_fail(c, k, "cannot start a worker",
 			    strerror(-k));
@@ -153,6 +158,7 @@ pool_start(struct sched_pool *p, struct sched_ctx *c)
 	if ((rc = sync_create(p->name, &cfg, &p->l)) < 0)
 		return sched_fail(c, rc, "cannot create the ledger",
 		    lab_strerror(rc));
+	sync_trace(&p->l, c->s->trace);
 	p->fresh = p->l;
 	p->starts++;
 	if ((rc = pool_spawn(p, c)) < 0 || (rc = pool_find_slots(p, c)) < 0)

@@ -29,7 +29,12 @@ sched_cell(const struct sched_event *e, char *buf, size_t len)
 			    e->waits);
 		return;
 	case SCHED_EV_KILLED:
-		snprintf(buf, len, "KILLED (SIGKILL)");
+		snprintf(buf, len, "KILLED (%s)", e->how != NULL ? e->how :
+		    "SIGKILL");
+		return;
+	case SCHED_EV_ABORTED:
+		snprintf(buf, len, "ERROR %s", e->how != NULL ? e->how :
+		    "rolled back");
 		return;
 	case SCHED_EV_DONE:
 		snprintf(buf, len, "done");
@@ -39,6 +44,12 @@ sched_cell(const struct sched_event *e, char *buf, size_t len)
 		return;
 	default:
 		break;
+	}
+	if (e->step == STEP_AUDIT_READ && e->acct < 0) {
+		/* An audit in one statement (PostgreSQL: sched_db.h). */
+		snprintf(buf, len, "audit (one SELECT) = %s",
+		    report_money(e->value, m, sizeof(m)));
+		return;
 	}
 	switch (e->step) {
 	case STEP_READ_FROM:
@@ -149,6 +160,15 @@ sched_verdict(const struct sched_result *r, char *buf, size_t len)
 	else if (r->repairs > 0)
 		snprintf(buf, len, "no anomaly (%" PRIu64 " locks repaired "
 		    "after a dead owner)", r->repairs);
+	else if (r->rolled_back > 0)
+		snprintf(buf, len, "no anomaly (the server rolled back %"
+		    PRIu64 " killed session%s transaction: its log, not "
+		    "banklab's journal)", r->rolled_back, r->rolled_back == 1 ?
+		    "'s" : "s'");
+	else if (r->retries > 0)
+		snprintf(buf, len, "no anomaly (%" PRIu64 " transaction%s "
+		    "rolled back by the server and redone)", r->retries,
+		    r->retries == 1 ? "" : "s");
 	else
 		snprintf(buf, len, "no anomaly");
 	return strncmp(buf, "no anomaly", 10) != 0;
@@ -166,6 +186,8 @@ sched_event_name(const struct sched_event *ev)
 		return "killed";
 	case SCHED_EV_DONE:
 		return "done";
+	case SCHED_EV_ABORTED:
+		return "aborted";
 	default:
 		return "died";
 	}
@@ -189,6 +211,8 @@ sched_json_timeline(const struct sched_spec *s, const struct sched_result *r)
 			report_json_int(e, "account", ev->acct);
 		if (ev->kind == SCHED_EV_STEP)
 			report_json_int(e, "value", ev->value);
+		if (ev->how != NULL)
+			report_json_str(e, "how", ev->how);
 		json_object_array_add(a, e);
 	}
 	return a;
@@ -211,15 +235,14 @@ sched_cycle_json(const struct sched_result *r)
 }
 
 struct json_object *
-sched_result_json(const struct sched_spec *s, enum sync_kind v,
+sched_result_json(const struct sched_spec *s, const char *variant,
     const struct sched_result *r)
 {
 	struct json_object *j = json_object_new_object();
 	char buf[256];
 	bool is_anomaly = sched_verdict(r, buf, sizeof(buf));
 
-	json_object_object_add(j, "sync",
-	    json_object_new_string(ledger_sync_name(v)));
+	json_object_object_add(j, "sync", json_object_new_string(variant));
 	json_object_object_add(j, "anomaly",
 	    json_object_new_boolean(is_anomaly));
 	json_object_object_add(j, "verdict", json_object_new_string(buf));
@@ -230,6 +253,10 @@ sched_result_json(const struct sched_spec *s, enum sync_kind v,
 	report_json_int(j, "deadlocks", r->deadlock ? 1 : 0);
 	report_json_int(j, "repairs", (int64_t)r->repairs);
 	report_json_int(j, "failed", (int64_t)r->failed);
+	report_json_int(j, "retries", (int64_t)r->retries);
+	report_json_int(j, "rolled_back", (int64_t)r->rolled_back);
+	if (r->server[0] != '\0')
+		report_json_str(j, "server", r->server);
 	report_json_int(j, "expected_total", r->check.expected);
 	report_json_int(j, "observed_total", r->check.observed);
 	json_object_object_add(j, "elapsed_s",

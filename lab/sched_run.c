@@ -36,11 +36,11 @@ sched_fail(struct sched_ctx *c, int code, const char *what, const char *why)
 	return code;
 }
 
-static void
-sched_event(struct sched_ctx *c, int proc, enum sched_event_kind kind,
-    unsigned step, int64_t acct, int64_t value, int64_t waits)
+void
+sched_result_event(struct sched_result *r, int proc,
+    enum sched_event_kind kind, unsigned step, int64_t acct, int64_t value,
+    int64_t waits, const char *how)
 {
-	struct sched_result *r = c->r;
 	struct sched_event *e;
 
 	if (r->nev == r->cap) {
@@ -60,12 +60,21 @@ sched_event(struct sched_ctx *c, int proc, enum sched_event_kind kind,
 	e->acct = acct;
 	e->value = value;
 	e->waits = waits;
+	e->how = how;
 }
 
 static void
-sched_taken(struct sched_ctx *c, int proc, unsigned step)
+sched_event(struct sched_ctx *c, int proc, enum sched_event_kind kind,
+    unsigned step, int64_t acct, int64_t value, int64_t waits)
 {
-	struct sched_result *r = c->r;
+	sched_result_event(c->r, proc, kind, step, acct, value, waits, NULL);
+	/* Every process is parked or blocked: the books are exact now. */
+	bank_trace_books(c->l);
+}
+
+void
+sched_result_taken(struct sched_result *r, int proc, unsigned step)
+{
 	struct sched_entry *t;
 
 	if (r->ntaken % 64 == 0) {
@@ -77,6 +86,12 @@ sched_taken(struct sched_ctx *c, int proc, unsigned step)
 	r->taken[r->ntaken].proc = proc;
 	r->taken[r->ntaken].step = step;
 	r->ntaken++;
+}
+
+static void
+sched_taken(struct sched_ctx *c, int proc, unsigned step)
+{
+	sched_result_taken(c->r, proc, step);
 }
 
 static struct ledger_slot *
@@ -298,6 +313,8 @@ sched_kill(struct sched_ctx *c, int i)
 {
 	siginfo_t si;
 
+	if (c->l->trace != NULL)
+		trace_put(c->l->trace, TRACE_KILL, 0, c->p[i].pid, -1, 0, 0);
 	kill(c->p[i].pid, SIGKILL);
 	/* Wait (without reaping) until it is gone, files and all. */
 	while (waitid(P_PID, (id_t)c->p[i].pid, &si, WEXITED | WNOWAIT) ==
@@ -343,6 +360,9 @@ sched_cycle(struct sched_ctx *c, const bool *blocked)
 		e->waits = atomic_load(&c->l->slots[cyc[k]].waits);
 		e->holds = atomic_load(&c->l->slots[cyc[(k + len - 1) %
 		    len]].waits);
+		if (c->l->trace != NULL)
+			trace_put(c->l->trace, TRACE_CYCLE, (unsigned)k, e->pid,
+			    e->holds, e->waits, len);
 	}
 	c->r->cycle_len = k;
 }

@@ -18,6 +18,7 @@
  *   title  TEXT
  *   accounts N            balance CENTS        balance ACCOUNT CENTS
  *   sync VARIANT          anomaly VARIANT...    clean VARIANT...
+ *   db-anomaly VARIANT... db-clean VARIANT...  (on PostgreSQL)
  *   process NAME OP [; OP]...
  *   permutation ENTRY...
  * OP is `deposit A C`, `withdraw A C`, `transfer A B C`, `audit`,
@@ -66,6 +67,8 @@ struct sched_spec {
 	enum sync_kind sync;
 	unsigned anomaly_mask;	/* 1 << variant: must show the anomaly */
 	unsigned clean_mask;	/* 1 << variant: must not */
+	/* The same on PostgreSQL (sched_db.h): 1 << enum db_sync. */
+	unsigned db_anomaly_mask, db_clean_mask;
 	struct sched_proc proc[SCHED_PROCS_MAX];
 	int nprocs;
 	struct sched_perm perm[SCHED_PERMS_MAX];
@@ -78,6 +81,8 @@ struct sched_spec {
 	 */
 	const char *worker;
 	const char *run_tag;
+	/* The scheduler's trace writer, NULL: none (the workers' beside). */
+	struct trace *trace;
 };
 
 /* What happened at one step of a run, for the timeline. */
@@ -86,7 +91,10 @@ enum sched_event_kind {
 	SCHED_EV_WAITING,	/* released, but blocked on a lock */
 	SCHED_EV_KILLED,
 	SCHED_EV_DONE,		/* finished its operations */
-	SCHED_EV_DIED		/* exited without being told to */
+	SCHED_EV_DIED,		/* exited without being told to */
+	SCHED_EV_ABORTED	/* the server rolled its transaction back
+				 * (40P01, 40001: sched_db.h); it starts the
+				 * operation again */
 };
 
 struct sched_event {
@@ -95,6 +103,8 @@ struct sched_event {
 	unsigned step;
 	int64_t acct, value;
 	int64_t waits;		/* for WAITING: the account (or -2: sem) */
+	const char *how;	/* static words on a kill or an abort, or
+				 * NULL (a SIGKILL in shared memory) */
 };
 
 /* How a run picks the next process once the permutation is used up. */
@@ -146,7 +156,21 @@ struct sched_result {
 	uint64_t held_max;
 	uint64_t order_seen;
 	char contract[160];		/* the first rule broken, "" if none */
+	/* On PostgreSQL (sched_db.h): */
+	uint64_t retries;		/* transactions the server rolled
+					 * back (40P01, 40001) and redone */
+	uint64_t rolled_back;		/* killed sessions' transactions the
+					 * server rolled back */
+	char server[320];		/* its words on the first deadlock */
 };
+
+/* Add an event to r's timeline (how: static text or NULL). */
+void sched_result_event(struct sched_result *r, int proc,
+    enum sched_event_kind kind, unsigned step, int64_t acct, int64_t value,
+    int64_t waits, const char *how);
+
+/* Add a release to r's replay line. */
+void sched_result_taken(struct sched_result *r, int proc, unsigned step);
 
 /* Parse a schedule file, or text (fname names it in errors). */
 int sched_parse_file(const char *path, struct sched_spec *s, char *err,
@@ -286,7 +310,7 @@ bool sched_verdict(const struct sched_result *r, char *buf, size_t len);
 /* The run as a JSON object (its "anomaly" and "verdict" from the above). */
 struct json_object;
 struct json_object *sched_result_json(const struct sched_spec *s,
-    enum sync_kind v, const struct sched_result *r);
+    const char *variant, const struct sched_result *r);
 
 /* The run's wait-for cycle as [{"pid", "holds", "waits_for"}] ([]: none). */
 struct json_object *sched_cycle_json(const struct sched_result *r);

@@ -103,6 +103,18 @@ step_park(struct ledger *l, unsigned step)
 	}
 }
 
+void
+step_reached(struct ledger *l, unsigned step, int64_t acct, int64_t value)
+{
+	if (l->trace != NULL)
+		trace_put(l->trace, TRACE_STEP, step, 0, acct, 0, value);
+	if (l->step != NULL) {
+		l->step_acct = acct;
+		l->step_value = value;
+		l->step(l, step, l->step_arg);
+	}
+}
+
 static void
 step_scheduled(struct ledger *l, unsigned step, void *arg)
 {

@@ -5,14 +5,16 @@
  * may look up at the other to name them.
  *
  * Contract: step_point() costs one predictable branch when nothing is
- * armed (l->step == NULL), and step_is_armed() lets a hot path ask once
- * for all its step points and windows.  A hook armed with step_hook()
- * parks the process at every point: it publishes where it is in its slot
- * and waits until the scheduler bumps the slot's sched_go (schedule.h is
- * the other side).  A park never waits forever: when the scheduler (the
- * parent that started the process) is gone, the hook is disarmed and the
- * process runs to its end; while it lives, a park lasts as long as it
- * likes (a game's player thinks between two steps).
+ * armed (no hook, no trace), and step_is_armed() lets a hot path ask once
+ * for all its step points, windows and trace records.  A traced process
+ * records each step point it reaches (trace.h), before its hook runs.
+ * A hook armed with step_hook() parks the process at every point: it
+ * publishes where it is in its slot and waits until the scheduler bumps
+ * the slot's sched_go (schedule.h is the other side).  A park never waits
+ * forever: when the scheduler (the parent that started the process) is
+ * gone, the hook is disarmed and the process runs to its end; while it
+ * lives, a park lasts as long as it likes (a game's player thinks between
+ * two steps).
  */
 #ifndef LAB_STEP_H
 #define LAB_STEP_H
@@ -22,6 +24,7 @@
 #include <time.h>
 
 #include "ledger.h"
+#include "trace.h"
 
 /*
  * Step points inside the operations, in the order a transfer passes them.
@@ -61,18 +64,20 @@ enum step_point {
 const char *step_name(unsigned step);
 int step_parse(const char *s);
 
+/* What step_point() does when something is armed: trace, then the hook. */
+void step_reached(struct ledger *l, unsigned step, int64_t acct,
+    int64_t value);
+
 /*
- * A step point: schedules park here, kill tests die here.  acct and value
- * say what the step touched (-1 and 0 when nothing).
+ * A step point: schedules park here, kill tests die here, traces mark it.
+ * acct and value say what the step touched (-1 and 0 when nothing).
  */
 static inline void
 step_point(struct ledger *l, unsigned step, int64_t acct, int64_t value)
 {
-	if (__builtin_expect(l->step != NULL, 0)) {
-		l->step_acct = acct;
-		l->step_value = value;
-		l->step(l, step, l->step_arg);
-	}
+	if (__builtin_expect(((uintptr_t)l->step | (uintptr_t)l->trace) != 0,
+	    0))
+		step_reached(l, step, acct, value);
 }
 
 /*
@@ -103,22 +108,25 @@ step_point_minor(struct ledger *l, unsigned step, int64_t acct,
 static inline void
 step_window(const struct ledger *l)
 {
-	struct timespec ts = { 0, (long)l->window * 1000 };
+	/* Seconds apart: a tv_nsec of 10^9 or more is EINVAL, no sleep. */
+	struct timespec ts = { (time_t)(l->window / 1000000),
+	    (long)(l->window % 1000000) * 1000 };
 
 	if (__builtin_expect(l->window != 0, 0))
 		nanosleep(&ts, NULL);
 }
 
 /*
- * Is a step hook or a window armed?  One branch for a whole operation's
- * step points and windows: the two fields are ORed, not tested in turn.
- * The hook and the window belong to this process's handle, so nothing
- * else can arm them while it runs an operation.
+ * Is a step hook, a window or a trace armed?  One branch for a whole
+ * operation's step points, windows and records: the fields are ORed, not
+ * tested in turn.  They belong to this process's handle, so nothing else
+ * can arm them while it runs an operation.
  */
 static inline bool
 step_is_armed(const struct ledger *l)
 {
-	return __builtin_expect(((uintptr_t)l->step | l->window) != 0, 0);
+	return __builtin_expect(((uintptr_t)l->step | l->window |
+	    (uintptr_t)l->trace) != 0, 0);
 }
 
 /* Arm the scheduled park at every step point, or disarm (NULL hooks). */

@@ -31,6 +31,7 @@
 #include "step.h"
 #include "storm.h"
 #include "sync.h"
+#include "trace.h"
 #include "worker.h"
 
 #define STORM_LOCK_TIMEOUT_MS	LEDGER_LOCK_TIMEOUT_MS
@@ -145,6 +146,9 @@ storm_kill_some(struct storm *st, struct spawn_set *set)
 		if (kill(c->pid, SIGKILL) == 0) {
 			c->was_killed = true;
 			st->r->kills++;
+			if (st->l->trace != NULL)
+				trace_put(st->l->trace, TRACE_KILL, 0,
+				    (int32_t)c->pid, -1, 0, 0);
 		}
 	}
 }
@@ -345,6 +349,7 @@ storm_settle(struct storm *st)
 	st->r->transfers = books.ops;
 	st->r->repairs = atomic_load(&l->hdr->repairs);
 	bank_check(l, &st->r->check);
+	bank_trace_books(l);
 	return 0;
 }
 
@@ -386,6 +391,8 @@ storm_run(const struct storm_config *c, struct storm_result *r)
 	 * storm SIGKILLed leaves nothing in /dev/shm.
 	 */
 	ledger_unlink(name);
+	sync_trace(&l, c->trace);
+	bank_trace_books(&l);
 	storm_setup(&st, c, r, &l);
 	if ((rc = spawn_worker_path(c->worker, st.prog, sizeof(st.prog))) < 0 ||
 	    (!c->is_repair_only && (rc = storm_auditor_start(&st, &aud)) < 0))
@@ -404,14 +411,7 @@ unlink:
 	spawn_free(&aud);
 	ledger_detach(&l);
 out:
-	if (r->interrupted) {
-		struct timespec zero = { 0, 0 };
-
-		/* Take the pending signal off before unblocking: it is ours. */
-		while (sigtimedwait(&sigs, NULL, &zero) > 0)
-			;
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	lab_signals_restore(&sigs, &old, r->interrupted);
 	return rc;
 }
 

@@ -63,6 +63,8 @@ struct storm_config {
 	 * caller finds what a SIGKILL left (the program: $BANKLAB_RUN_TAG).
 	 */
 	const char *run_tag;
+	/* This process's trace writer, NULL: none (the workers' go beside). */
+	struct trace *trace;
 	/*
 	 * NULL, or called at every tick with the storm's figures (for a
 	 * progress line, a time series); in the storm's process, between

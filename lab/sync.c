@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "event.h"
 #include "lab.h"
 #include "step.h"
 #include "sync.h"
@@ -38,7 +39,7 @@ sync_use(struct ledger *l, enum sync_kind k)
 
 	if (ops == NULL)
 		return -LAB_ESYNC;
-	l->sync = ops;
+	l->sync = l->trace != NULL ? sync_traced(k) : ops;
 	l->sync_kind = k;
 	if (l->slot >= 0)
 		atomic_store(&l->slots[l->slot].sync, (uint32_t)k);
@@ -101,6 +102,14 @@ sync_renew_locks(struct ledger *l)
 	if (sem_destroy(&l->hdr->sem) == -1)
 		return -errno;
 	return sem_init(&l->hdr->sem, 1, 1) == -1 ? -errno : 0;
+}
+
+void
+sync_trace(struct ledger *l, struct trace *t)
+{
+	l->trace = t;
+	if (l->sync != NULL)
+		sync_use(l, l->sync_kind);
 }
 
 int
@@ -224,17 +233,33 @@ sync_pid_stopped(int32_t pid)
 	    (state == 'T' || state == 't');
 }
 
+void
+sync_trace_taken_(struct ledger *l, int64_t a, int rc)
+{
+	trace_end(l->trace, rc);
+	if (rc == 0)
+		trace_begin(l->trace, TRACE_S_HOLD, a, -1, 0);
+}
+
 /* Why a wait for a lock held by slot holder (or -1) went on too long. */
 int
 sync_wait_failed(struct ledger *l, int holder)
 {
-	int cycle[LEDGER_SLOTS];
+	int cycle[LEDGER_SLOTS], len;
 
 	l->blocker_pid = 0;
-	if (holder >= 0 && (uint32_t)holder < l->nslots)
+	if (holder >= 0 && (uint32_t)holder < l->nslots) {
 		l->blocker_pid = atomic_load(&l->slots[holder].pid);
-	if (sync_find_cycle(l, l->slot, cycle, LEDGER_SLOTS) > 0)
+		if (!ledger_slot_alive(l, holder))
+			event_dead_holder(l, holder);
+	}
+	if ((len = sync_find_cycle(l, l->slot, cycle, LEDGER_SLOTS)) > 0) {
+		event_cycle(l, cycle, len);
+		if (l->trace != NULL)
+			trace_put(l->trace, TRACE_DEADLOCK, 0, l->blocker_pid,
+			    atomic_load(&l->slots[l->slot].waits), 0, 0);
 		return -LAB_EDEADLK;
+	}
 	if (sync_pid_stopped(l->blocker_pid))
 		return -LAB_ESTOPPED;
 	return -LAB_ETIMEDOUT;

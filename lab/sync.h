@@ -93,6 +93,14 @@ int sync_attach_fd(int fd, const char *name, struct ledger *l);
  */
 int sync_find_cycle(const struct ledger *l, int start, int *slots, int max);
 
+/*
+ * Trace this process's locks and operations into t (trace.h), or stop
+ * (NULL): sets l->trace and the variant's table to match (a traced
+ * table marks the locks the variant cannot mark itself).
+ */
+struct trace;
+void sync_trace(struct ledger *l, struct trace *t);
+
 /* Absolute CLOCK_REALTIME deadline ms from now (for timed waits). */
 void sync_deadline(struct timespec *ts, unsigned ms);
 

@@ -10,6 +10,7 @@
 #include "exercise.h"
 #include "ledger.h"
 #include "sync.h"
+#include "trace.h"
 
 /* How long one timed wait lasts before we look at the holder again. */
 #define SYNC_SLICE_MS		100
@@ -36,5 +37,39 @@ sync_self(struct ledger *l)
 	return &l->slots[l->slot];
 }
 
+/*
+ * A lock's trace (trace.h): a wait slice from asking for lock a (an
+ * account, or TRACE_SEM) to getting it (rc), then a hold slice until it
+ * is let go; `none` marks where its lock would be held, over a and b (-1
+ * for one account).  One branch each while tracing is off: for the robust
+ * mutexes, taken in the armed paths (and by deposits and audits); none
+ * and semaphore are traced by their traced tables (sync_trace.c), so that
+ * their untraced tables have no branch at all.
+ */
+void sync_trace_taken_(struct ledger *l, int64_t a, int rc);
+
+/* The traced table of variant k (k valid): sync_use() picks it. */
+const struct sync_ops *sync_traced(enum sync_kind k);
+
+static inline void
+sync_trace_wait(struct ledger *l, int64_t a)
+{
+	if (__builtin_expect(l->trace != NULL, 0))
+		trace_begin(l->trace, TRACE_S_WAIT, a, -1, 0);
+}
+
+static inline void
+sync_trace_taken(struct ledger *l, int64_t a, int rc)
+{
+	if (__builtin_expect(l->trace != NULL, 0))
+		sync_trace_taken_(l, a, rc);
+}
+
+static inline void
+sync_trace_released(struct ledger *l)
+{
+	if (__builtin_expect(l->trace != NULL, 0))
+		trace_end(l->trace, 0);
+}
 
 #endif

@@ -33,6 +33,8 @@ robust_lock_slow(struct ledger *l, pthread_mutex_t *m, uint32_t a, int r)
 	unsigned slice;
 
 	if (r == EBUSY) {
+		/* A new wait: a cycle through it is news (event_cycle()). */
+		atomic_store(&s->cycle_told, 0);
 		atomic_store(&s->waits, a);
 		start = sync_now_ms();
 		while ((slice = sync_slice(l, start)) != 0) {
@@ -116,20 +118,27 @@ robust_release(struct ledger *l, uint32_t a, int idx)
 	pthread_mutex_unlock(&l->acct[a].mutex);
 }
 
-/* The same, counted for the graders' contract (contract_held()). */
+/*
+ * The same, counted for the graders' contract (contract_held()) and
+ * traced (a wait, then a hold): every lock but an unarmed transfer's.
+ */
 static inline __attribute__((always_inline)) int
 robust_lock(struct ledger *l, uint32_t a, int idx)
 {
 	int r;
 
+	sync_trace_wait(l, a);
 	if ((r = robust_take(l, a, idx)) == 0)
 		contract_held(l, 1);
+	sync_trace_taken(l, a, r);
 	return r;
 }
 
 static inline __attribute__((always_inline)) void
 robust_unlock(struct ledger *l, uint32_t a, int idx)
 {
+	/* Before the unlock: the next holder's hold begins after ours. */
+	sync_trace_released(l);
 	robust_release(l, a, idx);
 	contract_held(l, -1);
 }

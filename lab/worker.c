@@ -120,9 +120,11 @@ worker_die_hook(struct ledger *l, unsigned step, void *arg)
 {
 	struct worker_die *d = arg;
 
-	(void)l;
-	if (step == d->step && (d->after == 0 || d->current == d->after))
+	if (step == d->step && (d->after == 0 || d->current == d->after)) {
+		if (l->trace != NULL)
+			trace_put(l->trace, TRACE_KILL, step, 0, -1, 0, 0);
 		raise(SIGKILL);
+	}
 }
 
 /* One audit, judged against the books read before and after it. */
@@ -147,6 +149,8 @@ worker_audit(struct ledger *l, struct worker_result *r)
 	/* Wrapping arithmetic: the counters are shared memory, maybe forged. */
 	expected = (int64_t)((uint64_t)l->initial_total +
 	    (uint64_t)b1.deposited - (uint64_t)b1.withdrawn);
+	if (l->trace != NULL)
+		trace_put(l->trace, TRACE_AUDITED, 0, 0, a.total, expected, 0);
 	dev = lab_distance(a.total, expected);
 	if (dev != 0 && r->stale_audits++ == 0)
 		r->first_stale = a.total;

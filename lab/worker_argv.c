@@ -14,6 +14,7 @@
 
 const struct worker_arg_def worker_args[WORKER_ARG_COUNT] = {
 #define NUM(f, lo, hi)	WA_NUM, lo, hi, offsetof(struct worker_spec, f)
+#define TEXT(f)		WA_TEXT, 0, 0, offsetof(struct worker_spec, f)
 	[WORKER_ARG_JSON] = { "--json", WA_FLAG, 0, 0, 0 },
 	[WORKER_ARG_PARENT] = { "--parent", NUM(parent, 1, INT32_MAX) },
 	[WORKER_ARG_SCHEDULED] = { "--scheduled", WA_FLAG, 0, 0, 0 },
@@ -41,8 +42,11 @@ const struct worker_arg_def worker_args[WORKER_ARG_COUNT] = {
 	[WORKER_ARG_ASCENDING] = { "--ascending", WA_FLAG, 0, 0, 0 },
 	[WORKER_ARG_UNTIL_OPS] = { "--until-ops",
 	    NUM(until_ops, 1, INT64_MAX) },
-	[WORKER_ARG_SCRIPT] = { "--script", WA_TEXT, 0, 0, 0 },
+	[WORKER_ARG_SCRIPT] = { "--script", TEXT(script) },
 	[WORKER_ARG_LEDGER_FD] = { "--ledger-fd", NUM(ledger_fd, 3, INT32_MAX) },
+	[WORKER_ARG_TRACE_DIR] = { "--trace-dir", TEXT(trace_dir) },
+	[WORKER_ARG_ROLE] = { "--role", TEXT(role) },
+#undef TEXT
 #undef NUM
 };
 
@@ -83,6 +87,27 @@ worker_spec_give(struct worker_spec *s, enum worker_arg a, int64_t v)
 	s->given |= WORKER_ARG(a);
 	if (worker_args[a].type == WA_NUM)
 		worker_arg_put(s, &worker_args[a], v);
+}
+
+void
+worker_spec_give_text(struct worker_spec *s, enum worker_arg a,
+    const char *v)
+{
+	if ((unsigned)a >= WORKER_ARG_COUNT || worker_args[a].type != WA_TEXT)
+		return;
+	s->given |= WORKER_ARG(a);
+	memcpy((char *)s + worker_args[a].off, &v, sizeof(v));
+}
+
+const char *
+worker_spec_text(const struct worker_spec *s, enum worker_arg a)
+{
+	const char *v;
+
+	if ((unsigned)a >= WORKER_ARG_COUNT || worker_args[a].type != WA_TEXT)
+		return NULL;
+	memcpy(&v, (const char *)s + worker_args[a].off, sizeof(v));
+	return v;
 }
 
 void
@@ -180,7 +205,8 @@ worker_argv_build(struct worker_argv *a, const char *prog,
 			a->argv[k++] = lab_unconst(worker_mix_name(s->mix));
 			break;
 		case WA_TEXT:
-			a->argv[k++] = lab_unconst(s->script);
+			a->argv[k++] = lab_unconst(worker_spec_text(s,
+			    (enum worker_arg)i));
 			break;
 		}
 	}

@@ -49,6 +49,8 @@ enum worker_arg {
 	WORKER_ARG_UNTIL_OPS,
 	WORKER_ARG_SCRIPT,
 	WORKER_ARG_LEDGER_FD,
+	WORKER_ARG_TRACE_DIR,
+	WORKER_ARG_ROLE,
 	WORKER_ARG_COUNT
 };
 
@@ -59,14 +61,15 @@ enum worker_arg_type {
 	WA_NUM,			/* an int64_t in [min, max] */
 	WA_SYNC,		/* a variant's name */
 	WA_MIX,			/* a mix's name */
-	WA_TEXT			/* a string, taken as it is */
+	WA_TEXT			/* a string, taken as it is (off: of the
+				 * const char * in the spec) */
 };
 
 struct worker_arg_def {
 	const char *name;	/* "--ops" */
 	enum worker_arg_type type;
 	int64_t min, max;
-	size_t off;		/* of the int64_t in the spec, for WA_NUM */
+	size_t off;		/* of the field in the spec: WA_NUM, WA_TEXT */
 };
 
 /* The options, indexed by enum worker_arg. */
@@ -81,6 +84,8 @@ struct worker_spec {
 	enum sync_kind sync;
 	enum worker_mix mix;
 	const char *script;		/* operations as text (schedule.h) */
+	const char *trace_dir;		/* write a trace there (trace.h) */
+	const char *role;		/* ... named so: "worker", "p1" */
 };
 
 #define WORKER_ARGV_MAX		(2 * WORKER_ARG_COUNT + 4)
@@ -108,6 +113,13 @@ void worker_argv_build(struct worker_argv *a, const char *prog,
 
 /* Give option a (its bit), with value v if it is a number. */
 void worker_spec_give(struct worker_spec *s, enum worker_arg a, int64_t v);
+
+/* Give text option a (its bit) with value v. */
+void worker_spec_give_text(struct worker_spec *s, enum worker_arg a,
+    const char *v);
+
+/* Text option a's value in s (NULL if it is no text option). */
+const char *worker_spec_text(const struct worker_spec *s, enum worker_arg a);
 
 /* The option's name ("--ops"), for callers' own messages. */
 const char *worker_arg_name(enum worker_arg a);

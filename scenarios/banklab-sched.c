@@ -8,12 +8,19 @@
 
 #include "cli.h"
 #include "cli_sched.h"
+#include "cli_trace.h"
 #include "sched_cli.h"
 
 static const struct cli_prog sched_prog = {
 	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_QUIET | CLI_HELP |
-	    CLI_VERSION,
+	    CLI_VERSION | CLI_TRACE,
 	.seed_max = INT64_MAX,
+};
+
+/* Its own row: the schedule on PostgreSQL. */
+static const struct option sched_rows[] = {
+	{ "db", required_argument, NULL, 'B' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static void
@@ -25,6 +32,10 @@ sched_usage(const char *prog)
 "ledger, released one step at a time in the order a permutation gives.\n"
 "Every run of a schedule is the same run.\n\n"
 "options:\n"
+"  --db CONNINFO     on PostgreSQL (libpq's conninfo; \"\": the PG*\n"
+"                    environment): each process is a session, each step\n"
+"                    its statements; --sync may be serializable; not with\n"
+"                    --explore or --shrink\n"
 "  --sync V          none | semaphore | robust | ordered (default: the\n"
 "                    file's sync line, else $BANKLAB_SYNC, else none)\n"
 "  --schedule \"...\"  this permutation instead of the file's, e.g.\n"
@@ -40,7 +51,9 @@ sched_usage(const char *prog)
 "  --shrink          make a failing schedule minimal, and show it\n"
 "  --repeat N        run each permutation N times; they must agree\n"
 "  --json            one JSON object\n"
-"  --quiet           verdicts only\n\n"
+"  --quiet           verdicts only\n"
+"  --trace FILE      write a trace of the run's processes (Chrome JSON:\n"
+"                    open it in https://ui.perfetto.dev)\n\n"
 "steps: lock first_lock read_from read_to write_from write_to unlock\n"
 "       audit_read\n"
 "exit: 0 no anomaly, 1 anomaly found, 2 bad usage or a bad schedule\n"
@@ -50,9 +63,15 @@ sched_usage(const char *prog)
 /* The options into o; 0, or a negative code (cli.h). */
 /* One of the schedule options (the only rows besides the common ones). */
 static int
-sched_take(void *o, int ch, const char *arg)
+sched_take(void *arg, int ch, const char *value)
 {
-	return cli_sched_option(o, ch, arg);
+	struct sched_cli *o = arg;
+
+	if (ch == 'B') {
+		o->db = value;
+		return 0;
+	}
+	return cli_sched_option(o, ch, value);
 }
 
 static int
@@ -64,8 +83,8 @@ sched_parse_args(int argc, char **argv, struct sched_cli *o)
 
 	cli_sched_defaults(o, cli_basename(argv[0]));
 	p.name = o->prog;
-	r = cli_getopt(&p, cli_sched_rows, NULL, argc, argv, &g, sched_take,
-	    o);
+	r = cli_getopt(&p, cli_sched_rows, sched_rows, argc, argv, &g,
+	    sched_take, o);
 	if (r == -CLI_EHELP) {
 		sched_usage(o->prog);
 		return -CLI_EDONE;
@@ -79,6 +98,20 @@ sched_parse_args(int argc, char **argv, struct sched_cli *o)
 	}
 	o->file = argv[optind];
 	return cli_sched_common(o, &g);
+}
+
+struct sched_traced {
+	struct sched_cli *o;
+	struct sched_spec *s;
+};
+
+static int
+sched_traced(struct trace *t, void *arg)
+{
+	struct sched_traced *a = arg;
+
+	a->s->trace = t;
+	return cli_sched_run(a->o, a->s);
 }
 
 int
@@ -101,7 +134,8 @@ main(int argc, char **argv)
 	}
 	s->worker = o.worker;
 	s->run_tag = o.run_tag;
-	rc = cli_sched_run(&o, s);
+	rc = cli_trace_run(o.prog, o.trace_file, "scheduler", sched_traced,
+	    &(struct sched_traced){ &o, s });
 	free(s);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_trace.h"
 #include "lab.h"
 #include "plot.h"
 #include "progress.h"
@@ -22,7 +23,7 @@ static const char *prog = "banklab-storm";
 static const struct cli_prog storm_prog = {
 	.name = "banklab-storm",
 	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_HELP |
-	    CLI_VERSION,
+	    CLI_VERSION | CLI_TRACE,
 	.seed_max = INT64_MAX / 2,
 	.timeout_min = 1,		/* seconds */
 	.timeout_max = 86400,
@@ -62,6 +63,9 @@ usage(void)
 "                    it), robust deadlocks on its own (banklab-deadlock)\n"
 "  --timeout S       give up after S seconds (default 300)\n"
 "  --json            one JSON object on stdout\n"
+"  --trace FILE      write a trace of every process of the storm (Chrome\n"
+"                    JSON: open it in https://ui.perfetto.dev; keep the\n"
+"                    storm short, e.g. --kills 20)\n"
 "  --plot FILE       also draw the money (the total against the books) and\n"
 "                    the kills over time with gnuplot into FILE, SVG or\n"
 "                    PNG by its extension\n\n"
@@ -101,6 +105,7 @@ storm_sync(const char *s, enum sync_kind *out)
 struct opts {
 	struct storm_config c;
 	bool json;
+	const char *trace;		/* --trace FILE */
 	const char *plot;		/* --plot FILE */
 };
 
@@ -173,6 +178,7 @@ parse(int argc, char **argv, struct opts *o)
 	if (g.has_timeout)
 		o->c.timeout_ms = (unsigned)g.timeout * 1000;
 	o->json = g.json;
+	o->trace = g.trace;
 	/* After the loop: BANKLAB_SYNC counts even without --sync. */
 	return storm_sync(g.sync, &o->c.sync);
 }
@@ -224,6 +230,7 @@ main(int argc, char **argv)
 	struct storm_watch w = { .is_recording = false };
 	struct plot pl = { .fd = -1 };
 	struct storm_result r;
+	struct cli_trace ct;
 	struct opts o;
 	int rc;
 
@@ -232,6 +239,11 @@ main(int argc, char **argv)
 	/* Before the storm: a bad FILE or no gnuplot is found now. */
 	if (o.plot != NULL && (rc = plot_open(&pl, prog, o.plot)) < 0)
 		return cli_exit_code(rc);
+	if (cli_trace_start(prog, o.trace, prog, &ct) < 0) {
+		plot_abandon(&pl);
+		return LAB_EXIT_SYSTEM;
+	}
+	o.c.trace = cli_trace_writer(&ct);
 	progress_start(&w.pg);
 	w.is_recording = o.plot != NULL;
 	if (w.pg.is_on || w.is_recording) {
@@ -240,6 +252,11 @@ main(int argc, char **argv)
 	}
 	rc = storm_run(&o.c, &r);
 	progress_end(&w.pg);
+	if (cli_trace_finish(prog, &ct) < 0) {
+		plot_abandon(&pl);
+		plot_series_free(&w.ps);
+		return LAB_EXIT_SYSTEM;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "%s: %s\n", prog, lab_strerror(rc));
 		plot_abandon(&pl);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "banklab.h"
+#include "banklab_db.h"
 #include "cli.h"
 #include "lab.h"
 #include "ledger.h"
@@ -27,38 +28,6 @@
 #include "serve.h"
 #include "step.h"
 #include "worker.h"
-
-/* The common options banklab takes (a command allows some of them). */
-static const struct cli_prog banklab_prog = {
-	.name = PROG,
-	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_HELP |
-	    CLI_VERSION,
-	.seed_max = INT64_MAX,
-	.timeout_min = 1,
-	.timeout_max = 3600000,
-};
-
-/* banklab's own rows, beside the common ones. */
-static const struct option banklab_rows[] = {
-	{ "accounts", required_argument, NULL, 'a' },
-	{ "balance", required_argument, NULL, 'b' },
-	{ "ops", required_argument, NULL, 'n' },
-	{ "mix", required_argument, NULL, 'm' },
-	{ "procs", required_argument, NULL, 'p' },
-	{ "window", required_argument, NULL, 'w' },
-	{ "lock-timeout", required_argument, NULL, 'L' },
-	{ "max-amount", required_argument, NULL, 'M' },
-	{ "from", required_argument, NULL, 'F' },
-	{ "to", required_argument, NULL, 'T' },
-	{ "die-step", required_argument, NULL, 'D' },
-	{ "die-after", required_argument, NULL, 'A' },
-	{ "stop-on-error", no_argument, NULL, 'E' },
-	{ "until-ops", required_argument, NULL, 'U' },
-	{ "ascending", no_argument, NULL, 'H' },
-	{ "stale", no_argument, NULL, 'Z' },
-	{ "interval", required_argument, NULL, 'I' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static void
 usage(FILE *f)
@@ -83,6 +52,8 @@ usage(FILE *f)
 "                            private, or stale once the program is gone\n"
 "  destroy NAME              remove the name\n"
 "  destroy --stale           remove every stale ledger, and only those\n"
+"  COMMAND NAME --db CONNINFO  the ledger in PostgreSQL instead\n"
+"                            (banklab create NAME --db \"\" --help)\n"
 "  serve NAME [--listen ADDR:PORT] [--tellers N] [--sync V] ...\n"
 "                            the bank over HTTP (serve --help)\n"
 "\n"
@@ -114,10 +85,15 @@ usage(FILE *f)
 "                    program that started it (the kill storm's workers)\n"
 "  --reuse           with --scheduled --script: report each run, then run\n"
 "                    again when the scheduler says so\n"
+"  --trace-dir DIR   write this worker's trace records into DIR (the\n"
+"                    program that started it merges them: --trace)\n"
+"  --role NAME       ... under this name (\"worker\", \"auditor\", \"p1\")\n"
 "  --stop-on-error   a worker stops at its first lock error\n"
 "  --until-ops N     audit: stop once the books show N operations\n"
 "  --ascending       transfers always go to the higher account\n"
 "  --timeout MS      run: kill the workers after MS (default 60000)\n"
+"  --trace FILE      run: write a trace of every process of the run\n"
+"                    (Chrome JSON: open it in https://ui.perfetto.dev)\n"
 "  --interval MS     watch: redraw every MS, 50..60000 (default 1000)\n"
 "  --json            one JSON object on stdout\n"
 "  --help, --version\n"
@@ -128,7 +104,8 @@ usage(FILE *f)
 static const struct banklab_command commands[] = {
 	{ "create", banklab_cmd_create, O_ACCOUNTS | O_BALANCE | O_SYNC, true,
 	    "create NAME [--accounts N] [--balance CENTS] [--sync V]" },
-	{ "run", banklab_cmd_run, WORK_OPTS | O_PROCS | O_TIMEOUT, true,
+	{ "run", banklab_cmd_run, WORK_OPTS | O_PROCS | O_TIMEOUT | O_TRACE,
+	    true,
 	    "run NAME --procs P [--ops N] [--mix M] [--seed S] [--sync V]" },
 	{ "audit", banklab_cmd_audit, O_SYNC | O_LOCK_TIMEOUT, true,
 	    "audit NAME [--sync V]" },
@@ -196,12 +173,23 @@ take_number(struct banklab_args *c, int ch, const char *arg)
 	return -EINVAL;
 }
 
+/*
+ * --trace FILE: a row of banklab's own, not the common one, so that the
+ * commands with --db (banklab_db.c), which trace nothing, refuse it.
+ */
+static const struct option banklab_trace_row[] = {
+	{ "trace", required_argument, NULL, CLI_OPT_TRACE },
+	{ NULL, 0, NULL, 0 },
+};
+
 static unsigned
 opt_bit(int ch)
 {
 	const char *chars = "absnmSpGwLMFTDAjtEhVUHCXYZPI";
 	const char *p = strchr(chars, ch);
 
+	if (ch == CLI_OPT_TRACE)
+		return O_TRACE;
 	return p != NULL && ch != 0 ? 1u << (p - chars) : 0;
 }
 
@@ -241,12 +229,16 @@ take_option(const struct banklab_command *cmd, const struct option *opts,
 		return -CLI_EUSAGE;
 	}
 	c->given |= opt_bit(ch);
-	if (cli_is_common(&banklab_prog, ch))
-		return cli_common(&banklab_prog, g, ch, optarg);
+	if (cli_is_common(&banklab_cli_prog, ch))
+		return cli_common(&banklab_cli_prog, g, ch, optarg);
 	if (ch == 'm' && worker_mix_parse(optarg, &c->mix) < 0) {
 		fprintf(stderr, "%s: --mix: \"%s\" is not a mix (transfer, "
 		    "deposit, withdraw, mixed, audit)\n", PROG, optarg);
 		return -CLI_EUSAGE;
+	}
+	if (ch == CLI_OPT_TRACE) {
+		c->trace = optarg;
+		return 0;
 	}
 	if (strchr("mEHZ", ch) != NULL)
 		return 0;
@@ -262,7 +254,7 @@ banklab_parse(const struct banklab_command *cmd, int argc, char **argv,
 	struct cli_given g = { 0 };
 	int ch, r;
 
-	cli_longopts(&banklab_prog, banklab_rows, NULL, opts);
+	cli_longopts(&banklab_cli_prog, banklab_rows, banklab_trace_row, opts);
 	cli_getopt_reset();
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
 	    -1) {
@@ -328,6 +320,9 @@ main(int argc, char **argv)
 		printf("banklab %s\n", PACKAGE_VERSION);
 		return LAB_EXIT_OK;
 	}
+	/* The ledger in PostgreSQL: its own command line (banklab_db.c). */
+	if (banklab_db_wanted(argc, argv))
+		return banklab_db_main(argc - 1, argv + 1);
 	/* A worker's options are the worker table's (banklab_worker.c). */
 	if (strcmp(argv[1], "worker") == 0)
 		return banklab_worker_main(argc - 2, argv + 2);

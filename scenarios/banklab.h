@@ -6,6 +6,7 @@
 #ifndef SCENARIOS_BANKLAB_H
 #define SCENARIOS_BANKLAB_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +42,7 @@ enum opt {
 	/* 1 << 22 to 24, 26: the worker's, in its table (worker_argv.h) */
 	O_STALE = 1 << 25,
 	O_INTERVAL = 1 << 27,
+	O_TRACE = 1 << 28,		/* --trace FILE (no letter: cli.h) */
 };
 
 /* Everything the command line said, checked. */
@@ -53,6 +55,7 @@ struct banklab_args {
 	int64_t timeout, until_ops, interval;
 	const char *sync_arg;
 	enum worker_mix mix;
+	const char *trace;		/* --trace FILE */
 };
 
 struct banklab_command {
@@ -66,6 +69,12 @@ struct banklab_command {
 #define WORK_OPTS (O_OPS | O_MIX | O_SEED | O_SYNC | O_WINDOW |		\
 	O_LOCK_TIMEOUT | O_MAX_AMOUNT | O_FROM | O_TO | O_DIE_STEP |	\
 	O_DIE_AFTER | O_STOP | O_JSON | O_UNTIL | O_ASCENDING)
+
+/* banklab's common options (cli.h), in banklab_db.c. */
+struct cli_prog;
+extern const struct cli_prog banklab_cli_prog;
+/* ... and its own rows, beside them. */
+extern const struct option banklab_rows[];
 
 /* The commands: each returns the program's exit code. */
 int banklab_cmd_create(struct banklab_args *c);

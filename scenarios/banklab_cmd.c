@@ -14,6 +14,7 @@
 #include "bank.h"
 #include "banklab.h"
 #include "cli.h"
+#include "cli_trace.h"
 #include "lab.h"
 #include "ledger.h"
 #include "report.h"
@@ -52,6 +53,7 @@ open_ledger(struct banklab_args *c, struct ledger *l, bool join)
 	if (c->given & O_LOCK_TIMEOUT)
 		l->lock_timeout_ms = (unsigned)c->lock_timeout;
 	l->window = (unsigned)c->window;
+	l->role = LEDGER_ROLE_COMMAND;
 	if (join && (r = ledger_join(l)) < 0) {
 		ledger_detach(l);
 		return fail(c, r);
@@ -140,9 +142,10 @@ banklab_cmd_run(struct banklab_args *c)
 	struct worker_spec spec;
 	struct run_config rc;
 	struct run_result res;
+	struct cli_trace ct;
 	struct ledger l;
 	char *json;
-	int r, sync;
+	int r, tr, sync;
 
 	banklab_args_spec(c, &spec);
 	if (banklab_worker_check(&spec) < 0)
@@ -162,7 +165,15 @@ banklab_cmd_run(struct banklab_args *c)
 	rc.window = (unsigned)c->window;
 	rc.lock_timeout_ms = (unsigned)c->lock_timeout;
 	rc.timeout_ms = (unsigned)c->timeout;
-	if ((r = run_workers(&l, &rc, &res)) < 0) {
+	if (cli_trace_start(PROG " run", c->trace, "banklab run", &ct) < 0) {
+		ledger_detach(&l);
+		return LAB_EXIT_SYSTEM;
+	}
+	sync_trace(&l, cli_trace_writer(&ct));
+	r = run_workers(&l, &rc, &res);
+	sync_trace(&l, NULL);
+	tr = cli_trace_finish(PROG " run", &ct);
+	if (r < 0) {
 		run_result_free(&res);
 		ledger_detach(&l);
 		return fail(c, r);
@@ -177,6 +188,8 @@ banklab_cmd_run(struct banklab_args *c)
 	r = res.check.is_ok && res.failed == 0 && !res.timed_out;
 	run_result_free(&res);
 	ledger_detach(&l);
+	if (tr < 0)
+		return LAB_EXIT_SYSTEM;
 	return r ? LAB_EXIT_OK : LAB_EXIT_ANOMALY;
 }
 

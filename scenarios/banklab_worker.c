@@ -18,6 +18,7 @@
 #include "schedule.h"
 #include "spawn.h"
 #include "sync.h"
+#include "trace.h"
 #include "worker.h"
 
 #define HAS(s, a)	(((s)->given & WORKER_ARG(WORKER_ARG_##a)) != 0)
@@ -132,6 +133,8 @@ banklab_worker_open(const struct worker_spec *s, struct ledger *l)
 	if (HAS(s, LOCK_TIMEOUT))
 		l->lock_timeout_ms = (unsigned)s->lock_timeout;
 	l->window = HAS(s, WINDOW) ? (unsigned)s->window : 0;
+	l->role = HAS(s, SCHEDULED) ? LEDGER_ROLE_SCHEDULED :
+	    s->mix == WORKER_AUDIT ? LEDGER_ROLE_AUDITOR : LEDGER_ROLE_WORKER;
 	if ((r = ledger_join(l)) < 0) {
 		fprintf(stderr, "%s: %s: %s\n", PROG, s->ledger,
 		    lab_strerror(r));
@@ -167,6 +170,38 @@ banklab_worker_report(const struct worker_spec *s, const struct ledger *l,
 		    res->stale_audits, res->worst_deviation);
 }
 
+/*
+ * --trace-dir: our records go there (the starting program merges them).
+ * A trace that cannot be made is said, and the work goes on untraced:
+ * the run is what was asked for, the trace only shows it.
+ */
+static void
+banklab_worker_trace(const struct worker_spec *s, struct ledger *l,
+    struct trace *t)
+{
+	int r;
+
+	if (!HAS(s, TRACE_DIR))
+		return;
+	if ((r = trace_open(s->trace_dir, HAS(s, ROLE) ? s->role : "worker",
+	    t)) < 0) {
+		fprintf(stderr, "%s: --trace-dir %s: %s (not traced)\n", PROG,
+		    s->trace_dir, lab_strerror(r));
+		return;
+	}
+	sync_trace(l, t);
+}
+
+/* Detach, and close the trace if there is one. */
+static void
+banklab_worker_close(struct ledger *l)
+{
+	struct trace *t = l->trace;
+
+	ledger_detach(l);
+	trace_close(t);
+}
+
 /* --reuse: each run's result, one JSON line, out before the next run. */
 static void
 banklab_worker_each(const struct worker_result *res, void *arg)
@@ -186,6 +221,7 @@ banklab_worker_main(int argc, char **argv)
 	struct worker_result res;
 	struct worker_config w;
 	struct worker_spec s;
+	struct trace trace;
 	struct ledger l;
 	int nops, r;
 
@@ -199,11 +235,12 @@ banklab_worker_main(int argc, char **argv)
 	}
 	if ((r = banklab_worker_open(&s, &l)) < 0)
 		return cli_exit_code(r);
+	banklab_worker_trace(&s, &l, &trace);
 	worker_spec_config(&s, &w);
 	if (HAS(&s, SCRIPT) && HAS(&s, SCHEDULED) && HAS(&s, REUSE)) {
 		r = worker_serve_script(&l, ops, nops, banklab_worker_each,
 		    NULL, &res);
-		ledger_detach(&l);
+		banklab_worker_close(&l);
 		return r < 0 ? lab_exit_code(r) : LAB_EXIT_OK;
 	}
 	if (HAS(&s, SCRIPT))
@@ -214,7 +251,7 @@ banklab_worker_main(int argc, char **argv)
 	if (r < 0 && !HAS(&s, JSON))
 		fprintf(stderr, "%s: %s: %s\n", PROG, s.ledger,
 		    lab_strerror(r));
-	ledger_detach(&l);
+	banklab_worker_close(&l);
 	if (r == -LAB_EAMOUNT || r == -LAB_EACCOUNT)
 		return LAB_EXIT_USAGE;
 	return r < 0 ? lab_exit_code(r) : LAB_EXIT_OK;

@@ -23,6 +23,7 @@ static const struct option cli_common_rows[] = {
 	{ "quiet", no_argument, NULL, CLI_OPT_QUIET },
 	{ "help", no_argument, NULL, CLI_OPT_HELP },
 	{ "version", no_argument, NULL, CLI_OPT_VERSION },
+	{ "trace", required_argument, NULL, CLI_OPT_TRACE },
 };
 
 #define CLI_NCOMMON	(sizeof(cli_common_rows) / sizeof(cli_common_rows[0]))
@@ -113,6 +114,9 @@ cli_common(const struct cli_prog *p, struct cli_given *g, int ch,
 		return -CLI_EHELP;
 	case CLI_OPT_VERSION:
 		return cli_version(p->name);
+	case CLI_OPT_TRACE:
+		g->trace = arg;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -186,11 +190,33 @@ cli_sync(const char *prog, const char *s, enum sync_kind dflt,
 		what = "BANKLAB_SYNC";
 	}
 	if (ledger_sync_parse(s, out) < 0) {
-		fprintf(stderr, "%s: %s: \"%s\" is not a variant (none, "
-		    "semaphore, robust, ordered)\n", prog, what, s);
+		fprintf(stderr, strcmp(s, "serializable") == 0 ?
+		    "%s: %s: \"%s\" is the database's own answer: only with "
+		    "--db CONNINFO\n" : "%s: %s: \"%s\" is not a variant "
+		    "(none, semaphore, robust, ordered)\n", prog, what, s);
 		return -CLI_EUSAGE;
 	}
 	return 0;
+}
+
+int
+cli_db_sync(const char *prog, const char *s, enum db_sync *out)
+{
+	const char *what = "--sync";
+
+	if (s == NULL) {
+		if (!cli_sync_from_env())
+			return 0;
+		s = getenv("BANKLAB_SYNC");
+		what = "BANKLAB_SYNC";
+	}
+	if (db_sync_parse(s, out) < 0) {
+		fprintf(stderr, "%s: %s: \"%s\" is not a variant (none, "
+		    "semaphore, robust, ordered, serializable)\n", prog, what,
+		    s);
+		return -CLI_EUSAGE;
+	}
+	return 1;
 }
 
 int

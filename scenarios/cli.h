@@ -6,7 +6,7 @@
  *
  * One table of the common options, taken by every program (each says
  * which): --sync, --seed, --json, --timeout, --quiet, -h/--help,
- * -V/--version.  A program adds its own rows (cli_longopts()).
+ * -V/--version, --trace (cli_trace.h).  A program adds its own rows (cli_longopts()).
  *
  * Errors, as in the library: 0 or a negative code.  -CLI_EUSAGE is bad
  * usage, its line already printed; -CLI_EHELP asks the program to print its
@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "lab.h"
 #include "ledger.h"
 #include "parse.h"
@@ -40,6 +41,7 @@ enum cli_common {
 	CLI_QUIET = 1 << 4,		/* --quiet */
 	CLI_HELP = 1 << 5,		/* -h, --help */
 	CLI_VERSION = 1 << 6,		/* -V, --version */
+	CLI_TRACE = 1 << 7,		/* --trace FILE */
 };
 
 /* Their getopt values: a program's own rows must use others. */
@@ -50,6 +52,7 @@ enum cli_common {
 #define CLI_OPT_QUIET	'q'
 #define CLI_OPT_HELP	'h'
 #define CLI_OPT_VERSION	'V'
+#define CLI_OPT_TRACE	0x201	/* no letter: no program's row takes it */
 
 /* getopt_long's optstring for every program: -h, -V, missing values. */
 #define CLI_SHORTOPTS	":hV"
@@ -70,6 +73,7 @@ struct cli_given {
 	bool has_timeout;
 	int64_t timeout;
 	bool json, quiet;
+	const char *trace;		/* --trace FILE (NULL: not given) */
 };
 
 /* The longest table a program builds: the common rows and its own. */
@@ -131,6 +135,13 @@ int cli_sync(const char *prog, const char *s, enum sync_kind dflt,
 
 /* Was $BANKLAB_SYNC given (set and not empty)? */
 bool cli_sync_from_env(void);
+
+/*
+ * The same for a database's variant (db.h: serializable too), with --db:
+ * 1 and *out set if s or $BANKLAB_SYNC names one, 0 (*out untouched: the
+ * caller's default stands) if neither does, or one line and -CLI_EUSAGE.
+ */
+int cli_db_sync(const char *prog, const char *s, enum db_sync *out);
 
 /*
  * getopt_long() returned ch for a bad option (':' a missing value, else an

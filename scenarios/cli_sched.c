@@ -106,6 +106,41 @@ cli_sched_option(struct sched_cli *o, int ch, const char *arg)
 	}
 }
 
+/*
+ * On PostgreSQL only the file's permutations or --schedule run: exploring
+ * and shrinking need a scheduler that can replay any interleaving, and
+ * the server's lock manager and deadlock detector are not ours to replay.
+ */
+int
+cli_sched_db_check(const struct sched_cli *o)
+{
+	if (o->has_explore || o->shrink) {
+		fprintf(stderr, "%s: %s: not with --db (on PostgreSQL only the "
+		    "file's permutations and --schedule run)\n", o->prog,
+		    o->has_explore ? "--explore" : "--shrink");
+		return -CLI_EUSAGE;
+	}
+	if (o->trace_file != NULL) {
+		fprintf(stderr, "%s: --trace: a schedule on PostgreSQL (--db) "
+		    "is not traced\n", o->prog);
+		return -CLI_EUSAGE;
+	}
+	return 0;
+}
+
+/* On PostgreSQL (o->db) the variants are the database's: serializable. */
+static int
+cli_sched_db(struct sched_cli *o, const struct cli_given *g)
+{
+	int r;
+
+	if (cli_sched_db_check(o) < 0 ||
+	    (r = cli_db_sync(o->prog, g->sync, &o->db_sync)) < 0)
+		return -CLI_EUSAGE;
+	o->has_sync = r == 1;
+	return 0;
+}
+
 int
 cli_sched_common(struct sched_cli *o, const struct cli_given *g)
 {
@@ -115,11 +150,28 @@ cli_sched_common(struct sched_cli *o, const struct cli_given *g)
 		o->seed = g->seed;
 	o->json = g->json;
 	o->quiet = g->quiet;
+	o->trace_file = g->trace;
+	if (o->db != NULL)
+		return cli_sched_db(o, g);
 	if (g->sync == NULL && !cli_sync_from_env())
 		return 0;
 	if ((r = cli_sync(o->prog, g->sync, SYNC_NONE, &o->sync)) < 0)
 		return r;
 	o->has_sync = true;
+	return 0;
+}
+
+/* Is the server there?  One line if not, before any run is printed. */
+static int
+cli_sched_db_probe(const struct sched_cli *o)
+{
+	struct db d;
+
+	if (db_connect(&d, o->db) < 0) {
+		fprintf(stderr, "%s: --db: %s\n", o->prog, d.err);
+		return LAB_EXIT_SYSTEM;
+	}
+	db_close(&d);
 	return 0;
 }
 
@@ -153,6 +205,8 @@ cli_sched_run(struct sched_cli *o, const struct sched_spec *s)
 		    "s");
 		return LAB_EXIT_USAGE;
 	}
+	if (o->db != NULL && (rc = cli_sched_db_probe(o)) != 0)
+		return rc;
 	if (o->schedule != NULL && !o->has_explore) {
 		if ((one = malloc(sizeof(*one))) == NULL)
 			return LAB_EXIT_SYSTEM;
@@ -176,6 +230,8 @@ cli_sched_run(struct sched_cli *o, const struct sched_spec *s)
 	o->progress_hide = NULL;
 	o->perm = NULL;
 	free(one);
+	if (rc == -EINTR)
+		return LAB_EXIT_INTERRUPTED;
 	if (rc < 0)
 		return LAB_EXIT_SYSTEM;
 	return anomaly ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;

@@ -28,9 +28,14 @@ int cli_sched_option(struct sched_cli *o, int ch, const char *arg);
 
 /*
  * The common options that a schedule's run shares (--sync, --seed,
- * --json, --quiet), from g into o; then $BANKLAB_SYNC if no --sync.
+ * --json, --quiet), from g into o; then $BANKLAB_SYNC if no --sync.  With
+ * o->db (set before), the variants are the database's, and --explore
+ * and --shrink are refused.
  */
 int cli_sched_common(struct sched_cli *o, const struct cli_given *g);
+
+/* With --db: --explore or --shrink asked for?  One line, -CLI_EUSAGE. */
+int cli_sched_db_check(const struct sched_cli *o);
 
 /*
  * Run s as o says (sched_cli_run()), after refusing what the file cannot

@@ -60,8 +60,8 @@ cli_worker_take(struct worker_spec *s, int a, const char *v)
 			return -EINVAL;
 		break;
 	case WA_TEXT:
-		s->script = v;
-		break;
+		worker_spec_give_text(s, (enum worker_arg)a, v);
+		return 0;
 	}
 	worker_spec_give(s, (enum worker_arg)a, n);
 	return 0;

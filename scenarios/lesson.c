@@ -10,12 +10,14 @@
 
 #include "cli.h"
 #include "cli_sched.h"
+#include "cli_trace.h"
 #include "lesson.h"
+#include "lesson_db.h"
 #include "step.h"
 
 static const struct cli_prog lesson_prog = {
 	.common = CLI_SYNC | CLI_SEED | CLI_JSON | CLI_TIMEOUT | CLI_QUIET |
-	    CLI_HELP | CLI_VERSION,
+	    CLI_HELP | CLI_VERSION | CLI_TRACE,
 	.seed_max = INT64_MAX / 2,
 	.timeout_min = 100,
 	.timeout_max = 3600000,
@@ -30,6 +32,9 @@ static const struct option lesson_rows[] = {
 	{ "kills", required_argument, NULL, 'N' },
 	{ "kill-at", required_argument, NULL, 'K' },
 	{ "kill-after", required_argument, NULL, 'A' },
+	{ "db", required_argument, NULL, 'B' },
+	{ "on-deadlock", required_argument, NULL, 'O' },
+	{ "audit", required_argument, NULL, 'U' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -68,8 +73,15 @@ lesson_usage(const struct scenario_opts *o)
 "                  --depth D, --shrink, --repeat N, --permutation N)\n",
 	    in->schedule);
 	printf(
+"  --db CONNINFO   the lesson on PostgreSQL (libpq's conninfo; \"\": the\n"
+"                  PG* environment): --sync may also be serializable;\n"
+"  --audit A       plain | consistent (default: the variant's)\n"
+"  --on-deadlock X retry | fail, on the server's 40P01 (default retry)\n");
+	printf(
 "  --json          one JSON object instead of the text report\n"
 "  --quiet         only the verdict line\n"
+"  --trace FILE    write a trace of every process of the run (Chrome\n"
+"                  JSON: open it in https://ui.perfetto.dev)\n"
 "  --help, --version\n\n"
 "exit: 0 no anomaly, 1 anomaly found, 2 bad usage, 3 system failure,\n"
 "130 interrupted (the ledger is removed on every path)\n");
@@ -132,11 +144,17 @@ lesson_option(struct scenario_opts *o, int ch, const char *arg)
 		if ((r = cli_number(o->prog, "--ops", arg, 1, 100000000,
 		    &v)) == 0)
 			o->ops = (uint64_t)v;
+		o->has_ops = true;
 		return r;
+	case 'B':
+	case 'O':
+	case 'U':
+		return lesson_db_option(o, ch, arg);
 	case 'w':
 		if ((r = cli_number(o->prog, "--window", arg, 0, 100000,
 		    &v)) == 0)
 			o->window = (unsigned)v;
+		o->has_window = true;
 		return r;
 	case 'N':
 	case 'K':
@@ -188,8 +206,18 @@ lesson_finish(struct scenario_opts *o, const struct cli_given *g)
 		o->timeout_ms = (unsigned)g->timeout;
 	o->json = g->json;
 	o->quiet = g->quiet;
-	if ((r = cli_sync(o->prog, g->sync, scenario_buggy(o->kind),
-	    &o->sync)) < 0)
+	o->trace_file = g->trace;
+	if (o->db != NULL && o->trace_file != NULL) {
+		fprintf(stderr, "%s: --trace: a lesson on PostgreSQL (--db) "
+		    "is not traced\n", o->prog);
+		return -CLI_EUSAGE;
+	}
+	if (o->db != NULL)
+		r = lesson_db_finish(o, g->sync);
+	else
+		r = cli_sync(o->prog, g->sync, scenario_buggy(o->kind),
+		    &o->sync);
+	if (r < 0)
 		return r;
 	return lesson_check(o);
 }
@@ -260,9 +288,12 @@ lesson_scheduled(struct scenario_opts *o)
 	}
 	s->worker = o->worker;
 	s->run_tag = o->sched.run_tag;
+	s->trace = o->trace;
 	o->sched.file = path;
 	o->sched.is_lesson = true;
 	o->sched.sync = o->sync;
+	o->sched.db = o->db;
+	o->sched.db_sync = (enum db_sync)o->db_sync;
 	o->sched.has_sync = true;
 	o->sched.seed = o->seed;
 	o->sched.json = o->json;
@@ -272,34 +303,50 @@ lesson_scheduled(struct scenario_opts *o)
 	return rc;
 }
 
-int
-lesson_main(enum scenario_kind k, int argc, char **argv)
+/* The lesson run, traced if t is not NULL: the exit code. */
+static int
+lesson_run(struct trace *t, void *arg)
 {
-	struct scenario_opts o;
+	struct scenario_opts *o = arg;
 	struct scenario_result r;
 	char *json;
 	int rc;
 
-	lab_sigpipe_quiet();
-	if ((rc = lesson_parse(k, argc, argv, &o)) < 0)
-		return cli_exit_code(rc);
-	if (o.is_scheduled)
-		return lesson_scheduled(&o);
-	if ((rc = scenario_run(&o, &r)) < 0) {
-		fprintf(stderr, "%s: %s\n", o.prog, lab_strerror(rc));
+	o->trace = t;
+	if (o->is_scheduled)
+		return lesson_scheduled(o);
+	if ((rc = scenario_run(o, &r)) < 0) {
+		fprintf(stderr, "%s: %s\n", o->prog, lab_strerror(rc));
 		return LAB_EXIT_SYSTEM;
 	}
-	if (o.json) {
-		if ((json = scenario_json(&o, &r)) == NULL) {
-			fprintf(stderr, "%s: %s\n", o.prog, strerror(ENOMEM));
+	if (o->json) {
+		if ((json = scenario_json(o, &r)) == NULL) {
+			fprintf(stderr, "%s: %s\n", o->prog, strerror(ENOMEM));
 			return LAB_EXIT_SYSTEM;
 		}
 		printf("%s\n", json);
 		free(json);
 	} else {
-		scenario_report(stdout, &o, &r);
+		scenario_report(stdout, o, &r);
 	}
 	if (r.interrupted)
 		return LAB_EXIT_INTERRUPTED;
 	return r.anomaly ? LAB_EXIT_ANOMALY : LAB_EXIT_OK;
+}
+
+int
+lesson_main(enum scenario_kind k, int argc, char **argv)
+{
+	struct scenario_opts o;
+	int rc;
+
+	lab_sigpipe_quiet();
+	if ((rc = lesson_parse(k, argc, argv, &o)) < 0)
+		return cli_exit_code(rc);
+	/* A schedule on the database is the scheduler's (lesson_scheduled). */
+	if (o.is_scheduled && o.db != NULL)
+		return lesson_scheduled(&o);
+	if (o.db != NULL)
+		return lesson_db_main(&o);
+	return cli_trace_run(o.prog, o.trace_file, o.prog, lesson_run, &o);
 }

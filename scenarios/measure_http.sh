@@ -13,7 +13,9 @@
 # in how many the lost updates showed (goal: >= 99 of 100).
 #
 # usage: scenarios/measure_http.sh [BINDIR] [SECONDS] [CONNECTIONS] [RACE]
-#        (default: this dir, 5, 8, 100; RACE 0 skips the race)
+#        [THREADS]
+#        (default: this dir, 5, 8, 100, the CPUs; RACE 0 skips the race)
+# wrk runs THREADS threads: with one, on 2 CPUs, wrk itself was the limit.
 # exit: 0 measured, 2 bad usage or a tool missing, 3 a server did not start.
 set -u
 
@@ -21,13 +23,14 @@ bin=${1:-$(dirname "$0")}
 secs=${2:-5}
 conns=${3:-8}
 race=${4:-100}
+threads=${5:-$(nproc)}
 case $race in
 '' | *[!0-9]*)
 	echo "measure_http.sh: RACE: \"$race\" is not a number" >&2
 	exit 2
 	;;
 esac
-for n in "$secs" "$conns"; do
+for n in "$secs" "$conns" "$threads"; do
 	case $n in
 	'' | *[!0-9]* | 0)
 		echo "measure_http.sh: \"$n\" is not a positive number" >&2
@@ -35,6 +38,9 @@ for n in "$secs" "$conns"; do
 		;;
 	esac
 done
+if [ "$threads" -gt "$conns" ]; then
+	threads=$conns		# wrk needs a connection per thread
+fi
 for t in wrk nginx curl; do
 	if ! command -v "$t" >/dev/null && [ ! -x "/usr/sbin/$t" ]; then
 		echo "measure_http.sh: $t is needed (apt-get install wrk" \
@@ -63,7 +69,7 @@ EOF
 # wrk URL [SCRIPT]: "REQS_PER_S P99" (p99 in microseconds).
 bench() {
 	local out
-	out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency ${2:+-s "$2"} "$1") ||
+	out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency ${2:+-s "$2"} "$1") ||
 	    return 1
 	awk '
 	function us(v) {
@@ -121,7 +127,8 @@ EOF
 	exit 3
 }
 
-printf '%-34s %8s %10s %10s %8s\n' "what (${secs}s, $conns connections)" \
+printf '%-34s %8s %10s %10s %8s\n' \
+    "what (${secs}s, $conns conns, $threads thr)" \
     procs "req/s" "p99 us" "non-2xx"
 mkdir -p "$tmp/www"
 for t in 1 2; do

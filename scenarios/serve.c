@@ -21,7 +21,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bank.h"
 #include "cli.h"
+#include "cli_trace.h"
 #include "lab.h"
 #include "ledger.h"
 #include "serve.h"
@@ -54,6 +56,7 @@ struct serve_master {
 	unsigned started, replaced, fast_deaths;
 	bool is_announced;		/* "listening on" is out */
 	int err;
+	struct ledger *l;		/* its trace: the tellers' directory */
 	/* The games process (serve_play.c) and its socket. */
 	int gfd;			/* listening, kept for a new one */
 	char gdir[64], gpath[128];
@@ -67,28 +70,39 @@ struct serve_master {
 static int
 serve_socket(struct serve_opts *o, bool is_listening, int *out)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = o->family == AF_INET6 ? sizeof(*sa6) : sizeof(*sa);
 	int fd, one = 1, r;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(o->port);
-	if (inet_pton(AF_INET, o->addr, &sa.sin_addr) != 1)
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)o->family;
+	if (o->family == AF_INET6) {
+		sa6->sin6_port = htons(o->port);
+		r = inet_pton(AF_INET6, o->addr, &sa6->sin6_addr);
+	} else {
+		sa->sin_port = htons(o->port);
+		r = inet_pton(AF_INET, o->addr, &sa->sin_addr);
+	}
+	if (r != 1)
 		return -EINVAL;
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(o->family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
 	    -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
 	    sizeof(one)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    (o->family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &one, sizeof(one)) == -1) ||
+	    bind(fd, (struct sockaddr *)&ss, len) == -1 ||
 	    (is_listening && listen(fd, 128) == -1) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
-	o->port = ntohs(sa.sin_port);
+	o->port = ntohs(o->family == AF_INET6 ? sa6->sin6_port :
+	    sa->sin_port);
 	*out = fd;
 	return 0;
 }
@@ -99,8 +113,8 @@ serve_start_teller(struct serve_master *m)
 {
 	struct serve_opts *o = m->o;
 	char fd[16], parent[16], body[24], tmo[24], conns[24], win[24];
-	char lock[24];
-	char *argv[32];
+	char lock[24], per[24];
+	char *argv[34];
 	int n = 0, i, sock;
 
 	if ((i = serve_socket(o, true, &sock)) < 0)
@@ -112,6 +126,7 @@ serve_start_teller(struct serve_master *m)
 	snprintf(conns, sizeof(conns), "%" PRId64, o->connections);
 	snprintf(win, sizeof(win), "%" PRId64, o->window);
 	snprintf(lock, sizeof(lock), "%" PRId64, o->lock_timeout);
+	snprintf(per, sizeof(per), "%" PRId64, o->per_address);
 	argv[n++] = m->prog;
 	argv[n++] = lab_unconst("teller");
 	argv[n++] = lab_unconst(o->name);
@@ -125,12 +140,15 @@ serve_start_teller(struct serve_master *m)
 	ARG("--max-body", body);
 	ARG("--timeout", tmo);
 	ARG("--connections", conns);
+	ARG("--per-address", per);
 	ARG("--window", win);
 	ARG("--lock-timeout", lock);
 	if (o->has_sync)
 		ARG("--sync", ledger_sync_name(o->sync));
 	if (o->token_file != NULL)
 		ARG("--token-file", o->token_file);
+	if (m->l->trace != NULL)
+		ARG("--trace-dir", m->l->trace->dir);
 	if (m->www[0] != '\0')
 		ARG("--www", m->www);
 	ARG("--games", m->gpath);
@@ -351,6 +369,7 @@ banklab_serve_main(int argc, char **argv)
 {
 	struct serve_opts o;
 	struct serve_master m;
+	struct cli_trace ct = { 0 };
 	struct ledger l;
 	bool made = false;
 	char token[SERVE_TOKEN_MAX];
@@ -381,6 +400,12 @@ banklab_serve_main(int argc, char **argv)
 		    lab_strerror(r));
 		return lab_exit_code(r);
 	}
+	m.l = &l;
+	if ((r = cli_trace_start("banklab serve", o.trace, "banklab serve",
+	    &ct)) < 0)
+		goto out;
+	sync_trace(&l, cli_trace_writer(&ct));
+	bank_trace_books(&l);
 	if ((r = serve_sockets(&m)) < 0)
 		goto out;
 	/*
@@ -389,8 +414,9 @@ banklab_serve_main(int argc, char **argv)
 	 * a queue, it is not refused.
 	 */
 	if ((r = serve_supervise(&m)) == 0) {
-		printf("listening on http://%s:%u/\n", o.addr,
-		    (unsigned)o.port);
+		printf("listening on http://%s%s%s:%u/\n",
+		    o.family == AF_INET6 ? "[" : "", o.addr,
+		    o.family == AF_INET6 ? "]" : "", (unsigned)o.port);
 		for (i = 0; i < m.set.n; i++)
 			printf("%s %d started\n", m.set.child[i].pid ==
 			    m.games_pid ? "games" : "teller",
@@ -406,6 +432,10 @@ banklab_serve_main(int argc, char **argv)
 	    m.replaced);
 out:
 	spawn_free(&m.set);
+	bank_trace_books(&l);		/* the tellers are gone: exact */
+	sync_trace(&l, NULL);
+	if (cli_trace_finish("banklab serve", &ct) < 0 && r >= 0)
+		r = -EIO;
 	if (m.lfd >= 0)
 		close(m.lfd);
 	if (m.gfd >= 0) {

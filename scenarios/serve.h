@@ -21,7 +21,8 @@
 struct serve_opts {
 	const char *name;
 	const char *listen;		/* "ADDR:PORT" as given */
-	char addr[64];			/* its address part */
+	char addr[64];			/* its address part, no brackets */
+	int family;			/* AF_INET or AF_INET6 */
 	uint16_t port;
 	bool is_loopback;
 	int64_t tellers;
@@ -31,6 +32,8 @@ struct serve_opts {
 	int64_t max_body;		/* bytes */
 	int64_t timeout;		/* seconds a connection may idle */
 	int64_t connections;		/* per teller */
+	int64_t per_address;		/* per teller and client address;
+					 * 0: no limit but connections */
 	int64_t accounts, balance;	/* a ledger serve creates */
 	int64_t window;			/* microseconds, as the lessons' */
 	int64_t lock_timeout;		/* ms */
@@ -42,6 +45,8 @@ struct serve_opts {
 	int64_t listen_fd;
 	int64_t parent;
 	const char *games;		/* the games process's socket */
+	const char *trace;		/* serve: --trace FILE */
+	const char *trace_dir;		/* teller: its records go there */
 };
 
 /*
@@ -96,11 +101,12 @@ int serve_forward_start(const char *socket_path, struct MHD_Connection *c,
     struct serve_forward **out);
 
 /*
- * Once c is resumed: the status and the JSON answer (503 and an error if
- * the games process could not be reached), and f freed.  false: not yet.
+ * Once c is resumed: the status, the JSON answer (503 and an error if
+ * the games process could not be reached) and its Allow header ("" if
+ * none), and f freed.  false: not yet.
  */
 bool serve_forward_done(struct serve_forward *f, unsigned *status,
-    struct json_object **out);
+    struct json_object **out, char *allow, size_t alen);
 
 /*
  * Keep the n bytes at data after the *len of *body (malloc'd at the first,
@@ -113,7 +119,8 @@ void serve_take_body(char **body, size_t *len, bool *is_too_big, size_t max,
 /*
  * The master's side: a private folder (mode 0700) with the games socket
  * in it, bound and listening, made before any child starts; and its
- * removal at exit.  0 or -errno.
+ * removal at exit.  0 or -errno.  (Folders that SIGKILLed servers left,
+ * whose sockets no one listens on, are removed first.)
  */
 int serve_games_socket(char *dir, size_t dlen, char *path, size_t plen,
     int *fd);

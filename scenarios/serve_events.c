@@ -1,6 +1,7 @@
 /*
  * serve_events: GET /v1/events, Server-Sent Events (serve_events.h).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,12 +14,14 @@
 
 #include "api.h"
 #include "bank.h"
+#include "event.h"
 #include "lab.h"
 #include "ledger.h"
 #include "serve_events.h"
 #include "sync.h"
 
 #define EV_BUF		16384
+#define EV_ROOM		512	/* bytes one more event may need */
 #define EV_CYCLE_MAX	16
 #define EV_SHOWN	64	/* accounts and processes an event lists */
 
@@ -27,9 +30,8 @@ struct ev_stream {
 	struct MHD_Connection *c;
 	bool is_used, is_suspended;
 	uint64_t next_ms;		/* the next summary is due */
-	int64_t lost;			/* what it was last told */
-	uint64_t repairs;
-	unsigned dead_holders, deadlocked;
+	uint64_t seq;			/* the next event of the ring */
+	uint64_t stuck_ms;		/* when seq was first seen unfinished */
 	uint64_t accounts_hash, processes_hash;	/* as last sent */
 	char buf[EV_BUF];		/* events not yet sent */
 	size_t len, off;
@@ -43,6 +45,22 @@ struct serve_events {
 	bool is_stopping;
 	unsigned max;
 	struct ev_stream *s;
+};
+
+/*
+ * What each kind's figures are called (event.h says what they are); a
+ * NULL name is not sent.
+ */
+static const struct {
+	const char *other_pid, *acct, *a, *b;
+} ev_fields[EVENT_KINDS] = {
+	[EVENT_LOST_UPDATE] = { "overwritten_pid", "account", "overwrote",
+	    "version_read" },
+	[EVENT_DEADLOCK] = { "first_pid", "waits_for", "processes",
+	    "holder_pid" },
+	[EVENT_REPAIR] = { "dead_pid", "account", "found_cents",
+	    "restored_cents" },
+	[EVENT_DEAD_HOLDER] = { "dead_pid", "account", NULL, NULL },
 };
 
 /* Append one event to st's buffer (dropped if it does not fit). */
@@ -129,83 +147,147 @@ ev_processes(const struct ledger *l, struct ev_stream *st)
 	json_object_put(o);
 }
 
-/* Dead processes holding a lock; processes on a wait-for cycle. */
+/* One event of the ring, as SSE. */
 static void
-ev_scan(const struct ledger *l, unsigned *dead, unsigned *cycled,
-    int32_t *cycle_pid)
+ev_add_event(struct ev_stream *st, const struct event *e)
 {
-	int on[EV_CYCLE_MAX];
+	char d[384], acct[24];
+	int n;
+
+	if (e->acct >= 0)
+		snprintf(acct, sizeof(acct), "%" PRId64, e->acct);
+	else
+		snprintf(acct, sizeof(acct), "null");
+	n = snprintf(d, sizeof(d), "{\"seq\": %" PRIu64 ", \"pid\": %d, "
+	    "\"%s\": %d, \"%s\": %s, \"ms\": %" PRId64, e->seq, (int)e->pid,
+	    ev_fields[e->kind].other_pid, (int)e->other_pid,
+	    ev_fields[e->kind].acct, acct, e->ms);
+	if (ev_fields[e->kind].a != NULL && n > 0 && (size_t)n < sizeof(d))
+		n += snprintf(d + n, sizeof(d) - (size_t)n, ", \"%s\": %"
+		    PRId64 ", \"%s\": %" PRId64, ev_fields[e->kind].a, e->a,
+		    ev_fields[e->kind].b, e->b);
+	if (n > 0 && (size_t)n < sizeof(d) - 1)
+		snprintf(d + n, sizeof(d) - (size_t)n, "}");
+	ev_add(st, event_name(e->kind), d);
+}
+
+/* Events st could not have: say how many. */
+static void
+ev_add_missed(struct ev_stream *st, uint64_t n)
+{
+	char d[64];
+
+	snprintf(d, sizeof(d), "{\"missed\": %" PRIu64 "}", n);
+	ev_add(st, "dropped", d);
+}
+
+/*
+ * Dead processes holding a lock; processes on a wait-for cycle.  Each
+ * one found is posted to the ring as well (once: event.h), so a dead
+ * holder nobody waits for and a deadlock not yet timed out are told too.
+ */
+static void
+ev_scan(const struct ledger *l, unsigned *dead, unsigned *cycled)
+{
+	int on[EV_CYCLE_MAX], len;
+	int32_t sem = atomic_load(&l->hdr->sem_holder);
 	uint32_t i;
 
 	*dead = *cycled = 0;
-	*cycle_pid = 0;
 	for (i = 0; i < l->nslots; i++) {
 		const struct ledger_slot *s = &l->slots[i];
 
 		if (atomic_load(&s->pid) <= 0)
 			continue;
 		if ((atomic_load(&s->holds[0]) >= 0 ||
-		    atomic_load(&s->holds[1]) >= 0) &&
-		    !ledger_slot_alive(l, (int)i))
+		    atomic_load(&s->holds[1]) >= 0 || sem == (int32_t)i) &&
+		    !ledger_slot_alive(l, (int)i)) {
 			(*dead)++;
+			event_dead_holder(l, (int)i);
+		}
 		if (atomic_load(&s->waits) >= 0 &&
-		    sync_find_cycle(l, (int)i, on, EV_CYCLE_MAX) > 0) {
+		    (len = sync_find_cycle(l, (int)i, on, EV_CYCLE_MAX)) > 0) {
 			(*cycled)++;
-			*cycle_pid = atomic_load(&s->pid);
+			event_cycle(l, on, len);
 		}
 	}
 }
 
-/* The summary, and an event for each anomaly new since the last. */
+/* The summary: the books and what is wrong now. */
 static void
-ev_fill(struct serve_events *ev, struct ev_stream *st)
+ev_summary(struct serve_events *ev, struct ev_stream *st)
 {
 	const struct ledger *l = ev->l;
 	struct bank_check c;
 	struct ledger_counters books;
-	uint64_t repairs = atomic_load(&l->hdr->repairs);
 	unsigned dead, cycled;
-	int32_t cpid;
 	char d[512];
 
 	bank_check(l, &c);
 	ledger_books(l, &books);
-	ev_scan(l, &dead, &cycled, &cpid);
-	st->len = st->off = 0;
+	ev_scan(l, &dead, &cycled);
 	snprintf(d, sizeof(d), "{\"teller\": %s, \"total_cents\": %" PRId64
 	    ", \"books_cents\": %" PRId64 ", \"lost_cents\": %" PRId64
 	    ", \"lost_updates\": %" PRId64 ", \"repairs\": %" PRIu64
-	    ", \"dead_holders\": %u, \"deadlocked\": %u, \"ops\": %"
-	    PRIu64 ", \"variant\": \"%s\"}", ev->pid, c.observed,
-	    c.expected, c.lost_cents, c.lost_writes, repairs, dead, cycled,
+	    ", \"dead_holders\": %u, \"deadlocked\": %u, \"events\": %"
+	    PRIu64 ", \"ops\": %" PRIu64 ", \"variant\": \"%s\"}", ev->pid,
+	    c.observed, c.expected, c.lost_cents, c.lost_writes,
+	    atomic_load(&l->hdr->repairs), dead, cycled, event_next(l),
 	    books.ops, ledger_sync_name(l->sync_kind));
 	ev_add(st, "summary", d);
 	ev_accounts(l, st);
 	ev_processes(l, st);
-	if (c.lost_writes > st->lost) {
-		snprintf(d, sizeof(d), "{\"lost_updates\": %" PRId64
-		    ", \"new\": %" PRId64 "}", c.lost_writes,
-		    c.lost_writes - st->lost);
-		ev_add(st, "lost_update", d);
+}
+
+/*
+ * The ring's events st has not had, as many as fit.  One left unfinished
+ * (its poster killed half-way) is skipped after a tick.
+ */
+static void
+ev_follow(const struct ledger *l, struct ev_stream *st, uint64_t now)
+{
+	struct event e;
+	uint64_t next;
+	int r;
+
+	while (st->len + EV_ROOM < EV_BUF) {
+		if ((r = event_read(l, st->seq, &e)) == 0) {
+			ev_add_event(st, &e);
+			st->seq++;
+			st->stuck_ms = 0;
+		} else if (r == -ESTALE) {
+			/* Lapped: on from the oldest the ring still has. */
+			next = event_next(l);
+			next = next > LEDGER_EVENTS ? next - LEDGER_EVENTS : 0;
+			if (next <= st->seq)
+				next = st->seq + 1;
+			ev_add_missed(st, next - st->seq);
+			st->seq = next;
+			st->stuck_ms = 0;
+		} else if (r == -EBADMSG ||
+		    (st->stuck_ms != 0 && now >= st->stuck_ms +
+		    SERVE_EVENTS_TICK_MS)) {
+			ev_add_missed(st, 1);
+			st->seq++;
+			st->stuck_ms = 0;
+		} else {
+			if (st->seq < event_next(l) && st->stuck_ms == 0)
+				st->stuck_ms = now;
+			return;
+		}
 	}
-	if (repairs > st->repairs) {
-		snprintf(d, sizeof(d), "{\"repairs\": %" PRIu64 ", \"new\": %"
-		    PRIu64 "}", repairs, repairs - st->repairs);
-		ev_add(st, "repair", d);
+}
+
+/* The summary when due, then the events that wait. */
+static void
+ev_fill(struct serve_events *ev, struct ev_stream *st, uint64_t now)
+{
+	st->len = st->off = 0;
+	if (now >= st->next_ms) {
+		ev_summary(ev, st);
+		st->next_ms = now + SERVE_EVENTS_TICK_MS;
 	}
-	if (dead > st->dead_holders) {
-		snprintf(d, sizeof(d), "{\"dead_holders\": %u}", dead);
-		ev_add(st, "dead_holder", d);
-	}
-	if (cycled > 0 && st->deadlocked == 0) {
-		snprintf(d, sizeof(d), "{\"processes\": %u, \"pid\": %d}",
-		    cycled, (int)cpid);
-		ev_add(st, "deadlock", d);
-	}
-	st->lost = c.lost_writes;
-	st->repairs = repairs;
-	st->dead_holders = dead;
-	st->deadlocked = cycled;
+	ev_follow(ev->l, st, now);
 }
 
 static ssize_t
@@ -224,15 +306,14 @@ ev_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 	if (st->off == st->len) {
 		now = lab_now_ms();
-		if (now < st->next_ms) {
+		ev_fill(ev, st, now);
+		if (st->len == 0) {
 			/* Nothing to say: wait for the next tick. */
 			st->is_suspended = true;
 			MHD_suspend_connection(st->c);
 			pthread_mutex_unlock(&ev->mu);
 			return 0;
 		}
-		ev_fill(ev, st);
-		st->next_ms = now + SERVE_EVENTS_TICK_MS;
 	}
 	n = st->len - st->off < max ? st->len - st->off : max;
 	memcpy(buf, st->buf + st->off, n);
@@ -268,22 +349,16 @@ serve_events_new(const struct ledger *l, unsigned max, const char *pid)
 	return ev;
 }
 
-/* A stream's first state: anomalies from now on, a summary at once. */
+/* A stream's first state: events from now on, a summary at once. */
 static void
 ev_stream_init(struct serve_events *ev, struct ev_stream *st,
     struct MHD_Connection *c)
 {
-	struct bank_check ck;
-	int32_t cpid;
-
-	bank_check(ev->l, &ck);
 	memset(st, 0, sizeof(*st));
 	st->ev = ev;
 	st->c = c;
 	st->is_used = true;
-	st->lost = ck.lost_writes;
-	st->repairs = atomic_load(&ev->l->hdr->repairs);
-	ev_scan(ev->l, &st->dead_holders, &st->deadlocked, &cpid);
+	st->seq = event_next(ev->l);
 }
 
 enum MHD_Result

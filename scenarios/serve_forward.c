@@ -5,18 +5,23 @@
  * relays the status and the JSON answer.  Each such request is sent from
  * a thread of its own while MHD holds its connection suspended: a give-up
  * that explores for seconds holds that one client, not the teller (whose
- * one thread serves every other connection, event streams included).  The master makes the folder
- * (mode 0700: only this user reaches the games) and the socket, bound and
- * listening before any child starts, and removes both at exit.
+ * one thread serves every other connection, event streams included).
+ * The master makes the folder (mode 0700: only this user reaches the
+ * games) and the socket, bound and listening before any child starts,
+ * and removes both at exit.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -28,6 +33,8 @@
 
 #define FORWARD_ANSWER_MAX	(4 << 20)	/* a game's state is ~10 KiB */
 #define FORWARD_TIMEOUT_MS	120000L		/* a give-up may explore long */
+#define GAMES_DIR		"/tmp"
+#define GAMES_PREFIX		"banklab-serve-"
 #define GAMES_SOCKET		"games.sock"
 
 /* One forwarded request, on a thread of its own. */
@@ -45,6 +52,7 @@ struct serve_forward {
 	size_t blen;
 	unsigned status;
 	struct json_object *out;
+	char allow[32];			/* its Allow header */
 	_Atomic bool is_done;
 };
 
@@ -80,6 +88,21 @@ forward_write(char *data, size_t size, size_t n, void *arg)
 	return k;
 }
 
+/* Keep the answer's Allow header (a 405's). */
+static size_t
+forward_header(char *h, size_t size, size_t n, void *arg)
+{
+	struct serve_forward *f = arg;
+	size_t k = size * n, skip = strlen("Allow:");
+
+	if (k > skip && strncasecmp(h, "Allow:", skip) == 0) {
+		skip += strspn(h + skip, " ");
+		snprintf(f->allow, sizeof(f->allow), "%.*s",
+		    (int)strcspn(h + skip, "\r\n"), h + skip);
+	}
+	return k;
+}
+
 /* The request to the games process, its answer into f->status, f->out. */
 static void
 forward_perform(struct serve_forward *f)
@@ -98,6 +121,8 @@ forward_perform(struct serve_forward *f)
 	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, forward_write);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(f->curl, CURLOPT_HEADERFUNCTION, forward_header);
+	curl_easy_setopt(f->curl, CURLOPT_HEADERDATA, f);
 	if (strcmp(f->method, "POST") == 0) {
 		h = curl_slist_append(h, "Content-Type: application/json");
 		curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, h);
@@ -190,15 +215,62 @@ serve_forward_start(const char *socket_path, struct MHD_Connection *c,
 
 bool
 serve_forward_done(struct serve_forward *f, unsigned *status,
-    struct json_object **out)
+    struct json_object **out, char *allow, size_t alen)
 {
 	if (!atomic_load(&f->is_done))
 		return false;
+	snprintf(allow, alen, "%s", f->allow);
 	*status = f->status;
 	*out = f->out;
 	f->out = NULL;
 	forward_free(f);
 	return true;
+}
+
+/* Is path a socket that no one listens on (its server was SIGKILLed)? */
+static bool
+forward_is_dead_socket(const char *path)
+{
+	struct sockaddr_un sa;
+	int s, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path) ||
+	    (s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	r = connect(s, (struct sockaddr *)&sa, sizeof(sa));
+	close(s);
+	return r == -1 && errno == ECONNREFUSED;
+}
+
+/*
+ * The folders that servers killed by SIGKILL left (they could not remove
+ * them): ours, older than a minute (not one being made now), whose
+ * socket refuses connections.
+ */
+static void
+forward_sweep(void)
+{
+	char d[300], sock[320];
+	struct dirent *e;
+	struct stat st;
+	DIR *dp;
+
+	if ((dp = opendir(GAMES_DIR)) == NULL)
+		return;
+	while ((e = readdir(dp)) != NULL) {
+		if (strncmp(e->d_name, GAMES_PREFIX, strlen(GAMES_PREFIX)) != 0)
+			continue;
+		snprintf(d, sizeof(d), "%s/%.200s", GAMES_DIR, e->d_name);
+		snprintf(sock, sizeof(sock), "%s/%s", d, GAMES_SOCKET);
+		if (lstat(d, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    st.st_uid == getuid() && time(NULL) - st.st_mtime > 60 &&
+		    forward_is_dead_socket(sock))
+			serve_games_unlink(d, sock);
+	}
+	closedir(dp);
 }
 
 int
@@ -207,7 +279,8 @@ serve_games_socket(char *dir, size_t dlen, char *path, size_t plen, int *fd)
 	struct sockaddr_un sa;
 	int s, r;
 
-	snprintf(dir, dlen, "/tmp/banklab-serve-XXXXXX");
+	forward_sweep();
+	snprintf(dir, dlen, "%s/%sXXXXXX", GAMES_DIR, GAMES_PREFIX);
 	if (mkdtemp(dir) == NULL)
 		return -errno;
 	memset(&sa, 0, sizeof(sa));

@@ -97,14 +97,14 @@ games_split(const char *url, char *id, size_t idlen, const char **action)
 /* A request on one game: its route found by method and action. */
 static int
 games_game(struct games *g, const char *url, const char *method,
-    const struct games_req *q, struct json_object **out, unsigned *allow,
-    char *why, size_t len)
+    const struct games_req *q, struct json_object **out, char *allow,
+    size_t alen, char *why, size_t len)
 {
 	struct json_object *hold = NULL;
 	struct play_request pr;
 	const char *action;
 	char id[PLAY_ID_LEN + 8];
-	size_t i;
+	size_t i, at = 0;
 	int rc;
 
 	if (!games_split(url, id, sizeof(id), &action)) {
@@ -115,12 +115,13 @@ games_game(struct games *g, const char *url, const char *method,
 		if (strcmp(games_routes[i].path, action) == 0) {
 			if (strcmp(games_routes[i].method, method) == 0)
 				break;
-			*allow = 1;	/* the path is known: 405 */
+			/* The path is known: 405, and what it takes. */
+			at += (size_t)snprintf(allow + at, alen - at, "%s%s",
+			    at ? ", " : "", games_routes[i].method);
 		}
 	if (i == sizeof(games_routes) / sizeof(games_routes[0])) {
-		snprintf(why, len, *allow ? "method not allowed" :
-		    "no such path");
-		return *allow ? -EPERM : -ENOENT;
+		snprintf(why, len, "no such path");
+		return at > 0 ? -EPERM : -ENOENT;
 	}
 	if ((rc = play_parse_request(q->body, q->len, games_routes[i].fields,
 	    &pr, &hold, why, len)) == 0)
@@ -133,22 +134,22 @@ games_game(struct games *g, const char *url, const char *method,
 /* Route a whole request; *out is the answer's body. */
 static unsigned
 games_route(struct games *g, const char *url, const char *method,
-    const struct games_req *q, struct json_object **out, const char **allow)
+    const struct games_req *q, struct json_object **out, char *allow,
+    size_t alen)
 {
 	struct json_object *hold = NULL;
 	struct play_request pr;
-	unsigned is_other = 0;
 	char why[512] = "";
 	int rc;
 
 	*out = NULL;
-	*allow = NULL;
+	allow[0] = '\0';
 	if (strcmp(url, "/v1/levels") == 0) {
-		*allow = "GET";
+		snprintf(allow, alen, "GET");
 		rc = strcmp(method, "GET") == 0 ? play_levels(g->play, out,
 		    why, sizeof(why)) : -EPERM;
 	} else if (strcmp(url, "/v1/play") == 0) {
-		*allow = "GET, POST";
+		snprintf(allow, alen, "GET, POST");
 		if (strcmp(method, "GET") == 0)
 			rc = play_list(g->play, out);
 		else if (strcmp(method, "POST") != 0)
@@ -158,9 +159,8 @@ games_route(struct games *g, const char *url, const char *method,
 		    &pr, &hold, why, sizeof(why))) == 0)
 			rc = play_new(g->play, &pr, out, why, sizeof(why));
 	} else if (strncmp(url, "/v1/play/", 9) == 0) {
-		rc = games_game(g, url, method, q, out, &is_other, why,
+		rc = games_game(g, url, method, q, out, allow, alen, why,
 		    sizeof(why));
-		*allow = is_other ? "GET, POST, DELETE" : NULL;
 	} else {
 		rc = -ENOENT;
 		snprintf(why, sizeof(why), "no such path");
@@ -170,12 +170,12 @@ games_route(struct games *g, const char *url, const char *method,
 		*out = api_error("method not allowed");
 		return 405;
 	}
+	allow[0] = '\0';
 	if (rc < 0) {
 		json_object_put(*out);
 		*out = api_error(why[0] ? why : lab_strerror(rc));
 		return games_status(rc);
 	}
-	*allow = NULL;
 	return strcmp(url, "/v1/play") == 0 && rc == 0 &&
 	    strcmp(method, "POST") == 0 ? 201 : 200;
 }
@@ -212,7 +212,7 @@ games_access(void *cls, struct MHD_Connection *c, const char *url,
 	struct games *g = cls;
 	struct games_req *q = *ctx;
 	struct json_object *out;
-	const char *allow;
+	char allow[64];
 	unsigned status;
 
 	(void)version;
@@ -231,8 +231,8 @@ games_access(void *cls, struct MHD_Connection *c, const char *url,
 	if (q->is_too_big)
 		return games_answer(c, 413, api_error("body larger than "
 		    "--max-body"), NULL);
-	status = games_route(g, url, method, q, &out, &allow);
-	return games_answer(c, status, out, allow);
+	status = games_route(g, url, method, q, &out, allow, sizeof(allow));
+	return games_answer(c, status, out, allow[0] ? allow : NULL);
 }
 
 static void

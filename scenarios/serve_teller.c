@@ -37,6 +37,7 @@
 #include "serve_www.h"
 #include "spawn.h"
 #include "sync.h"
+#include "trace.h"
 
 #define TELLER_PROG		"banklab teller"
 #define TELLER_MEMORY_LIMIT	(32 * 1024)	/* headers of a connection */
@@ -51,6 +52,7 @@ struct teller {
 	_Atomic unsigned in_flight;	/* requests begun, not completed */
 	char pid[16];
 	char token[SERVE_TOKEN_MAX];	/* "" if writes need none */
+	struct trace trace;		/* --trace-dir: our records */
 };
 
 /* One request as it arrives. */
@@ -58,6 +60,7 @@ struct teller_req {
 	const struct teller_route *rt;
 	const char *method;
 	struct serve_forward *fwd;	/* sent on to the games process */
+	char allow[32];			/* ... its 405's Allow */
 	char *body;
 	size_t len;
 	bool is_too_big;
@@ -362,7 +365,8 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 	}
 	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (strcmp(method, "POST") == 0 && (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
+	if (strcmp(method, "POST") == 0 && (type == NULL ||
+	    strncasecmp(type, "application/json", 16) != 0 ||
 	    (type[16] != '\0' && type[16] != ';' && type[16] != ' '))) {
 		teller_fail(a, 415, "Content-Type: application/json "
 		    "expected");
@@ -411,9 +415,11 @@ teller_access(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (q->fwd != NULL) {		/* resumed: the games answered */
-		if (!serve_forward_done(q->fwd, &a.status, &a.body))
+		if (!serve_forward_done(q->fwd, &a.status, &a.body, q->allow,
+		    sizeof(q->allow)))
 			return MHD_YES;
 		q->fwd = NULL;
+		a.allow = q->allow[0] != '\0' ? q->allow : NULL;
 		return teller_answer(t, c, &a);
 	}
 	if (q->is_answered)
@@ -443,7 +449,8 @@ teller_done(void *cls, struct MHD_Connection *c, void **ctx,
 		struct json_object *o;
 
 		/* Resumed, and the client gone before its answer went. */
-		if (q->fwd != NULL && serve_forward_done(q->fwd, &st, &o))
+		if (q->fwd != NULL && serve_forward_done(q->fwd, &st, &o,
+		    q->allow, sizeof(q->allow)))
 			json_object_put(o);
 		atomic_fetch_sub(&t->in_flight, 1);
 		free(q->body);
@@ -465,8 +472,17 @@ teller_attach(struct teller *t)
 		goto fail;
 	t->l.lock_timeout_ms = (unsigned)o->lock_timeout;
 	t->l.window = (unsigned)o->window;
+	t->l.role = LEDGER_ROLE_TELLER;
 	if ((r = ledger_join(&t->l)) < 0)
 		goto fail;
+	/* Traced or not, the teller serves: a trace only shows it. */
+	if (o->trace_dir != NULL) {
+		if ((r = trace_open(o->trace_dir, "teller", &t->trace)) == 0)
+			sync_trace(&t->l, &t->trace);
+		else
+			fprintf(stderr, "%s: --trace-dir %s: %s (not traced)\n",
+			    TELLER_PROG, o->trace_dir, lab_strerror(r));
+	}
 	return 0;
 fail:
 	ledger_detach(&t->l);
@@ -501,30 +517,6 @@ teller_wait(const sigset_t *stop, struct serve_events *ev)
 			return;
 		serve_events_tick(ev);
 	}
-}
-
-bool
-serve_child_begin(const char *prog, int argc, char **argv,
-    struct serve_opts *o, sigset_t *stop, int *exit_code)
-{
-	int r;
-
-	if ((r = serve_parse(argc, argv, true, o)) < 0) {
-		*exit_code = cli_exit_code(r);
-		return false;
-	}
-	if ((r = spawn_bind_parent((pid_t)o->parent)) < 0) {
-		fprintf(stderr, "%s: --parent %" PRId64 ": %s\n", prog,
-		    o->parent, lab_strerror(r));
-		*exit_code = LAB_EXIT_SYSTEM;
-		return false;
-	}
-	sigemptyset(stop);
-	sigaddset(stop, SIGINT);
-	sigaddset(stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return true;
 }
 
 int
@@ -568,6 +560,7 @@ banklab_teller_main(int argc, char **argv)
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)o.listen_fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o.per_address,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)TELLER_MEMORY_LIMIT,
 	    MHD_OPTION_NOTIFY_COMPLETED, teller_done, &t,
 	    MHD_OPTION_END);
@@ -589,5 +582,6 @@ banklab_teller_main(int argc, char **argv)
 	serve_events_free(t.ev);
 	ledger_detach(&t.l);
 	serve_www_close(t.www);
+	trace_close(&t.trace);
 	return LAB_EXIT_OK;
 }

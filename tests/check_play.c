@@ -286,6 +286,14 @@ START_TEST(t_undo_variant)
 	snprintf(path, sizeof(path), "/v1/play/%s/explore", id);
 	ck_assert_int_eq(post(&s, path, "{}", &r), 200);
 	ck_assert_int_gt(jint(r.body, "failing"), 0);
+	/* The deadlock level: won when both wait, the cycle given. */
+	new_game(&s, "{\"level\": \"deadlock\", \"steps\": \"p1 p2 p1 "
+	    "p2\"}", id, &r);
+	ck_assert_int_eq(jbool(&r, "won"), true);
+	ck_assert_str_eq(jstr(&r, "verdict", buf, sizeof(buf)), "DEADLOCK");
+	ck_assert_int_eq(jnum(&r, "cycle.1.waits_for"), 0);
+	ck_assert_str_eq(jstr(&r, "processes.0.state", buf, sizeof(buf)),
+	    "waiting");
 	ck_assert_int_eq(srv_stop(&s), 0);
 }
 END_TEST
@@ -354,8 +362,8 @@ START_TEST(t_bad)
 
 	srv_start(&s, args);
 	for (i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
-		ck_assert_msg(post(&s, bad_rows[i].path, bad_rows[i].body, &r) ==
-		    bad_rows[i].status, "%s: %ld %s", bad_rows[i].body,
+		ck_assert_msg(post(&s, bad_rows[i].path, bad_rows[i].body,
+		    &r) == bad_rows[i].status, "%s: %ld %s", bad_rows[i].body,
 		    r.status, r.body);
 		ck_assert_msg(strstr(jstr(&r, "error", buf, sizeof(buf)),
 		    bad_rows[i].says) != NULL, "%s: %s", bad_rows[i].body, buf);
@@ -373,6 +381,10 @@ START_TEST(t_bad)
 	big[sizeof(big) - 2] = '}';
 	ck_assert_int_eq(post(&s, path, big, &r), 413);
 	ck_assert_int_eq(req_ok(&s, "PUT", path, NULL, &r), 405);
+	ck_assert_str_eq(r.allow, "POST");
+	snprintf(path, sizeof(path), "/v1/play/%s", id);
+	ck_assert_int_eq(req_ok(&s, "POST", path, "{}", &r), 405);
+	ck_assert_str_eq(r.allow, "GET, DELETE");
 	ck_assert_int_eq(srv_stop(&s), 0);
 }
 END_TEST

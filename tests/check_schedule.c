@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "lab.h"
 #include "ledger.h"
 #include "sched_cli.h"
@@ -110,6 +111,8 @@ kind_name(enum sched_event_kind k)
 		return "DONE";
 	case SCHED_EV_DIED:
 		return "DIED";
+	case SCHED_EV_ABORTED:
+		return "ABORTED";
 	}
 	return "?";
 }
@@ -1491,7 +1494,7 @@ START_TEST(test_verdict_agrees)
 	    verdicts[_i].says) != NULL, "case %d: \"%s\", anomaly %d; want "
 	    "\"%s\", %d", _i, buf, is_anomaly, verdicts[_i].says,
 	    verdicts[_i].want);
-	j = sched_result_json(s, SYNC_NONE, &r);
+	j = sched_result_json(s, ledger_sync_name(SYNC_NONE), &r);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_msg(json_object_object_get_ex(j, "anomaly", &v) &&
 	    json_object_get_boolean(v) == is_anomaly, "case %d: %s", _i,
@@ -1620,6 +1623,11 @@ static const struct {
 	/* unknown statement */
 	{ "accounts 2\nfrobnicate 3\nprocess p1 deposit 0 1\n",
 	    "bad.sched:2:1: ", "\"frobnicate\"" },
+	/* a variant of PostgreSQL's in a line about shared memory */
+	{ "clean serializable\nprocess p1 audit\n", "bad.sched:1:7: ",
+	    "(none, semaphore, robust, ordered), found \"serializable\"" },
+	{ "db-anomaly semaphor\nprocess p1 audit\n", "bad.sched:1:12: ",
+	    "ordered, serializable), found \"semaphor\"" },
 	/* missing numbers: the column is where the number should be */
 	{ "accounts\nprocess p1 deposit 0 1\n", "bad.sched:1:9: ",
 	    "end of the line" },
@@ -1749,6 +1757,8 @@ START_TEST(test_parse_good)
 	    "sync ordered\r\n"
 	    "anomaly none\trobust # two\r\n"
 	    "clean semaphore ordered\r\n"
+	    "db-anomaly none\r\n"
+	    "db-clean ordered serializable\r\n"
 	    "\tprocess p1 deposit 0 100; withdraw 1 50 ;transfer 0 2 25\r\n"
 	    "process worker_2 audit;balance 2#no blank before the comment\r\n"
 	    "permutation p1:read_to worker_2 p1:KILL\r\n"
@@ -1769,6 +1779,9 @@ START_TEST(test_parse_good)
 	    (1u << SYNC_ROBUST));
 	ck_assert_uint_eq(s->clean_mask, (1u << SYNC_SEMAPHORE) |
 	    (1u << SYNC_ORDERED));
+	ck_assert_uint_eq(s->db_anomaly_mask, 1u << DB_NONE);
+	ck_assert_uint_eq(s->db_clean_mask, (1u << DB_ORDERED) |
+	    (1u << DB_SERIALIZABLE));
 	ck_assert_int_eq(s->nprocs, 2);
 	ck_assert_str_eq(s->proc[0].name, "p1");
 	ck_assert_int_eq(s->proc[0].nops, 3);

@@ -8,14 +8,17 @@
  * server behind; the name fixtures sweep /dev/shm after each case.  Every
  * loop is bounded in count and in time; every request has a timeout.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -326,10 +329,7 @@ START_TEST(t_events)
 	}
 	ck_assert_ptr_nonnull(strstr(r.body, "event: summary"));
 	ck_assert_int_eq(srv_stop(&s), 0);
-	curl_multi_remove_handle(m, c);
-	curl_multi_cleanup(m);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	req_multi_end(m, c, h);
 }
 END_TEST
 
@@ -346,6 +346,9 @@ static const struct {
 	{ { "serve", "x", "--listen", "localhost", NULL }, "--listen" },
 	{ { "serve", "x", "--listen", "1.2.3:80", NULL }, "--listen" },
 	{ { "serve", "x", "--listen", "127.0.0.1:65536", NULL }, "port" },
+	{ { "serve", "x", "--listen", "[::1", NULL }, "--listen" },
+	{ { "serve", "x", "--listen", "[::g]:80", NULL }, "--listen" },
+	{ { "serve", "x", "--per-address", "-1", NULL }, "--per-address" },
 	{ { "serve", "x", "--max-body", "1", NULL }, "--max-body" },
 	{ { "serve", "x", "--sync", "fast", NULL }, "--sync" },
 	{ { "serve", "x", "--listen-fd", "5", NULL }, "--listen-fd" },
@@ -355,41 +358,76 @@ static const struct {
 	{ { "teller", "x", NULL }, "--listen-fd" },
 };
 
-START_TEST(t_usage)
+/*
+ * banklab with the words of args (NULL-terminated, at most 6): what it
+ * wrote on fd (STDOUT_FILENO or STDERR_FILENO) into out; its wait status.
+ */
+static int
+run_banklab(const char *const *args, int fd, char *out, size_t len)
 {
-	char prog[4096], err[512];
+	char prog[4096];
 	const char *argv[8];
-	int p[2], st, i, n;
+	int p[2], i, n;
 	ssize_t k;
 	pid_t pid;
 
 	ck_assert_int_eq(spawn_worker_path(getenv("BANKLAB_WORKER"), prog,
 	    sizeof(prog)), 0);
 	argv[0] = prog;
-	for (i = 0; i < 6 && usage_rows[_i].args[i] != NULL; i++)
-		argv[i + 1] = usage_rows[_i].args[i];
+	for (i = 0; i < 6 && args[i] != NULL; i++)
+		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
 	ck_assert_int_eq(pipe(p), 0);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		dup2(p[1], STDERR_FILENO);
+		dup2(p[1], fd);
 		close(p[0]);
 		execv(prog, (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
 	close(p[1]);
-	for (n = 0; n < (int)sizeof(err) - 1 &&
-	    (k = read(p[0], err + n, sizeof(err) - 1 - (size_t)n)) > 0;
-	    n += (int)k)
+	for (n = 0; n < (int)len - 1 &&
+	    (k = read(p[0], out + n, len - 1 - (size_t)n)) > 0; n += (int)k)
 		;
-	err[n] = '\0';
+	out[n] = '\0';
 	close(p[0]);
-	st = tl_wait_exit(pid);
+	return tl_wait_exit(pid);
+}
+
+START_TEST(t_usage)
+{
+	char err[512];
+	int st = run_banklab(usage_rows[_i].args, STDERR_FILENO, err,
+	    sizeof(err));
+
 	ck_assert_msg(tl_exit_code(st) == 2, "row %d: exit %d: %s", _i,
 	    tl_exit_code(st), err);
 	ck_assert_msg(tl_count_lines(err) == 1 &&
 	    strstr(err, usage_rows[_i].says) != NULL,
 	    "row %d: want one line with %s: %s", _i, usage_rows[_i].says, err);
+}
+END_TEST
+
+/* --help: exit 0, and what it must say on stdout. */
+static const struct {
+	const char *args[3];
+	const char *says;
+} help_rows[] = {
+	{ { "serve", "--help", NULL }, "GET  /v1/events" },
+	{ { "serve", "--help", NULL }, "--per-address" },
+	{ { "teller", "--help", NULL }, "--listen-fd N --parent PID" },
+};
+
+START_TEST(t_help)
+{
+	char out[4096];
+	int st = run_banklab(help_rows[_i].args, STDOUT_FILENO, out,
+	    sizeof(out));
+
+	ck_assert_int_eq(tl_exit_code(st), 0);
+	ck_assert_msg(strstr(out, help_rows[_i].says) != NULL,
+	    "%s --help does not say %s", help_rows[_i].args[0],
+	    help_rows[_i].says);
 }
 END_TEST
 
@@ -433,10 +471,35 @@ START_TEST(t_inflight)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_int_eq(jint(r.body, "account.balance_cents"), 107);
-	curl_multi_remove_handle(m, c);
-	curl_multi_cleanup(m);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	req_multi_end(m, c, h);
+}
+END_TEST
+
+/* --listen [::1]:0: the same API over IPv6 (where the machine has ::1). */
+START_TEST(t_ipv6)
+{
+	static const char *const args[] = { "--tellers", "1", "--listen",
+		"[::1]:0", "--accounts", "3", NULL };
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	struct srv s;
+	struct reply r;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	sa.sin6_addr = in6addr_loopback;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		printf("t_ipv6: skipped: no ::1 here\n");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	srv_start(&s, args);
+	ck_assert_msg(strncmp(s.url, "http://[::1]:", 13) == 0, "%s", s.url);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	ck_assert_int_eq(jint(r.body, "accounts"), 3);
+	ck_assert_int_eq(req_ok(&s, "POST", "/v1/deposit",
+	    "{\"account\": 2, \"cents\": 5}", &r), 200);
+	ck_assert_int_eq(srv_stop(&s), 0);
 }
 END_TEST
 
@@ -451,6 +514,7 @@ serve_suite(void)
 	tc = tl_tcase(s, "start_stop", 30);
 	tcase_add_test(tc, t_start_stop);
 	tcase_add_test(tc, t_inflight);
+	tcase_add_test(tc, t_ipv6);
 	tc = tl_tcase(s, "endpoints", 30);
 	tcase_add_test(tc, t_endpoints);
 	tc = tl_tcase(s, "bad_input", 30);
@@ -461,6 +525,8 @@ serve_suite(void)
 	tcase_add_test(tc, t_token);
 	tcase_add_test(tc, t_token_needed);
 	tc = tl_tcase(s, "usage", 30);
+	tcase_add_loop_test(tc, t_help, 0,
+	    (int)(sizeof(help_rows) / sizeof(help_rows[0])));
 	tcase_add_loop_test(tc, t_usage, 0,
 	    (int)(sizeof(usage_rows) / sizeof(usage_rows[0])));
 	tc = tl_tcase(s, "events", 30);
@@ -468,6 +534,7 @@ serve_suite(void)
 	tc = tl_tcase(s, "locks", 30);
 	tcase_add_test(tc, t_lock_dead_holder);
 	serve_load_tcases(s);
+	serve_events_tcases(s);
 	return s;
 }
 

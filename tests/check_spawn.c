@@ -860,6 +860,8 @@ random_spec(uint64_t *rng, struct worker_spec *s)
 	s->sync = (enum sync_kind)(lab_rand(rng) % SYNC_COUNT);
 	s->mix = (enum worker_mix)(lab_rand(rng) % WORKER_MIX_COUNT);
 	s->script = scripts[lab_rand(rng) % 3];
+	s->trace_dir = "/tmp/rt-trace";
+	s->role = "p1";
 }
 
 /* Only what the spec gives counts: the rest is the parser's default. */
@@ -881,6 +883,10 @@ assert_same_spec(const struct worker_spec *a, const struct worker_spec *b)
 #undef SAME
 	if (a->given & WORKER_ARG(WORKER_ARG_SCRIPT))
 		ck_assert_str_eq(a->script, b->script);
+	if (a->given & WORKER_ARG(WORKER_ARG_TRACE_DIR))
+		ck_assert_str_eq(a->trace_dir, b->trace_dir);
+	if (a->given & WORKER_ARG(WORKER_ARG_ROLE))
+		ck_assert_str_eq(a->role, b->role);
 	worker_spec_config(a, &wa);
 	worker_spec_config(b, &wb);
 	ck_assert_mem_eq(&wa, &wb, sizeof(wa));

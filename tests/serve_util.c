@@ -49,7 +49,7 @@ srv_line(int fd, char *buf, size_t len, unsigned ms)
 void
 srv_start(struct srv *s, const char *const *args)
 {
-	char prog[4096], line[256];
+	char prog[4096], line[256], *colon;
 	const char *argv[40];
 	int p[2], n = 0, i;
 
@@ -78,9 +78,13 @@ srv_start(struct srv *s, const char *const *args)
 	close(p[1]);
 	s->out = p[0];
 	srv_line(s->out, line, sizeof(line), SRV_START_MS);
-	ck_assert_msg(sscanf(line, "listening on http://127.0.0.1:%u/",
-	    &s->port) == 1, "first line: \"%s\"", line);
-	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%u", s->port);
+	/* "listening on http://ADDR:PORT/", ADDR maybe "[IPv6]". */
+	colon = strrchr(line, ':');
+	ck_assert_msg(strncmp(line, "listening on http://", 20) == 0 &&
+	    colon != NULL && sscanf(colon, ":%u/", &s->port) == 1 &&
+	    strlen(line) - 13 < sizeof(s->url), "first line: \"%s\"", line);
+	snprintf(s->url, sizeof(s->url), "%.*s", (int)strlen(line) - 14,
+	    line + 13);
 }
 
 /* SIGTERM; its exit status within 10 s (then SIGKILL: -1). */
@@ -251,3 +255,11 @@ jint(const char *body, const char *path)
 	return n;
 }
 
+void
+req_multi_end(CURLM *m, CURL *c, struct curl_slist *h)
+{
+	curl_multi_remove_handle(m, c);
+	curl_multi_cleanup(m);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}

@@ -55,6 +55,9 @@ struct curl_slist *req_setup(CURL *c, const struct srv *s,
     const char *method, const char *path, const char *ctype,
     const char *body, const char *auth, struct reply *r);
 
+/* Undo a request set up with req_setup() and added to multi m. */
+void req_multi_end(CURLM *m, CURL *c, struct curl_slist *h);
+
 /* One request; ctype NULL sends no Content-Type.  CURLE_OK or curl's. */
 int req(const struct srv *s, const char *method, const char *path,
     const char *ctype, const char *body, struct reply *r);
@@ -70,7 +73,35 @@ long req_ok(const struct srv *s, const char *method, const char *path,
 /* The integer at a dotted path ("check.lost_updates") of a JSON body. */
 int64_t jint(const char *body, const char *path);
 
+/* An open GET /v1/events, pumped by the test (serve_sse.c). */
+#define SSE_MAX		(256 * 1024)
+
+struct sse {
+	CURL *c;
+	CURLM *m;
+	struct curl_slist *h;
+	char *buf;			/* what came, NUL-terminated */
+	size_t len;
+};
+
+void sse_open(struct sse *e, const struct srv *s);
+
+/* The same until it says something (a teller may be starting). */
+void sse_open_answered(struct sse *e, const struct srv *s);
+
+/* Pump until buf holds n copies of what, or ms pass: how many it holds. */
+int sse_until(struct sse *e, const char *what, int n, unsigned ms);
+
+void sse_close(struct sse *e);
+
+/* The integer at key in the data of the k-th (from 0) event name. */
+int64_t sse_field(const struct sse *e, const char *name, int k,
+    const char *key);
+
 /* The load tests (check_serve_load.c). */
 void serve_load_tcases(Suite *s);
+
+/* The anomaly events and the wait-for graph (check_serve_events.c). */
+void serve_events_tcases(Suite *s);
 
 #endif

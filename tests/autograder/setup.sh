@@ -16,7 +16,7 @@ ROOT=${AUTOGRADER_ROOT:-/autograder}
 SRC=$ROOT/source
 TREE=$SRC/banklab
 PACKAGES=(build-essential autoconf automake pkgconf check libjson-c-dev jq
-	patch libmicrohttpd-dev libcurl4-openssl-dev)
+	patch libmicrohttpd-dev libcurl4-openssl-dev libpq-dev)
 
 # Nothing from a make that might have started us (a test) reaches ours.
 unset MAKEFLAGS MFLAGS MAKELEVEL
