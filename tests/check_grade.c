@@ -33,7 +33,7 @@
  * mutants run six at a time; right answers, whose checks must not time
  * out on a busy machine, two, each with two exercises at a time (-P 2).
  */
-#define PARALLEL_WRONG	6
+#define PARALLEL_WRONG	10
 #define PARALLEL_RIGHT	2
 #define PATCHES_MAX	64
 
