@@ -63,35 +63,52 @@ struct serve_master {
 	pid_t games_pid;		/* 0: not running */
 };
 
-/*
- * A TCP socket bound to o's address with SO_REUSEPORT, listening if
- * is_listening; the port it got into o (port 0 picks one).
- */
+/* o's address as a sockaddr; 0 or -EINVAL. */
 static int
-serve_socket(struct serve_opts *o, bool is_listening, int *out)
+serve_sockaddr(const struct serve_opts *o, struct sockaddr_storage *ss,
+    socklen_t *len)
 {
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
-	socklen_t len = o->family == AF_INET6 ? sizeof(*sa6) : sizeof(*sa);
-	int fd, one = 1, r;
+	struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)ss;
+	int r;
 
-	memset(&ss, 0, sizeof(ss));
-	ss.ss_family = (sa_family_t)o->family;
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)o->family;
 	if (o->family == AF_INET6) {
+		*len = sizeof(*sa6);
 		sa6->sin6_port = htons(o->port);
 		r = inet_pton(AF_INET6, o->addr, &sa6->sin6_addr);
 	} else {
+		*len = sizeof(*sa);
 		sa->sin_port = htons(o->port);
 		r = inet_pton(AF_INET, o->addr, &sa->sin_addr);
 	}
-	if (r != 1)
-		return -EINVAL;
+	return r == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * A TCP socket bound to o's address, listening if is_listening; the port
+ * it got into o (port 0 picks one).  With is_shared, SO_REUSEPORT: the
+ * tellers' sockets.  Without it, the bind fails (EADDRINUSE) where any
+ * other server listens, another banklab serve's REUSEPORT group included:
+ * the master's probe, since two servers on one port would split its
+ * requests between two ledgers.
+ */
+static int
+serve_socket(struct serve_opts *o, bool is_listening, bool is_shared,
+    int *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, r;
+
+	if ((r = serve_sockaddr(o, &ss, &len)) < 0)
+		return r;
 	if ((fd = socket(o->family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	    -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
-	    sizeof(one)) == -1 ||
+	    -1 || (is_shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1) ||
 	    (o->family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &one, sizeof(one)) == -1) ||
 	    bind(fd, (struct sockaddr *)&ss, len) == -1 ||
@@ -101,8 +118,9 @@ serve_socket(struct serve_opts *o, bool is_listening, int *out)
 		close(fd);
 		return r;
 	}
-	o->port = ntohs(o->family == AF_INET6 ? sa6->sin6_port :
-	    sa->sin_port);
+	o->port = ntohs(o->family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
 	*out = fd;
 	return 0;
 }
@@ -117,7 +135,7 @@ serve_start_teller(struct serve_master *m)
 	char *argv[34];
 	int n = 0, i, sock;
 
-	if ((i = serve_socket(o, true, &sock)) < 0)
+	if ((i = serve_socket(o, true, true, &sock)) < 0)
 		return i;
 	snprintf(fd, sizeof(fd), "%d", sock);
 	snprintf(parent, sizeof(parent), "%d", (int)getpid());
@@ -350,9 +368,18 @@ serve_block_signals(void)
 static int
 serve_sockets(struct serve_master *m)
 {
-	int r;
+	int r = 0, probe;
 
-	if ((r = serve_socket(m->o, false, &m->lfd)) < 0) {
+	/*
+	 * Nobody may listen there yet, another banklab serve included (port
+	 * 0 is a new port anyway); then the socket the tellers' join.
+	 */
+	if (m->o->port != 0 &&
+	    (r = serve_socket(m->o, false, false, &probe)) == 0)
+		close(probe);
+	if (r == 0)
+		r = serve_socket(m->o, false, true, &m->lfd);
+	if (r < 0) {
 		fprintf(stderr, "banklab serve: --listen %s: %s\n",
 		    m->o->listen, lab_strerror(r));
 		return r;

@@ -408,6 +408,33 @@ START_TEST(t_usage)
 }
 END_TEST
 
+/*
+ * A second server on a port one listens on is refused (exit 3, one line),
+ * makes no ledger, and leaves the first answering: SO_REUSEPORT alone
+ * would let it join the first's group and take half its requests.
+ */
+START_TEST(t_port_taken)
+{
+	struct srv s;
+	struct reply r;
+	char listen[64], err[512];
+	const char *args[] = { "serve", "porttaken-2nd", "--listen", listen,
+		NULL };
+	int st;
+
+	srv_start(&s, two_ordered);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", s.port);
+	st = run_banklab(args, STDERR_FILENO, err, sizeof(err));
+	ck_assert_msg(tl_exit_code(st) == 3 && tl_count_lines(err) == 1 &&
+	    strstr(err, "in use") != NULL, "a second server on port %u: "
+	    "exit %d: %s", s.port, tl_exit_code(st), err);
+	ck_assert(access("/dev/shm/banklab-porttaken-2nd", F_OK) == -1);
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &r), 200);
+	ck_assert_msg(strstr(r.body, s.name) != NULL, "%s", r.body);
+	ck_assert_int_eq(tl_exit_code(srv_stop(&s)), 0);
+}
+END_TEST
+
 /* --help: exit 0, and what it must say on stdout. */
 static const struct {
 	const char *args[3];
@@ -529,6 +556,7 @@ serve_suite(void)
 	    (int)(sizeof(help_rows) / sizeof(help_rows[0])));
 	tcase_add_loop_test(tc, t_usage, 0,
 	    (int)(sizeof(usage_rows) / sizeof(usage_rows[0])));
+	tcase_add_test(tc, t_port_taken);
 	tc = tl_tcase(s, "events", 30);
 	tcase_add_test(tc, t_events);
 	tc = tl_tcase(s, "locks", 30);
