@@ -44,10 +44,20 @@
  * Runs compared per schedule and variant: all of them for most (race's 70
  * under none included); the first 72 of the larger explorations (stale
  * under ordered 156, deadlock 76 to 924, crash 158 to 1716), whose later
- * runs are the same kinds of runs again, so that the suite takes seconds
- * (CI runs it under ASan too, where a fresh run costs three times more).
+ * runs are the same kinds of runs again, so that the suite takes seconds.
+ * Under ASan, where a fresh run costs three times more (CI runs the suite
+ * there too, for the memory errors, not for more runs), the first 24.
  */
+#if defined(__SANITIZE_ADDRESS__)
+#define SAME_RUNS	24
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SAME_RUNS	24
+#endif
+#endif
+#ifndef SAME_RUNS
 #define SAME_RUNS	72
+#endif
 
 static const char *const lessons[] = { "race", "stale", "deadlock", "crash" };
 #define NLESSONS	((int)(sizeof(lessons) / sizeof(lessons[0])))
