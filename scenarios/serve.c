@@ -391,6 +391,23 @@ serve_sockets(struct serve_master *m)
 	return r;
 }
 
+/* The first line, for people and tests; then who was started. */
+static void
+serve_announce(struct serve_master *m)
+{
+	const struct serve_opts *o = m->o;
+	unsigned i;
+
+	printf("listening on http://%s%s%s:%u/\n",
+	    o->family == AF_INET6 ? "[" : "", o->addr,
+	    o->family == AF_INET6 ? "]" : "", (unsigned)o->port);
+	for (i = 0; i < m->set.n; i++)
+		printf("%s %d started\n", m->set.child[i].pid == m->games_pid ?
+		    "games" : "teller", (int)m->set.child[i].pid);
+	fflush(stdout);
+	m->is_announced = true;
+}
+
 int
 banklab_serve_main(int argc, char **argv)
 {
@@ -400,7 +417,6 @@ banklab_serve_main(int argc, char **argv)
 	struct ledger l;
 	bool made = false;
 	char token[SERVE_TOKEN_MAX];
-	unsigned i;
 	int r;
 
 	if ((r = serve_parse(argc, argv, false, &o)) < 0 ||
@@ -441,15 +457,7 @@ banklab_serve_main(int argc, char **argv)
 	 * a queue, it is not refused.
 	 */
 	if ((r = serve_supervise(&m)) == 0) {
-		printf("listening on http://%s%s%s:%u/\n",
-		    o.family == AF_INET6 ? "[" : "", o.addr,
-		    o.family == AF_INET6 ? "]" : "", (unsigned)o.port);
-		for (i = 0; i < m.set.n; i++)
-			printf("%s %d started\n", m.set.child[i].pid ==
-			    m.games_pid ? "games" : "teller",
-			    (int)m.set.child[i].pid);
-		fflush(stdout);
-		m.is_announced = true;
+		serve_announce(&m);
 		r = serve_run(&m);
 	} else {
 		fprintf(stderr, "banklab serve: starting a teller: %s\n",
