@@ -36,6 +36,7 @@ static const struct {
 	{ "42P06", -EEXIST },		/* duplicate_schema */
 	{ "42P01", -LAB_EDBFOREIGN },	/* undefined_table */
 	{ "42703", -LAB_EDBFOREIGN },	/* undefined_column */
+	{ "2BP01", -LAB_EDBOTHER },	/* dependent_objects_still_exist */
 };
 
 /* The server's notices (a dropped schema's cascade ...): not ours to print. */
@@ -46,7 +47,11 @@ db_quiet(void *arg, const char *message)
 	(void)message;
 }
 
-/* src into d->err (after what is there), newlines and tabs as spaces. */
+/*
+ * src into d->err (after what is there), newlines and tabs as spaces and
+ * other control characters as '?': a name in the server's words is
+ * anyone's, and the line goes to a terminal.
+ */
 static void
 db_err_add(struct db *d, const char *src)
 {
@@ -54,7 +59,8 @@ db_err_add(struct db *d, const char *src)
 
 	for (; src != NULL && *src != '\0' && n + 1 < sizeof(d->err); src++) {
 		char c = (*src == '\n' || *src == '\t' || *src == '\r') ?
-		    ' ' : *src;
+		    ' ' : (unsigned char)*src < 0x20 || *src == 0x7f ? '?' :
+		    *src;
 
 		if (c == ' ' && (n == 0 || d->err[n - 1] == ' '))
 			continue;
@@ -107,6 +113,34 @@ db_fail(struct db *d, const PGresult *res)
 		    strlen(db_states[i].state)) == 0)
 			return db_states[i].code;
 	return -LAB_EDB;
+}
+
+void
+db_say(struct db *d, const char *words)
+{
+	d->err[0] = '\0';
+	d->sqlstate[0] = '\0';
+	db_err_add(d, words);
+	db_err_trim(d);
+}
+
+int
+db_end(struct db *d, int rc)
+{
+	char err[DB_ERR_MAX], state[6];
+
+	if (rc == 0)
+		return db_exec(d, "COMMIT", 0, NULL, NULL);
+	if (d->conn != NULL && PQstatus(d->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(d->conn) != PQTRANS_IDLE) {
+		memcpy(err, d->err, sizeof(err));
+		memcpy(state, d->sqlstate, sizeof(state));
+		if (db_exec(d, "ROLLBACK", 0, NULL, NULL) == -LAB_EDBGONE)
+			return -LAB_EDBGONE;
+		memcpy(d->err, err, sizeof(err));
+		memcpy(d->sqlstate, state, sizeof(state));
+	}
+	return rc;
 }
 
 int

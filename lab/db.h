@@ -87,6 +87,13 @@ int db_exec(struct db *d, const char *sql, int n, const char *const *params,
 /* Field (row, col) of res as an int64_t; -LAB_ECORRUPT if it is not. */
 int db_int(const PGresult *res, int row, int col, int64_t *out);
 
+/* The library's own words into d->err, as one line (control characters
+ * of names it quotes made harmless). */
+void db_say(struct db *d, const char *words);
+
+/* Commit if rc is 0, else roll back, keeping the first error's words. */
+int db_end(struct db *d, int rc);
+
 /* The code (and d->err) for a failed result, or for the connection. */
 int db_fail(struct db *d, const PGresult *res);
 

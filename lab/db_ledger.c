@@ -109,7 +109,8 @@ db_create(struct db *d, const char *name, uint32_t accounts,
 	int rc;
 
 	if (accounts < 1 || accounts > LEDGER_ACCOUNTS_MAX || balance < 0 ||
-	    balance > LEDGER_AMOUNT_MAX || balance > INT64_MAX / accounts)
+	    balance > LEDGER_AMOUNT_MAX ||
+	    balance > LEDGER_BALANCE_MAX / accounts)	/* as ledger.c allows */
 		return -EINVAL;
 	if ((rc = db_ledger_name(d, name)) < 0)
 		return rc;
@@ -140,88 +141,195 @@ db_create(struct db *d, const char *name, uint32_t accounts,
 	return db_attach(d, name);
 }
 
-/* Is the schema there, with banklab's three tables? */
+/*
+ * banklab's tables and their columns as db_ledger_tables() lists them
+ * (by table, then column; " null" after a column that may be NULL): a
+ * schema that merely has tables of these names is not a ledger.
+ */
+static const char db_ledger_columns[] = "accounts.id integer, "
+    "accounts.balance bigint, accounts.version bigint, banklab.format "
+    "integer, banklab.accounts integer, banklab.initial bigint, "
+    "banklab.sync text, banklab.created timestamp with time zone, "
+    "books.worker text, books.deposited bigint, books.withdrawn bigint, "
+    "books.writes bigint";
+
+/* Is the schema there, with banklab's three tables, column for column? */
 static int
 db_ledger_tables(struct db *d)
 {
 	const char *p[1] = { d->name };
 	PGresult *res;
-	int64_t n;
 	int rc;
 
-	rc = db_exec(d, "SELECT (SELECT count(*) FROM pg_class c WHERE "
-	    "c.relnamespace = n.oid AND c.relkind = 'r' AND c.relname IN "
-	    "('banklab', 'accounts', 'books')) FROM pg_namespace n WHERE "
-	    "n.nspname = $1", 1, p, &res);
+	rc = db_exec(d, "SELECT coalesce(string_agg(c.relname || '.' || "
+	    "a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE "
+	    "WHEN a.attnotnull THEN '' ELSE ' null' END, ', ' ORDER BY "
+	    "c.relname, a.attnum), '') FROM pg_namespace n LEFT JOIN pg_class "
+	    "c ON c.relnamespace = n.oid AND c.relkind = 'r' AND c.relname IN "
+	    "('banklab', 'accounts', 'books') LEFT JOIN pg_attribute a ON "
+	    "a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE "
+	    "n.nspname = $1 GROUP BY n.oid", 1, p, &res);
 	if (rc < 0)
 		return rc;
-	if (PQntuples(res) == 0)
+	if (PQntuples(res) == 0) {
 		rc = -LAB_EDBNOLEDGER;
-	else if (db_int(res, 0, 0, &n) < 0 || n != 3)
+	} else if (strcmp(PQgetvalue(res, 0, 0), db_ledger_columns) != 0) {
+		db_say(d, "its tables banklab, accounts and books are missing "
+		    "or have other columns than banklab's");
 		rc = -LAB_EDBFOREIGN;
+	}
 	PQclear(res);
 	return rc;
 }
 
-/* The marker's one row, and the accounts it promises. */
+/* The marker's fields, in db_ledger_marker()'s order. */
+enum { DB_M_FORMAT, DB_M_ACCOUNTS, DB_M_INITIAL, DB_M_COUNT, DB_M_MAXID,
+	DB_M_MINBAL, DB_M_MAXBAL, DB_M_N };
+
+/* What the marker and the accounts say, checked against each other. */
 static int
-db_ledger_marker(struct db *d)
+db_ledger_contents(struct db *d, const int64_t *v, const char *sync)
 {
-	char sql[DB_SQL_MAX * 2];
+	enum db_sync s;
+	char w[DB_ERR_MAX];
+
+	if (v[DB_M_ACCOUNTS] < 1 || v[DB_M_ACCOUNTS] > LEDGER_ACCOUNTS_MAX ||
+	    v[DB_M_COUNT] != v[DB_M_ACCOUNTS] ||
+	    v[DB_M_MAXID] != v[DB_M_ACCOUNTS] - 1)
+		snprintf(w, sizeof(w), "the marker says %" PRId64 " accounts, "
+		    "the table has %" PRId64 " (ids up to %" PRId64 ")",
+		    v[DB_M_ACCOUNTS], v[DB_M_COUNT], v[DB_M_MAXID]);
+	else if (v[DB_M_INITIAL] < 0 || v[DB_M_INITIAL] > LEDGER_BALANCE_MAX)
+		snprintf(w, sizeof(w), "the marker's opening total %" PRId64
+		    " is outside 0..2^62 cents", v[DB_M_INITIAL]);
+	else if (v[DB_M_MINBAL] < 0 || v[DB_M_MAXBAL] > LEDGER_BALANCE_MAX)
+		snprintf(w, sizeof(w), "a balance is outside 0..2^62 cents "
+		    "(lowest %" PRId64 ", highest %" PRId64 ")", v[DB_M_MINBAL],
+		    v[DB_M_MAXBAL]);
+	else if (db_sync_parse(sync, &s) < 0)
+		snprintf(w, sizeof(w), "the marker's variant is not one of "
+		    "banklab's (none, semaphore, robust, ordered, serializable)");
+	else {
+		d->naccounts = (uint32_t)v[DB_M_ACCOUNTS];
+		d->initial = v[DB_M_INITIAL];
+		snprintf(d->sync, sizeof(d->sync), "%s", db_sync_name(s));
+		return 0;
+	}
+	db_say(d, w);
+	return -LAB_ECORRUPT;
+}
+
+/*
+ * The marker's one row in banklab's format, and (if contents) the
+ * accounts it promises.  Without contents (to drop it) a ledger with
+ * forged numbers is still banklab's.
+ */
+static int
+db_ledger_marker(struct db *d, bool contents)
+{
+	char sql[DB_SQL_MAX * 3], w[DB_ERR_MAX];
 	PGresult *res;
-	int64_t v[5];
-	int rc, i;
+	int64_t v[DB_M_N];
+	int rc, i, n;
 
 	snprintf(sql, sizeof(sql), "SELECT format, accounts, initial, "
 	    "(SELECT count(*) FROM %s.accounts), (SELECT coalesce(max(id), "
-	    "-1) FROM %s.accounts), sync FROM %s.banklab", d->schema,
+	    "-1) FROM %s.accounts), (SELECT coalesce(min(balance), 0) FROM "
+	    "%s.accounts), (SELECT coalesce(max(balance), 0) FROM %s.accounts),"
+	    " sync FROM %s.banklab", d->schema, d->schema, d->schema,
 	    d->schema, d->schema);
 	if ((rc = db_exec(d, sql, 0, NULL, &res)) < 0)
 		return rc;
-	if (PQntuples(res) != 1 || PQnfields(res) != 6) {
+	if ((n = PQntuples(res)) != 1) {
+		snprintf(w, sizeof(w), "the marker table banklab has %d rows, "
+		    "not one", n);
+		db_say(d, w);
 		PQclear(res);
-		return -LAB_EDBFOREIGN;
+		return -LAB_ECORRUPT;
 	}
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < DB_M_N; i++)
 		if (db_int(res, 0, i, &v[i]) < 0)
 			rc = -LAB_ECORRUPT;
-	if (rc == 0 && v[0] != DB_FORMAT)
+	if (rc == 0 && v[DB_M_FORMAT] != DB_FORMAT) {
+		snprintf(w, sizeof(w), "its format is %" PRId64 ", this build "
+		    "reads %d", v[DB_M_FORMAT], DB_FORMAT);
+		db_say(d, w);
 		rc = -LAB_EVERSION;
-	else if (rc == 0 && (v[1] < 1 || v[1] > LEDGER_ACCOUNTS_MAX ||
-	    v[3] != v[1] || v[4] != v[1] - 1 || v[2] < 0))
-		rc = -LAB_ECORRUPT;
-	if (rc == 0) {
-		d->naccounts = (uint32_t)v[1];
-		d->initial = v[2];
-		snprintf(d->sync, sizeof(d->sync), "%s", PQgetvalue(res, 0,
-		    5));
+	} else if (rc == 0 && contents) {
+		rc = db_ledger_contents(d, v, PQgetvalue(res, 0, DB_M_N));
 	}
 	PQclear(res);
 	return rc;
 }
 
-int
-db_attach(struct db *d, const char *name)
+/* Name, tables and marker; the contents too if contents. */
+static int
+db_ledger_open(struct db *d, const char *name, bool contents)
 {
 	int rc;
 
 	if ((rc = db_ledger_name(d, name)) < 0)
 		return rc;
+	db_say(d, "");		/* the words below are this ledger's */
 	if ((rc = db_ledger_tables(d)) < 0)
 		return rc;
-	return db_ledger_marker(d);
+	return db_ledger_marker(d, contents);
+}
+
+int
+db_attach(struct db *d, const char *name)
+{
+	return db_ledger_open(d, name, true);
+}
+
+/* Anything in the schema besides banklab's tables and their keys. */
+static int
+db_ledger_alone(struct db *d)
+{
+	const char *p[1] = { d->name };
+	PGresult *res;
+	int rc;
+
+	rc = db_exec(d, "SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN "
+	    "'v' THEN 'view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' "
+	    "WHEN 'm' THEN 'materialized view' ELSE 'relation' END || ' ' || "
+	    "quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM "
+	    "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+	    "n.nspname = $1 AND c.relname NOT IN ('banklab', 'accounts', "
+	    "'books', 'accounts_pkey', 'books_pkey') ORDER BY c.relname LIMIT 1",
+	    1, p, &res);
+	if (rc < 0)
+		return rc;
+	if (PQntuples(res) > 0) {
+		db_say(d, PQgetvalue(res, 0, 0));
+		rc = -LAB_EDBOTHER;
+	}
+	PQclear(res);
+	return rc;
 }
 
 int
 db_destroy(struct db *d, const char *name)
 {
-	char sql[DB_SQL_MAX];
+	const char *s = d->schema;
+	char sql[DB_SQL_MAX * 2];
 	int rc;
 
-	if ((rc = db_attach(d, name)) < 0)
+	/*
+	 * One transaction: banklab's tables and then the schema, each
+	 * RESTRICT, so the server itself refuses (2BP01) if anything else
+	 * is in the schema or depends on it (a view elsewhere on accounts);
+	 * then nothing is dropped.  Never CASCADE: that drops others' work.
+	 */
+	if ((rc = db_exec(d, "BEGIN", 0, NULL, NULL)) < 0)
 		return rc;
-	snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", d->schema);
-	return db_exec(d, sql, 0, NULL, NULL);
+	if ((rc = db_ledger_open(d, name, false)) == 0 &&
+	    (rc = db_ledger_alone(d)) == 0) {
+		snprintf(sql, sizeof(sql), "DROP TABLE %s.books, %s.accounts, "
+		    "%s.banklab RESTRICT; DROP SCHEMA %s RESTRICT", s, s, s, s);
+		rc = db_exec(d, sql, 0, NULL, NULL);
+	}
+	return db_end(d, rc);
 }
 
 int

@@ -26,12 +26,21 @@ int db_create(struct db *d, const char *name, uint32_t accounts,
 
 /*
  * Attach: -LAB_ENAME, -LAB_EDBNOLEDGER (no such schema), -LAB_EDBFOREIGN
- * (no marker, or not banklab's tables), -LAB_EVERSION (another format),
- * -LAB_ECORRUPT (the accounts are not 0..n-1 as the marker says).
+ * (not banklab's three tables with banklab's columns and types),
+ * -LAB_EVERSION (another format), -LAB_ECORRUPT (the marker has not one
+ * row, the accounts are not 0..n-1 as it says, a balance or its opening
+ * total is outside 0..LEDGER_BALANCE_MAX, its variant is none of ours).
+ * The library's own refusals have their reason in d->err too.
  */
 int db_attach(struct db *d, const char *name);
 
-/* Attach (a foreign schema is refused, never dropped), then drop it. */
+/*
+ * Drop banklab's tables and the schema, in one transaction, never
+ * CASCADE: its tables and marker are checked as db_attach() does (the
+ * numbers may be forged: it is still banklab's to drop); if anything else
+ * is in the schema or depends on it, -LAB_EDBOTHER (d->err names it) and
+ * nothing is dropped.
+ */
 int db_destroy(struct db *d, const char *name);
 
 /* The invariants of a quiescent ledger, read in one snapshot. */

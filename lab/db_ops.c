@@ -35,26 +35,6 @@ db_ops_begin(struct db *d, enum db_sync v)
 	return rc;
 }
 
-/* Commit if rc is 0, else roll back, keeping the first error's words. */
-static int
-db_ops_end(struct db *d, int rc)
-{
-	char err[DB_ERR_MAX], state[6];
-
-	if (rc == 0)
-		return db_exec(d, "COMMIT", 0, NULL, NULL);
-	if (d->conn != NULL && PQstatus(d->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(d->conn) != PQTRANS_IDLE) {
-		memcpy(err, d->err, sizeof(err));
-		memcpy(state, d->sqlstate, sizeof(state));
-		if (db_exec(d, "ROLLBACK", 0, NULL, NULL) == -LAB_EDBGONE)
-			return -LAB_EDBGONE;
-		memcpy(d->err, err, sizeof(err));
-		memcpy(d->sqlstate, state, sizeof(state));
-	}
-	return rc;
-}
-
 /* Account id's balance and version, with its row lock if lock. */
 static int
 db_ops_read(struct db *d, bool lock, uint32_t id, int64_t *balance,
@@ -157,6 +137,10 @@ db_ops_body(struct db *d, enum db_sync v, struct db_change *c,
 			rc = -LAB_ECORRUPT;
 		else if (sum < 0)
 			rc = -LAB_EFUNDS;
+		else if (sum > LEDGER_BALANCE_MAX) {	/* as bank.c refuses */
+			db_say(d, "a balance would go above 2^62 cents");
+			rc = -LAB_EAMOUNT;
+		}
 	first = c->n == 2 && c->id[1] < c->id[0];
 	for (k = 0; k < c->n && rc == 0; k++) {
 		i = (first + k) % c->n;
@@ -187,7 +171,7 @@ db_ops_apply(struct db *d, enum db_sync v, struct db_change *c,
 		return -LAB_ESAME;
 	if ((rc = db_ops_begin(d, v)) == 0)
 		rc = db_ops_body(d, v, c, h);
-	rc = db_ops_end(d, rc);
+	rc = db_end(d, rc);
 	if (rc == -LAB_EDEADLK && dl != NULL)
 		db_ops_deadlock(d, dl);
 	return rc;

@@ -52,6 +52,8 @@ static const char *const lab_messages[] = {
 	    "without banklab's marker table)",
 	[LAB_ESERIALIZE - LAB_EFIRST] = "could not serialize the transaction "
 	    "(SQLSTATE 40001; rolled back)",
+	[LAB_EDBOTHER - LAB_EFIRST] = "objects banklab did not make are in the "
+	    "ledger's schema or depend on it (nothing was dropped)",
 };
 
 const char *

@@ -42,6 +42,7 @@ enum lab_error {
 	LAB_EDBNOLEDGER,	/* no schema of that name */
 	LAB_EDBFOREIGN,		/* a schema banklab did not make */
 	LAB_ESERIALIZE,		/* 40001: could not serialize, rolled back */
+	LAB_EDBOTHER,		/* others' objects in or on a ledger's schema */
 	LAB_ELAST
 };
 

@@ -28,10 +28,10 @@
 void
 banklab_db_say(const struct db *d, const char *what, int rc)
 {
-	/* The server's words, where they say more than our code does. */
+	/* The words (the server's, or the library's reason for refusing a
+	 * ledger), where they say more than our code does. */
 	bool has_words = d->err[0] != '\0' && rc != -LAB_EDBNOLEDGER &&
-	    rc != -LAB_EDBFOREIGN && rc != -LAB_EVERSION &&
-	    rc != -LAB_ECORRUPT && rc != -LAB_ENAME;
+	    rc != -LAB_ENAME;
 
 	if (rc == -LAB_EDB && has_words)
 		fprintf(stderr, "%s: %s: %s\n", PROG, what, d->err);

@@ -126,6 +126,46 @@ one "a create that fails" 3 b create half --accounts 3000000 \
 [ "$($T psql -qXAt "$ci" -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'half'")" = 0 ] &&
     ok "nothing half-made" || no "a half-made schema was left"
 
+# destroy drops only what banklab made, never CASCADE: a view elsewhere
+# on its accounts, a table of someone's in its schema, a forged table of
+# its name: refused with one line naming it (exit 3), nothing dropped.
+q() { $T psql -qXAt "$ci" -c "$1" 2>&1; }
+tables() { q "SELECT count(*) FROM pg_tables WHERE schemaname = '$1'"; }
+says() {	# WHAT WORD: the last line ($err) names WORD
+	case $err in *"$2"*) ok "$1: named" ;; *) no "$1: not named ($2): $err" ;; esac
+}
+b create own --db "$ci" --accounts 2 >/dev/null
+q "CREATE VIEW public.important AS SELECT id FROM own.accounts" >/dev/null
+one "destroy under a view on its accounts" 3 b destroy own --db "$ci"
+says "the view" important
+q "DROP VIEW public.important; CREATE TABLE own.mine (i int)" >/dev/null
+one "destroy with someone's table in the schema" 3 b destroy own --db "$ci"
+says "the table" own.mine
+[ "$(tables own)" = 4 ] && ok "nothing dropped" || no "destroy dropped some: $(tables own) tables left"
+q "DROP TABLE own.books; CREATE TABLE own.books (worker text)" >/dev/null
+one "destroy with a forged books table" 3 b destroy own --db "$ci"
+[ "$(tables own)" = 4 ] && ok "a forged ledger is not dropped" || no "a forged ledger was dropped"
+q "DROP SCHEMA own CASCADE" >/dev/null
+
+# The marker and the balances are outside input: checked at attach.
+b create big --db "$ci" --accounts 2 >/dev/null
+q "UPDATE big.accounts SET balance = 4611686018427387900" >/dev/null
+one "balances near 2^62" 3 b run big --db "$ci" --procs 2 --ops 50 --sync ordered
+[ "$(q "SELECT count(*) FROM big.accounts WHERE balance > 4611686018427387904")" = 0 ] &&
+    ok "no balance written above 2^62" || no "balances written above 2^62"
+q "UPDATE big.accounts SET balance = 1; UPDATE big.banklab SET initial = 4611686018427387905" >/dev/null
+one "an opening total above 2^62" 3 b show big --db "$ci"
+q "UPDATE big.banklab SET initial = 2, sync = E'\\033[2Jx\\nnone'" >/dev/null
+one "a forged variant" 3 b show big --db "$ci"
+case $(b show big --db "$ci" 2>&1) in *$'\033'*) no "an escape reached the terminal" ;;
+*) ok "no escape printed" ;; esac
+q "UPDATE big.banklab SET sync = 'none'; INSERT INTO big.banklab SELECT * FROM big.banklab" >/dev/null
+one "a second marker row" 3 b show big --db "$ci"
+says "two marker rows" "2 rows"
+q "DELETE FROM big.banklab WHERE ctid <> (SELECT min(ctid) FROM big.banklab)" >/dev/null
+b destroy big --db "$ci" && [ "$(tables big)" = 0 ] && ok "a repaired ledger destroyed" ||
+    no "the repaired ledger was not destroyed"
+
 # Last: the server stopped under a running `banklab run --db`.
 b create gone --db "$ci" >/dev/null
 b run gone --db "$ci" --procs 2 --ops 10000000 --sync ordered >"$logs/run.out" 2>"$logs/run.err" &
