@@ -245,6 +245,72 @@ START_TEST(test_foreign)
 }
 END_TEST
 
+/* Run sql, "@" for the ledger's quoted schema; asserts it worked. */
+static void
+tdb_sqlf(struct db *d, const char *tmpl, const char *schema)
+{
+	char sql[1024];
+	size_t n = 0;
+
+	for (; *tmpl != '\0' && n + 80 < sizeof(sql); tmpl++)
+		if (*tmpl == '@')
+			n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s",
+			    schema);
+		else
+			sql[n++] = *tmpl;
+	sql[n] = '\0';
+	tdb_sql(d, sql);
+}
+
+/* The marker and the balances are outside input; destroy drops only
+ * banklab's own, never what depends on it or shares its schema. */
+START_TEST(test_guard)
+{
+	struct db d, e;
+	char name[64], s[136];
+
+	tdb_ledger(&d, 2, 100, name, sizeof(name));
+	snprintf(s, sizeof(s), "%s", d.schema);
+	tdb_connect(&e);
+	tdb_sqlf(&d, "UPDATE @.accounts SET balance = 4611686018427387900",
+	    s);
+	tl_assert_lab_eq(db_deposit(&d, DB_ORDERED, 0, 10, NULL, NULL),
+	    -LAB_EAMOUNT);
+	tdb_sqlf(&d, "UPDATE @.accounts SET balance = -1 WHERE id = 1", s);
+	tl_assert_lab_eq(db_attach(&e, name), -LAB_ECORRUPT);
+	tdb_sqlf(&d, "UPDATE @.accounts SET balance = 4611686018427387905", s);
+	tl_assert_lab_eq(db_attach(&e, name), -LAB_ECORRUPT);
+	tdb_sqlf(&d, "UPDATE @.accounts SET balance = 1; UPDATE @.banklab "
+	    "SET initial = -1", s);
+	tl_assert_lab_eq(db_attach(&e, name), -LAB_ECORRUPT);
+	tdb_sqlf(&d, "UPDATE @.banklab SET initial = 2, sync = 'bogus'", s);
+	tl_assert_lab_eq(db_attach(&e, name), -LAB_ECORRUPT);
+	tdb_sqlf(&d, "UPDATE @.banklab SET sync = 'robust'", s);
+	ck_assert_int_eq(db_attach(&e, name), 0);
+	ck_assert_str_eq(e.sync, "robust");
+	tdb_sqlf(&d, "INSERT INTO @.banklab SELECT * FROM @.banklab", s);
+	tl_assert_lab_eq(db_attach(&e, name), -LAB_ECORRUPT);
+	ck_assert(strstr(e.err, "2 rows") != NULL);
+	tdb_sqlf(&d, "DELETE FROM @.banklab WHERE ctid <> (SELECT min(ctid) "
+	    "FROM @.banklab); CREATE VIEW public.guard_view AS SELECT id FROM "
+	    "@.accounts", s);
+	tl_assert_lab_eq(db_destroy(&e, name), -LAB_EDBOTHER);
+	ck_assert_int_eq(db_attach(&e, name), 0);
+	tdb_sqlf(&d, "DROP VIEW public.guard_view; CREATE TABLE @.mine (i int)",
+	    s);
+	tl_assert_lab_eq(db_destroy(&e, name), -LAB_EDBOTHER);
+	ck_assert(strstr(e.err, ".mine") != NULL);
+	tdb_sqlf(&d, "DROP TABLE @.mine; ALTER TABLE @.books ADD COLUMN x int",
+	    s);
+	tl_assert_lab_eq(db_destroy(&e, name), -LAB_EDBFOREIGN);
+	tdb_sqlf(&d, "ALTER TABLE @.books DROP COLUMN x", s);
+	ck_assert_int_eq(db_destroy(&e, name), 0);
+	tl_assert_lab_eq(db_attach(&e, name), -LAB_EDBNOLEDGER);
+	db_close(&e);
+	db_close(&d);
+}
+END_TEST
+
 START_TEST(test_ops)
 {
 	int64_t bal[3], ver[3], total, expected;
@@ -415,6 +481,7 @@ db_suite(void)
 	tcase_add_test(tc, test_connect_bad);
 	tcase_add_test(tc, test_create_attach_destroy);
 	tcase_add_test(tc, test_foreign);
+	tcase_add_test(tc, test_guard);
 	tc = tl_tcase(s, "operations", 20);
 	tcase_add_test(tc, test_ops);
 	tcase_add_test(tc, test_deadlock);
