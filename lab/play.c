@@ -448,6 +448,10 @@ play_take(struct json_object *o, const char *key, struct json_object *v,
 	case json_type_string:
 		if (!json_object_is_type(v, json_type_string))
 			return api_refuse(why, wlen, key, "not a string");
+		/* A \u0000 would cut the text short, silently. */
+		if (strlen(json_object_get_string(v)) !=
+		    (size_t)json_object_get_string_len(v))
+			return api_refuse(why, wlen, key, "contains a NUL");
 		*(const char **)(void *)at = json_object_get_string(v);
 		return 0;
 	case json_type_boolean:
