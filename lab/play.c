@@ -226,11 +226,14 @@ play_new(struct play_games *g, const struct play_request *q,
 	    (rc = game_sync(q, n.s->sync, &n.v, why, len)) < 0)
 		goto fail;
 	if (q->steps != NULL) {
+		char e[200];
+
 		if ((p = malloc(sizeof(*p))) == NULL) {
 			rc = -ENOMEM;
 			goto fail;
 		}
-		if (sched_parse_perm(q->steps, n.s, p, why, len) < 0) {
+		if (sched_parse_perm(q->steps, n.s, p, e, sizeof(e)) < 0) {
+			snprintf(why, len, "steps: %s", e);	/* the field */
 			rc = -EINVAL;
 			goto fail;
 		}

@@ -341,7 +341,7 @@ static const struct {
 	{ "/v1/play", "{\"level\": \"race\", \"sync\": \"fast\"}", 400,
 	    "sync" },
 	{ "/v1/play", "{\"level\": \"race\", \"steps\": \"p9\"}", 400,
-	    "p9" },
+	    "steps: " },
 	{ "/v1/play", "{\"level\": \"race\", \"color\": 1}", 400, "color" },
 	{ "/v1/play", "{\"level\": 7}", 400, "not a string" },
 	{ "/v1/play", "{\"level\": \"race\\u0000junk\"}", 400, "NUL" },
