@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,7 @@ db_connect(struct db *d, const char *conninfo)
 		return -LAB_EDB;
 	}
 	PQsetNoticeProcessor(d->conn, db_quiet, NULL);
+	d->answer_ms = DB_ANSWER_MS;
 	d->backend_pid = PQbackendPID(d->conn);
 	return 0;
 }
@@ -177,20 +179,75 @@ db_close(struct db *d)
 	d->conn = NULL;
 }
 
+/* Until the answer is in (0), or d->answer_ms has gone by (-ETIMEDOUT). */
+static int
+db_wait(struct db *d)
+{
+	uint64_t end = lab_now_ns() + (uint64_t)d->answer_ms * 1000000u, now;
+	struct pollfd p = { .fd = PQsocket(d->conn), .events = POLLIN };
+
+	while (PQisBusy(d->conn)) {
+		now = lab_now_ns();
+		if (d->answer_ms > 0 && now >= end)
+			return -ETIMEDOUT;
+		/* EINTR: a signal's handler sets a flag; the caller looks. */
+		if (poll(&p, 1, d->answer_ms > 0 ? (int)((end - now) /
+		    1000000u) + 1 : -1) > 0 && !PQconsumeInput(d->conn))
+			return 0;	/* PQgetResult() says what */
+	}
+	return 0;
+}
+
+/*
+ * The answer to what was sent, each result waited for (db_wait()): the
+ * first error, else the last result.  -ETIMEDOUT if the server is stuck.
+ */
+static int
+db_answer(struct db *d, PGresult **out)
+{
+	PGresult *res = NULL, *r;
+
+	for (;;) {
+		if (db_wait(d) < 0) {
+			PQclear(res);
+			return -ETIMEDOUT;
+		}
+		if ((r = PQgetResult(d->conn)) == NULL)
+			break;
+		if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+			continue;
+		}
+		PQclear(res);
+		res = r;
+	}
+	*out = res;
+	return 0;
+}
+
 int
 db_exec(struct db *d, const char *sql, int n, const char *const *params,
     PGresult **out)
 {
 	PGresult *res;
 	ExecStatusType st;
+	char w[80];
 	int rc;
 
 	if (out != NULL)
 		*out = NULL;
 	if (d->conn == NULL)
 		return -LAB_EDBGONE;
-	res = n > 0 ? PQexecParams(d->conn, sql, n, NULL, params, NULL, NULL,
-	    0) : PQexec(d->conn, sql);
+	if (!(n > 0 ? PQsendQueryParams(d->conn, sql, n, NULL, params, NULL,
+	    NULL, 0) : PQsendQuery(d->conn, sql)))
+		return db_fail(d, NULL);
+	if (db_answer(d, &res) < 0) {
+		snprintf(w, sizeof(w), "the server did not answer within %u ms "
+		    "(stopped or stuck)", d->answer_ms);
+		db_say(d, w);
+		db_close(d);
+		return -LAB_EDBGONE;
+	}
 	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		rc = db_fail(d, res);

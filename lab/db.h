@@ -23,6 +23,7 @@
 #define DB_FORMAT	1		/* the marker's format version */
 #define DB_ERR_MAX	320
 #define DB_SQL_MAX	320
+#define DB_ANSWER_MS	60000		/* d->answer_ms unless set */
 
 /* The variants in SQL (db_ops.c says what each sends). */
 enum db_sync {
@@ -66,6 +67,14 @@ struct db {
 	int64_t initial;		/* total at creation */
 	char sync[16];			/* variant named at creation */
 	int32_t backend_pid;		/* the server process serving us */
+	/*
+	 * How long a statement may go unanswered: then the server is taken
+	 * as stuck (a stopped backend answers neither us nor a cancel, and
+	 * its own statement_timeout never fires), the connection dropped,
+	 * -LAB_EDBGONE.  Long enough for the lock waits the lessons make
+	 * (the server breaks a deadlock within deadlock_timeout).  0: wait.
+	 */
+	unsigned answer_ms;
 	char worker[40];		/* our row of the books */
 	char err[DB_ERR_MAX];		/* the last error, one line */
 	char sqlstate[6];		/* its SQLSTATE, "" if none */

@@ -192,6 +192,9 @@ banklab_db_run(const struct banklab_db_args *a)
 	if ((rc = banklab_db_open(a, &d, true)) < 0)
 		return -rc;
 	c.worker = getenv("BANKLAB_WORKER");
+	/* A server that leaves us unanswered (its backend stopped) longer
+	 * than the run may last is stuck: one line and 3, not a hang. */
+	d.answer_ms = c.timeout_ms;
 	banklab_db_variant(a, &d, &c.w);
 	lab_sigpipe_quiet();
 	rc = db_run_workers(&d, &c, &r);

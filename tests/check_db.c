@@ -468,6 +468,30 @@ START_TEST(test_gone)
 }
 END_TEST
 
+/* A backend stopped (SIGSTOP) answers nothing, not even a cancel: the
+ * client's own deadline gives up on it, and a lock wait the server ends
+ * itself (a deadlock) is unaffected (test_deadlock). */
+START_TEST(test_stuck)
+{
+	struct db d;
+	uint64_t t0;
+	int rc;
+
+	tdb_connect(&d);
+	d.answer_ms = 300;
+	ck_assert_int_eq(kill((pid_t)d.backend_pid, SIGSTOP), 0);
+	t0 = lab_now_ns();
+	rc = db_exec(&d, "SELECT 1", 0, NULL, NULL);
+	/* (let go before any assert: the server's stop would wait for it) */
+	ck_assert_int_eq(kill((pid_t)d.backend_pid, SIGCONT), 0);
+	tl_assert_lab_eq(rc, -LAB_EDBGONE);
+	ck_assert_uint_lt(lab_now_ns() - t0, 10000000000u);
+	ck_assert_ptr_null(d.conn);
+	ck_assert(strstr(d.err, "300 ms") != NULL);
+	db_close(&d);
+}
+END_TEST
+
 static Suite *
 db_suite(void)
 {
@@ -488,6 +512,7 @@ db_suite(void)
 	tcase_add_test(tc, test_serialize);
 	tcase_add_test(tc, test_killed);
 	tcase_add_test(tc, test_gone);
+	tcase_add_test(tc, test_stuck);
 	return s;
 }
 

@@ -20,7 +20,8 @@ T="timeout -k 5 60"
 
 dir=$(mktemp -d /tmp/banklab-pg.XXXXXX) || exit 99
 logs=$(mktemp -d /tmp/banklab-pg-logs.XXXXXX) || exit 99
-trap '"$server" stop "$dir"; rm -rf "$logs"' EXIT
+# (a backend this test stopped is let go first: the server waits for it)
+trap 'kill -CONT ${starter:-none} 2>/dev/null; "$server" stop "$dir"; rm -rf "$logs"' EXIT
 trap 'exit 130' INT TERM
 ci=$("$server" start "$dir")
 case $? in
@@ -165,6 +166,26 @@ says "two marker rows" "2 rows"
 q "DELETE FROM big.banklab WHERE ctid <> (SELECT min(ctid) FROM big.banklab)" >/dev/null
 b destroy big --db "$ci" && [ "$(tables big)" = 0 ] && ok "a repaired ledger destroyed" ||
     no "the repaired ledger was not destroyed"
+
+# A stopped backend (SIGSTOP: it answers neither us nor a cancel, and
+# its statement_timeout never fires) under the starter of a run: one line
+# and exit 3 within the run's --timeout, not a hang.
+b create stuck --db "$ci" >/dev/null
+b run stuck --db "$ci" --procs 2 --ops 10000000 --sync ordered --timeout 2500 \
+    >/dev/null 2>"$logs/stuck.err" &
+runner=$!
+for _ in $(seq 200); do	# until the starter has opened the gate, at most 10 s
+	starter=$(q "SELECT pid FROM pg_stat_activity WHERE application_name =
+	    'banklab' AND query LIKE '%advisory_unlock(%' AND pid <> pg_backend_pid()")
+	[ -n "$starter" ] && break
+	sleep 0.05
+done
+kill -STOP ${starter:-none}
+wait $runner; rc=$?
+kill -CONT ${starter:-none}
+if [ $rc = 3 ] && [ "$(wc -l <"$logs/stuck.err")" = 1 ]; then
+	ok "a stopped backend under a run: $(cat "$logs/stuck.err")"
+else no "a stopped backend under a run: exit $rc: $(cat "$logs/stuck.err")"; fi
 
 # Last: the server stopped under a running `banklab run --db`.
 b create gone --db "$ci" >/dev/null
