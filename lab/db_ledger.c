@@ -153,33 +153,50 @@ static const char db_ledger_columns[] = "accounts.id integer, "
     "books.worker text, books.deposited bigint, books.withdrawn bigint, "
     "books.writes bigint";
 
-/* Is the schema there, with banklab's three tables, column for column? */
+/*
+ * The first row's one field of sql (about the schema d->name, $1) into
+ * buf, cut to len: 1 if there was a row, 0 if none, or a negative code.
+ */
 static int
-db_ledger_tables(struct db *d)
+db_ledger_ask(struct db *d, const char *sql, char *buf, size_t len)
 {
 	const char *p[1] = { d->name };
 	PGresult *res;
 	int rc;
 
-	rc = db_exec(d, "SELECT coalesce(string_agg(c.relname || '.' || "
+	if ((rc = db_exec(d, sql, 1, p, &res)) < 0)
+		return rc;
+	rc = PQntuples(res) > 0;
+	snprintf(buf, len, "%s", rc ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	return rc;
+}
+
+/* Is the schema there, with banklab's three tables, column for column? */
+static int
+db_ledger_tables(struct db *d)
+{
+	char cols[512];
+	int rc;
+
+	rc = db_ledger_ask(d, "SELECT coalesce(string_agg(c.relname || '.' || "
 	    "a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE "
 	    "WHEN a.attnotnull THEN '' ELSE ' null' END, ', ' ORDER BY "
 	    "c.relname, a.attnum), '') FROM pg_namespace n LEFT JOIN pg_class "
 	    "c ON c.relnamespace = n.oid AND c.relkind = 'r' AND c.relname IN "
 	    "('banklab', 'accounts', 'books') LEFT JOIN pg_attribute a ON "
 	    "a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE "
-	    "n.nspname = $1 GROUP BY n.oid", 1, p, &res);
+	    "n.nspname = $1 GROUP BY n.oid", cols, sizeof(cols));
 	if (rc < 0)
 		return rc;
-	if (PQntuples(res) == 0) {
-		rc = -LAB_EDBNOLEDGER;
-	} else if (strcmp(PQgetvalue(res, 0, 0), db_ledger_columns) != 0) {
+	if (rc == 0)
+		return -LAB_EDBNOLEDGER;
+	if (strcmp(cols, db_ledger_columns) != 0) {
 		db_say(d, "its tables banklab, accounts and books are missing "
 		    "or have other columns than banklab's");
-		rc = -LAB_EDBFOREIGN;
+		return -LAB_EDBFOREIGN;
 	}
-	PQclear(res);
-	return rc;
+	return 0;
 }
 
 /* The marker's fields, in db_ledger_marker()'s order. */
@@ -208,7 +225,8 @@ db_ledger_contents(struct db *d, const int64_t *v, const char *sync)
 		    v[DB_M_MAXBAL]);
 	else if (db_sync_parse(sync, &s) < 0)
 		snprintf(w, sizeof(w), "the marker's variant is not one of "
-		    "banklab's (none, semaphore, robust, ordered, serializable)");
+		    "banklab's (none, semaphore, robust, ordered, "
+		    "serializable)");
 	else {
 		d->naccounts = (uint32_t)v[DB_M_ACCOUNTS];
 		d->initial = v[DB_M_INITIAL];
@@ -286,26 +304,21 @@ db_attach(struct db *d, const char *name)
 static int
 db_ledger_alone(struct db *d)
 {
-	const char *p[1] = { d->name };
-	PGresult *res;
+	char what[DB_ERR_MAX];
 	int rc;
 
-	rc = db_exec(d, "SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN "
-	    "'v' THEN 'view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' "
+	rc = db_ledger_ask(d, "SELECT CASE c.relkind WHEN 'r' THEN 'table' "
+	    "WHEN 'v' THEN 'view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' "
 	    "WHEN 'm' THEN 'materialized view' ELSE 'relation' END || ' ' || "
 	    "quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM "
 	    "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
 	    "n.nspname = $1 AND c.relname NOT IN ('banklab', 'accounts', "
-	    "'books', 'accounts_pkey', 'books_pkey') ORDER BY c.relname LIMIT 1",
-	    1, p, &res);
-	if (rc < 0)
+	    "'books', 'accounts_pkey', 'books_pkey') ORDER BY c.relname "
+	    "LIMIT 1", what, sizeof(what));
+	if (rc <= 0)
 		return rc;
-	if (PQntuples(res) > 0) {
-		db_say(d, PQgetvalue(res, 0, 0));
-		rc = -LAB_EDBOTHER;
-	}
-	PQclear(res);
-	return rc;
+	db_say(d, what);
+	return -LAB_EDBOTHER;
 }
 
 int
