@@ -308,8 +308,9 @@ db_ledger_alone(struct db *d)
 	int rc;
 
 	rc = db_ledger_ask(d, "SELECT CASE c.relkind WHEN 'r' THEN 'table' "
-	    "WHEN 'v' THEN 'view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' "
-	    "WHEN 'm' THEN 'materialized view' ELSE 'relation' END || ' ' || "
+	    "WHEN 'v' THEN 'view' WHEN 'i' THEN 'index' WHEN 'S' THEN "
+	    "'sequence' WHEN 'm' THEN 'materialized view' ELSE 'relation' END "
+	    "|| ' ' || "
 	    "quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM "
 	    "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
 	    "n.nspname = $1 AND c.relname NOT IN ('banklab', 'accounts', "
