@@ -3,7 +3,8 @@
  * the HTTP API, over loopback, as a page plays them: the race level won,
  * its replay line the very one banklab-sched prints for the same steps,
  * undo and a change of variant, the give-up count, the limit, hostile
- * bodies, the idle timeout, and a server stopped with games running.
+ * bodies, the idle timeout, a server stopped with games running and with
+ * requests to them in flight.
  * Every request is under libcurl's timeout, every test under Check's.
  */
 #include <check.h>
@@ -447,6 +448,95 @@ START_TEST(t_stop)
 }
 END_TEST
 
+/* Pump m until every handle is done or ms pass: how many are done. */
+static int
+pump(CURLM *m, CURL *const *c, int n, bool (*until)(CURL *), unsigned ms)
+{
+	uint64_t end = lab_now_ms() + ms;
+	int running, left, done = 0, i;
+	CURLMsg *msg;
+
+	for (;;) {
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL)
+			ck_assert_msg(msg->msg != CURLMSG_DONE ||
+			    msg->data.result == CURLE_OK, "a request: %s",
+			    curl_easy_strerror(msg->data.result));
+		for (i = 0, done = 0; i < n; i++)
+			done += until(c[i]);
+		if (done == n || lab_now_ms() >= end)
+			return done;
+		curl_multi_poll(m, NULL, 0, 10, NULL);
+	}
+}
+
+static bool
+is_sent(CURL *c)
+{
+	long n = 0;
+
+	curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &n);
+	return n > 0;
+}
+
+static bool
+is_answered(CURL *c)
+{
+	long st = 0;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	return st != 0;
+}
+
+/*
+ * SIGTERM while forwarded requests wait on the games process (stopped,
+ * so they would wait for ever): each is answered 503 with Retry-After
+ * at once, and the teller exits cleanly (it used to stop MHD with their
+ * connections suspended: libmicrohttpd aborted, the clients got nothing).
+ */
+START_TEST(t_stop_forwards)
+{
+	static const char *const args[] = { "--tellers", "1", NULL };
+	CURLM *m = curl_multi_init();
+	struct curl_slist *h[3];
+	struct reply r[3], one;
+	char buf[256];
+	CURL *c[3];
+	pid_t games;
+	struct srv s;
+	int i;
+
+	srv_start(&s, args);
+	games = games_pid(&s);
+	ck_assert_int_eq(kill(games, SIGSTOP), 0);
+	for (i = 0; i < 3; i++) {
+		c[i] = curl_easy_init();
+		h[i] = req_setup(c[i], &s, "GET", "/v1/levels", NULL, NULL,
+		    NULL, &r[i]);
+		curl_multi_add_handle(m, c[i]);
+	}
+	ck_assert_int_eq(pump(m, c, 3, is_sent, 3000), 3);
+	/* Answered: the teller has taken the three connections before it. */
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &one), 200);
+	ck_assert_int_eq(kill(s.pid, SIGTERM), 0);
+	i = pump(m, c, 3, is_answered, 3000);
+	kill(games, SIGCONT);
+	ck_assert_int_eq(i, 3);
+	for (i = 0; i < 3; i++) {
+		curl_easy_getinfo(c[i], CURLINFO_RESPONSE_CODE, &r[i].status);
+		ck_assert_int_eq(r[i].status, 503);
+		ck_assert_str_eq(r[i].retry, "1");
+		ck_assert_str_eq(jstr(&r[i], "error", buf, sizeof(buf)),
+		    "the server is stopping: try again");
+		curl_multi_remove_handle(m, c[i]);
+		curl_slist_free_all(h[i]);
+		curl_easy_cleanup(c[i]);
+	}
+	curl_multi_cleanup(m);
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
 static Suite *
 play_suite(void)
 {
@@ -457,6 +547,7 @@ play_suite(void)
 		{ "race", t_race_won }, { "undo", t_undo_variant },
 		{ "limit", t_limit }, { "bad", t_bad }, { "idle", t_idle },
 		{ "stop", t_stop },
+		{ "stop_forwards", t_stop_forwards },
 	};
 	Suite *s = suite_create("play");
 	size_t i;
