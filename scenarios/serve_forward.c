@@ -139,6 +139,7 @@ forward_fail(struct serve_forward *f, CURLcode rc)
 static void
 forward_perform(struct serve_forward *f)
 {
+	bool is_head = strcmp(f->method, "HEAD") == 0;
 	struct curl_slist *h = NULL;
 	char target[512];
 	long code = 0;
@@ -157,6 +158,9 @@ forward_perform(struct serve_forward *f)
 	curl_easy_setopt(f->curl, CURLOPT_HEADERDATA, f);
 	curl_easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, forward_progress);
 	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
+	/* A HEAD's answer has a Content-Length and no body: wait for none. */
+	if (is_head)
+		curl_easy_setopt(f->curl, CURLOPT_NOBODY, 1L);
 	if (strcmp(f->method, "POST") == 0) {
 		h = curl_slist_append(h, "Content-Type: application/json");
 		curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, h);
@@ -169,7 +173,9 @@ forward_perform(struct serve_forward *f)
 	curl_slist_free_all(h);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code);
-	if (rc == CURLE_OK && f->len > 0)
+	if (rc == CURLE_OK && is_head)	/* MHD sends a HEAD no body */
+		f->out = json_object_new_object();
+	else if (rc == CURLE_OK && f->len > 0)
 		f->out = json_tokener_parse(f->buf);
 	if (f->out == NULL || code < 200 || code > 599)
 		forward_fail(f, rc);

@@ -4,7 +4,7 @@
  * its replay line the very one banklab-sched prints for the same steps,
  * undo and a change of variant, the give-up count, the limit, hostile
  * bodies, the idle timeout, a server stopped with games running and with
- * requests to them in flight.
+ * requests to them in flight, and HEAD.
  * Every request is under libcurl's timeout, every test under Check's.
  */
 #include <check.h>
@@ -448,6 +448,52 @@ START_TEST(t_stop)
 }
 END_TEST
 
+/* HEAD as a browser or curl -I sends it: answered at once, no body. */
+static long
+head(const struct srv *s, const char *path, struct reply *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = req_setup(c, s, "HEAD", path, NULL, NULL,
+	    NULL, r);
+	CURLcode rc;
+
+	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	rc = curl_easy_perform(c);
+	ck_assert_msg(rc == CURLE_OK, "HEAD %s: %s", path,
+	    curl_easy_strerror(rc));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return r->status;
+}
+
+/*
+ * HEAD on a games path: the games process's 405 and its Allow, in
+ * well under --timeout (curl used to wait for a body until it).
+ */
+START_TEST(t_head)
+{
+	static const char *const args[] = { "--tellers", "1", "--timeout",
+		"30", NULL };
+	char id[ID_LEN], path[96];
+	uint64_t t0;
+	struct srv s;
+	struct reply r;
+
+	srv_start(&s, args);
+	new_game(&s, "{\"level\": \"race\"}", id, &r);
+	t0 = lab_now_ms();
+	ck_assert_int_eq(head(&s, "/v1/levels", &r), 405);
+	ck_assert_str_eq(r.allow, "GET");
+	snprintf(path, sizeof(path), "/v1/play/%s", id);
+	ck_assert_int_eq(head(&s, path, &r), 405);
+	ck_assert_str_eq(r.allow, "GET, DELETE");
+	ck_assert_int_eq(head(&s, "/v1/play/0123456789abcdef", &r), 405);
+	ck_assert_uint_lt(lab_now_ms() - t0, 2000);
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
 /* Pump m until every handle is done or ms pass: how many are done. */
 static int
 pump(CURLM *m, CURL *const *c, int n, bool (*until)(CURL *), unsigned ms)
@@ -546,7 +592,7 @@ play_suite(void)
 	} cases[] = {
 		{ "race", t_race_won }, { "undo", t_undo_variant },
 		{ "limit", t_limit }, { "bad", t_bad }, { "idle", t_idle },
-		{ "stop", t_stop },
+		{ "stop", t_stop }, { "head", t_head },
 		{ "stop_forwards", t_stop_forwards },
 	};
 	Suite *s = suite_create("play");
