@@ -95,6 +95,7 @@ bool serve_forward_is_games(const char *url);
  * Suspend c and send method url with body (len bytes, copied) to the
  * games process at socket_path from a thread of its own, which resumes c
  * when the answer is in.  0, or -errno (c is not suspended then):
+ * -ENAMETOOLONG (url too long), -EINVAL (a byte no games path has),
  * -ESHUTDOWN (serve_forward_stop() was called), -ENOMEM, ...
  */
 int serve_forward_start(const char *socket_path, struct MHD_Connection *c,

@@ -38,6 +38,12 @@
 #define GAMES_DIR		"/tmp"
 #define GAMES_PREFIX		"banklab-serve-"
 #define GAMES_SOCKET		"games.sock"
+/*
+ * The bytes a forwarded path may hold: no games path needs others, and
+ * curl refuses some (a space, CR LF) that MHD has unescaped.
+ */
+#define FORWARD_URL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+				"abcdefghijklmnopqrstuvwxyz0123456789-._~/"
 
 /*
  * The forwards of this process (a teller): once stopping, each transfer
@@ -214,8 +220,13 @@ forward_free(struct serve_forward *f)
 static int
 forward_check(const char *url)
 {
-	(void)url;
-	return atomic_load(&forward_is_stopping) ? -ESHUTDOWN : 0;
+	size_t n = strlen(url);
+
+	if (atomic_load(&forward_is_stopping))
+		return -ESHUTDOWN;
+	if (n >= sizeof(((struct serve_forward *)NULL)->url))
+		return -ENAMETOOLONG;
+	return strspn(url, FORWARD_URL_CHARS) < n ? -EINVAL : 0;
 }
 
 int
@@ -234,7 +245,6 @@ serve_forward_start(const char *socket_path, struct MHD_Connection *c,
 		return r;
 	}
 	if (f == NULL || strlen(method) >= sizeof(f->method) ||
-	    strlen(url) >= sizeof(f->url) ||
 	    (f->path = strdup(socket_path)) == NULL ||
 	    (len > 0 && (f->body = malloc(len)) == NULL) ||
 	    (f->curl = curl_easy_init()) == NULL) {
@@ -272,6 +282,8 @@ serve_forward_refused(int r, struct json_object **out)
 		unsigned status;
 		const char *msg;
 	} rows[] = {
+		{ -ENAMETOOLONG, 414, "path too long" },
+		{ -EINVAL, 404, "no such path" },
 		{ -ESHUTDOWN, 503, "the server is stopping: try again" },
 	};
 	size_t i;

@@ -4,7 +4,7 @@
  * its replay line the very one banklab-sched prints for the same steps,
  * undo and a change of variant, the give-up count, the limit, hostile
  * bodies, the idle timeout, a server stopped with games running and with
- * requests to them in flight, and HEAD.
+ * requests to them in flight, HEAD, and paths that cannot be forwarded.
  * Every request is under libcurl's timeout, every test under Check's.
  */
 #include <check.h>
@@ -467,18 +467,44 @@ head(const struct srv *s, const char *path, struct reply *r)
 	return r->status;
 }
 
+/* GET /v1/play/aaa... n bytes long (req_setup() takes 255 at most). */
+static long
+get_long(const struct srv *s, size_t n, struct reply *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = req_setup(c, s, "GET", "/", NULL, NULL, NULL,
+	    r);
+	char url[1024];
+	size_t k;
+
+	k = (size_t)snprintf(url, sizeof(url), "%s/v1/play/", s->url);
+	ck_assert(n < sizeof(url) - k);
+	memset(url + k, 'a', n);
+	url[k + n] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return r->status;
+}
+
 /*
  * HEAD on a games path: the games process's 405 and its Allow, in
- * well under --timeout (curl used to wait for a body until it).
+ * well under --timeout; a path too long to forward: 414; one with bytes
+ * no games path has (which curl would refuse): 404.  All JSON errors.
  */
 START_TEST(t_head)
 {
 	static const char *const args[] = { "--tellers", "1", "--timeout",
 		"30", NULL };
-	char id[ID_LEN], path[96];
+	static const char *const odd[] = { "/v1/play/%20", "/v1/play/a%0d%0ab",
+		"/v1/play/%22x", "/v1/play/%ff" };
+	char id[ID_LEN], path[96], buf[256];
 	uint64_t t0;
 	struct srv s;
 	struct reply r;
+	size_t i;
 
 	srv_start(&s, args);
 	new_game(&s, "{\"level\": \"race\"}", id, &r);
@@ -490,6 +516,14 @@ START_TEST(t_head)
 	ck_assert_str_eq(r.allow, "GET, DELETE");
 	ck_assert_int_eq(head(&s, "/v1/play/0123456789abcdef", &r), 405);
 	ck_assert_uint_lt(lab_now_ms() - t0, 2000);
+	ck_assert_int_eq(get_long(&s, 600, &r), 414);
+	ck_assert_str_eq(jstr(&r, "error", buf, sizeof(buf)), "path too long");
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		ck_assert_msg(req_ok(&s, "GET", odd[i], NULL, &r) == 404,
+		    "%s: %ld %s", odd[i], r.status, r.body);
+		ck_assert_str_eq(jstr(&r, "error", buf, sizeof(buf)),
+		    "no such path");
+	}
 	ck_assert_int_eq(srv_stop(&s), 0);
 }
 END_TEST
