@@ -226,11 +226,14 @@ play_new(struct play_games *g, const struct play_request *q,
 	    (rc = game_sync(q, n.s->sync, &n.v, why, len)) < 0)
 		goto fail;
 	if (q->steps != NULL) {
+		char e[200];
+
 		if ((p = malloc(sizeof(*p))) == NULL) {
 			rc = -ENOMEM;
 			goto fail;
 		}
-		if (sched_parse_perm(q->steps, n.s, p, why, len) < 0) {
+		if (sched_parse_perm(q->steps, n.s, p, e, sizeof(e)) < 0) {
+			snprintf(why, len, "steps: %s", e);	/* the field */
 			rc = -EINVAL;
 			goto fail;
 		}
@@ -448,6 +451,10 @@ play_take(struct json_object *o, const char *key, struct json_object *v,
 	case json_type_string:
 		if (!json_object_is_type(v, json_type_string))
 			return api_refuse(why, wlen, key, "not a string");
+		/* A \u0000 would cut the text short, silently. */
+		if (strlen(json_object_get_string(v)) !=
+		    (size_t)json_object_get_string_len(v))
+			return api_refuse(why, wlen, key, "contains a NUL");
 		*(const char **)(void *)at = json_object_get_string(v);
 		return 0;
 	case json_type_boolean:

@@ -472,7 +472,9 @@ tj_file(struct tj *t, int dfd, const char *name)
 	void *p;
 	int fd;
 
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: a FIFO dropped among the records must not hang us. */
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
 		return -errno;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
 	    (size_t)sb.st_size < sizeof(struct trace_head)) {

@@ -3,6 +3,7 @@
  * cli_trace.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,35 @@ cli_trace_dir(char *buf, size_t len)
 	return mkdtemp(buf) == NULL ? -errno : 0;
 }
 
+/*
+ * Open FILE for the trace without harming what is there: made if absent
+ * (then ours to remove on failure), else opened as it is and emptied
+ * only when the trace is written (cli_trace_finish).  O_NONBLOCK: a FIFO
+ * nobody reads is refused (ENXIO) rather than waited on.
+ */
+static int
+cli_trace_open(struct cli_trace *ct)
+{
+	int fd, flags = O_WRONLY | O_NONBLOCK | O_CLOEXEC;
+
+	if (*ct->path == '\0')
+		return -ENOENT;
+	if ((fd = open(ct->path, flags | O_CREAT | O_EXCL, 0666)) >= 0)
+		ct->is_created = true;
+	else if (errno != EEXIST || (fd = open(ct->path, flags)) < 0)
+		return -errno;
+	if (fcntl(fd, F_SETFL, 0) < 0 ||	/* blocking writes again */
+	    (ct->out = fdopen(fd, "w")) == NULL) {
+		int r = -errno;
+
+		close(fd);
+		if (ct->is_created)
+			unlink(ct->path);
+		return r;
+	}
+	return 0;
+}
+
 int
 cli_trace_start(const char *prog, const char *path, const char *role,
     struct cli_trace *ct)
@@ -38,10 +68,9 @@ cli_trace_start(const char *prog, const char *path, const char *role,
 	if (path == NULL)
 		return 0;
 	ct->path = path;
-	if (*path == '\0' || (ct->out = fopen(path, "w")) == NULL) {
-		r = *path == '\0' ? -ENOENT : -errno;
+	if ((r = cli_trace_open(ct)) < 0) {
 		fprintf(stderr, "%s: --trace \"%s\": %s\n", prog, path,
-		    strerror(-r));
+		    r == -ENXIO ? "a FIFO that nobody reads" : strerror(-r));
 		return r;
 	}
 	if ((r = cli_trace_dir(dir, sizeof(dir))) < 0 ||
@@ -51,7 +80,8 @@ cli_trace_start(const char *prog, const char *path, const char *role,
 		if (r != -ENAMETOOLONG)
 			rmdir(dir);
 		fclose(ct->out);
-		unlink(path);
+		if (ct->is_created)
+			unlink(path);
 		return r;
 	}
 	ct->is_on = true;
@@ -74,7 +104,11 @@ cli_trace_finish(const char *prog, struct cli_trace *ct)
 		return 0;
 	ct->is_on = false;
 	trace_close(&ct->self);
-	r = trace_json_merge(ct->self.dir, ct->out, &st);
+	/* Emptied now, not at the start: a failed start leaves FILE be. */
+	if (ftruncate(fileno(ct->out), 0) < 0 && errno != EINVAL)
+		r = -errno;
+	else
+		r = trace_json_merge(ct->self.dir, ct->out, &st);
 	if (fclose(ct->out) == EOF && r == 0)
 		r = -errno;
 	if (r < 0) {
@@ -119,10 +153,12 @@ cli_trace_abandon(struct cli_trace *ct)
 
 		ct->out = null;
 		(void)cli_trace_finish("", ct);
-		fclose(out);
-		return;
+		ct->out = out;
+	} else {
+		ct->is_on = false;
+		trace_close(&ct->self);
 	}
-	ct->is_on = false;
-	trace_close(&ct->self);
 	fclose(ct->out);
+	if (ct->is_created)
+		unlink(ct->path);
 }

@@ -19,6 +19,7 @@ struct cli_trace {
 	FILE *out;
 	struct trace self;		/* this process's writer */
 	bool is_on;
+	bool is_created;		/* FILE was made by us */
 };
 
 /*

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -834,6 +835,44 @@ START_TEST(test_bad_path)
 }
 END_TEST
 
+/*
+ * A trace that fails to start leaves a FILE that was there as it was (an
+ * existing file, not a truncated or removed one), and a FIFO nobody reads
+ * is refused rather than waited on.
+ */
+START_TEST(test_bad_path_keeps)
+{
+	char dir[] = "/tmp/check_trace.XXXXXX", file[64], fifo[64], buf[16];
+	const char *const keep[] = { "banklab-race", "--trace", file, NULL };
+	const char *const pipe_[] = { "banklab-race", "--trace", fifo, NULL };
+	char *out;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/kept", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fputs("data\n", f);
+	fclose(f);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	/* No directory for the records: the start fails after the open. */
+	ck_assert_int_eq(setenv("TMPDIR", "/nonexistent-banklab-dir", 1), 0);
+	ck_assert_int_eq(tr_run(keep, &out), 3);
+	free(out);
+	unsetenv("TMPDIR");
+	ck_assert_ptr_nonnull(f = fopen(file, "r"));
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ck_assert_str_eq(buf, "data\n");
+	ck_assert_int_eq(tr_run(pipe_, &out), 3);
+	ck_assert_str_eq(out, "");
+	free(out);
+	unlink(file);
+	unlink(fifo);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 trace_suite(void)
 {
@@ -855,6 +894,7 @@ trace_suite(void)
 	tcase_add_test(tc, test_serve_tellers);
 	tc = tl_tcase(s, "bad", 60);
 	tcase_add_test(tc, test_bad_path);
+	tcase_add_test(tc, test_bad_path_keeps);
 	return s;
 }
 

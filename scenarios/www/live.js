@@ -31,22 +31,18 @@ export function startLive() {
   es.addEventListener('summary', (e) => summary(st, JSON.parse(e.data)));
   es.addEventListener('accounts', (e) => bars(st, JSON.parse(e.data)));
   es.addEventListener('processes', (e) => processes(JSON.parse(e.data)));
-  es.addEventListener('lost_update', (e) => {
-    const d = JSON.parse(e.data);
-    log(`lost update: ${d.new} more write${d.new === 1 ? '' : 's'} overwritten (${d.lost_updates} in all)`);
-  });
-  es.addEventListener('repair', (e) => {
-    const d = JSON.parse(e.data);
-    log(`repair: a dead owner's lock repaired (${d.repairs} in all)`);
-  });
-  es.addEventListener('dead_holder', (e) => {
-    const d = JSON.parse(e.data);
-    log(`dead holder: ${d.dead_holders} dead process${d.dead_holders === 1 ? '' : 'es'} still holding a lock`);
-  });
-  es.addEventListener('deadlock', (e) => {
-    const d = JSON.parse(e.data);
-    log(`DEADLOCK: ${d.processes} processes on a wait-for cycle (pid ${d.pid})`);
-  });
+  // One event per anomaly, as the ring in the segment has them (the
+  // fields are the server's: GET /v1/events in the README).
+  const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const on = (kind, text) => es.addEventListener(kind, (e) => log(text(JSON.parse(e.data))));
+  on('lost_update', (d) => `lost update on #${d.account}: pid ${d.pid} overwrote ` +
+    `${plural(d.overwrote, 'write')} of pid ${d.overwritten_pid} (it had read version ${d.version_read})`);
+  on('repair', (d) => `repair of #${d.account} by pid ${d.pid}: dead pid ${d.dead_pid}'s ` +
+    `half-done operation undone (${money(d.found_cents)} found, ${money(d.restored_cents)} restored)`);
+  on('dead_holder', (d) => `dead holder: pid ${d.dead_pid} died holding #${d.account}`);
+  on('deadlock', (d) => `DEADLOCK: ${d.processes} processes on a wait-for cycle ` +
+    `(pid ${d.pid} waits for #${d.waits_for}, held by pid ${d.holder_pid})`);
+  on('dropped', (d) => `${plural(d.missed, 'event')} missed (the server's ring moved on)`);
   return es;
 }
 

@@ -121,6 +121,12 @@ try {
       ? 'LOST ' + money(l.check.lost_cents) : 'CREATED ' + money(-l.check.lost_cents);
     await page.locator('#live-total', { hasText: word }).waitFor();
     await page.locator('#live-lost', { hasText: l.check.lost_updates.toLocaleString('en') }).waitFor();
+    // The run under none lost updates: each is an event in the log, said
+    // with the server's fields (a field the page misnames reads undefined).
+    await page.locator('#live-log li', { hasText: /lost update on #\d+: pid \d+ overwrote \d+ write/ })
+      .first().waitFor();
+    const said = await page.locator('#live-log').textContent();
+    assert(!/undefined|NaN/.test(said), `the log says: ${said.slice(0, 300)}`);
     await page.screenshot({ path: `${env.SHOTS}/live.png` });
   });
 
