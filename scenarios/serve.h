@@ -94,11 +94,25 @@ bool serve_forward_is_games(const char *url);
 /*
  * Suspend c and send method url with body (len bytes, copied) to the
  * games process at socket_path from a thread of its own, which resumes c
- * when the answer is in.  0, or -errno (c is not suspended then).
+ * when the answer is in.  0, or -errno (c is not suspended then):
+ * -ENAMETOOLONG (url too long), -EINVAL (a byte no games path has),
+ * -ESHUTDOWN (serve_forward_stop() was called), -ENOMEM, ...
  */
 int serve_forward_start(const char *socket_path, struct MHD_Connection *c,
     const char *method, const char *url, const char *body, size_t len,
     struct serve_forward **out);
+
+/* serve_forward_start()'s refusal r as an answer: status, JSON error. */
+unsigned serve_forward_refused(int r, struct json_object **out);
+
+/*
+ * At exit: every forward in flight is aborted (answered 503) within about
+ * a second, and none begins.  Then the teller waits until
+ * serve_forward_running() is 0: no connection is suspended by a forward
+ * any more and no forward thread will call MHD again, so MHD may stop.
+ */
+void serve_forward_stop(void);
+unsigned serve_forward_running(void);
 
 /*
  * Once c is resumed: the status, the JSON answer (503 and an error if

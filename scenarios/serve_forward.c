@@ -6,6 +6,8 @@
  * a thread of its own while MHD holds its connection suspended: a give-up
  * that explores for seconds holds that one client, not the teller (whose
  * one thread serves every other connection, event streams included).
+ * At exit the teller calls serve_forward_stop(): every transfer is cut
+ * short (503), and it waits for the threads before it stops MHD.
  * The master makes the folder (mode 0700: only this user reaches the
  * games) and the socket, bound and listening before any child starts,
  * and removes both at exit.
@@ -36,6 +38,21 @@
 #define GAMES_DIR		"/tmp"
 #define GAMES_PREFIX		"banklab-serve-"
 #define GAMES_SOCKET		"games.sock"
+/*
+ * The bytes a forwarded path may hold: no games path needs others, and
+ * curl refuses some (a space, CR LF) that MHD has unescaped.
+ */
+#define FORWARD_URL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+				"abcdefghijklmnopqrstuvwxyz0123456789-._~/"
+
+/*
+ * The forwards of this process (a teller): once stopping, each transfer
+ * is aborted by its progress callback and none begins; threads counts
+ * those not yet ended, so the teller stops MHD only when none holds a
+ * suspended connection or will touch MHD again.
+ */
+static _Atomic bool forward_is_stopping;
+static _Atomic unsigned forward_threads;
 
 /* One forwarded request, on a thread of its own. */
 struct serve_forward {
@@ -103,10 +120,32 @@ forward_header(char *h, size_t size, size_t n, void *arg)
 	return k;
 }
 
+/* Called by curl about once a second at least: non-zero aborts. */
+static int
+forward_progress(void *arg, curl_off_t dtotal, curl_off_t dnow,
+    curl_off_t utotal, curl_off_t unow)
+{
+	(void)arg, (void)dtotal, (void)dnow, (void)utotal, (void)unow;
+	return atomic_load(&forward_is_stopping) ? 1 : 0;
+}
+
+/* Its answer when curl brought none (rc) or one with no JSON. */
+static void
+forward_fail(struct serve_forward *f, CURLcode rc)
+{
+	json_object_put(f->out);
+	f->status = 503;
+	f->out = api_error(rc == CURLE_ABORTED_BY_CALLBACK ? "the server is "
+	    "stopping: try again" : f->is_too_big ? "the games process: "
+	    "answer too large" : "the games process is not answering (it is "
+	    "restarted if it died): try again");
+}
+
 /* The request to the games process, its answer into f->status, f->out. */
 static void
 forward_perform(struct serve_forward *f)
 {
+	bool is_head = strcmp(f->method, "HEAD") == 0;
 	struct curl_slist *h = NULL;
 	char target[512];
 	long code = 0;
@@ -123,6 +162,11 @@ forward_perform(struct serve_forward *f)
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, f);
 	curl_easy_setopt(f->curl, CURLOPT_HEADERFUNCTION, forward_header);
 	curl_easy_setopt(f->curl, CURLOPT_HEADERDATA, f);
+	curl_easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, forward_progress);
+	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
+	/* A HEAD's answer has a Content-Length and no body: wait for none. */
+	if (is_head)
+		curl_easy_setopt(f->curl, CURLOPT_NOBODY, 1L);
 	if (strcmp(f->method, "POST") == 0) {
 		h = curl_slist_append(h, "Content-Type: application/json");
 		curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, h);
@@ -135,17 +179,14 @@ forward_perform(struct serve_forward *f)
 	curl_slist_free_all(h);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code);
-	f->out = rc == CURLE_OK && f->len > 0 ? json_tokener_parse(f->buf) :
-	    NULL;
-	if (f->out == NULL || code < 200 || code > 599) {
-		json_object_put(f->out);
-		f->status = 503;
-		f->out = api_error(f->is_too_big ? "the games process: answer "
-		    "too large" : "the games process is not answering (it is "
-		    "restarted if it died): try again");
-		return;
-	}
-	f->status = (unsigned)code;
+	if (rc == CURLE_OK && is_head)	/* MHD sends a HEAD no body */
+		f->out = json_object_new_object();
+	else if (rc == CURLE_OK && f->len > 0)
+		f->out = json_tokener_parse(f->buf);
+	if (f->out == NULL || code < 200 || code > 599)
+		forward_fail(f, rc);
+	else
+		f->status = (unsigned)code;
 }
 
 static void *
@@ -156,6 +197,8 @@ forward_thread(void *arg)
 	forward_perform(f);
 	atomic_store(&f->is_done, true);
 	MHD_resume_connection(f->c);
+	/* f may be freed by now (serve_forward_done): not touched again. */
+	atomic_fetch_sub(&forward_threads, 1);
 	return NULL;
 }
 
@@ -173,6 +216,19 @@ forward_free(struct serve_forward *f)
 	free(f);
 }
 
+/* May url go to the games process now? */
+static int
+forward_check(const char *url)
+{
+	size_t n = strlen(url);
+
+	if (atomic_load(&forward_is_stopping))
+		return -ESHUTDOWN;
+	if (n >= sizeof(((struct serve_forward *)NULL)->url))
+		return -ENAMETOOLONG;
+	return strspn(url, FORWARD_URL_CHARS) < n ? -EINVAL : 0;
+}
+
 int
 serve_forward_start(const char *socket_path, struct MHD_Connection *c,
     const char *method, const char *url, const char *body, size_t len,
@@ -184,8 +240,11 @@ serve_forward_start(const char *socket_path, struct MHD_Connection *c,
 	int r;
 
 	*out = NULL;
+	if ((r = forward_check(url)) < 0) {
+		free(f);
+		return r;
+	}
 	if (f == NULL || strlen(method) >= sizeof(f->method) ||
-	    strlen(url) >= sizeof(f->url) ||
 	    (f->path = strdup(socket_path)) == NULL ||
 	    (len > 0 && (f->body = malloc(len)) == NULL) ||
 	    (f->curl = curl_easy_init()) == NULL) {
@@ -200,17 +259,42 @@ serve_forward_start(const char *socket_path, struct MHD_Connection *c,
 	f->blen = len;
 	/* Suspended first: the thread may resume it at once. */
 	MHD_suspend_connection(c);
+	atomic_fetch_add(&forward_threads, 1);
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	r = pthread_create(&th, &a, forward_thread, f);
 	pthread_attr_destroy(&a);
 	if (r != 0) {
+		atomic_fetch_sub(&forward_threads, 1);
 		MHD_resume_connection(c);
 		forward_free(f);
 		return -r;
 	}
 	*out = f;
 	return 0;
+}
+
+unsigned
+serve_forward_refused(int r, struct json_object **out)
+{
+	static const struct {
+		int code;
+		unsigned status;
+		const char *msg;
+	} rows[] = {
+		{ -ENAMETOOLONG, 414, "path too long" },
+		{ -EINVAL, 404, "no such path" },
+		{ -ESHUTDOWN, 503, "the server is stopping: try again" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (rows[i].code == r) {
+			*out = api_error(rows[i].msg);
+			return rows[i].status;
+		}
+	*out = api_error("the games process cannot be reached: try again");
+	return 503;
 }
 
 bool
@@ -225,6 +309,18 @@ serve_forward_done(struct serve_forward *f, unsigned *status,
 	f->out = NULL;
 	forward_free(f);
 	return true;
+}
+
+void
+serve_forward_stop(void)
+{
+	atomic_store(&forward_is_stopping, true);
+}
+
+unsigned
+serve_forward_running(void)
+{
+	return atomic_load(&forward_threads);
 }
 
 /* Is path a socket that no one listens on (its server was SIGKILLed)? */

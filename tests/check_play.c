@@ -3,7 +3,8 @@
  * the HTTP API, over loopback, as a page plays them: the race level won,
  * its replay line the very one banklab-sched prints for the same steps,
  * undo and a change of variant, the give-up count, the limit, hostile
- * bodies, the idle timeout, and a server stopped with games running.
+ * bodies, the idle timeout, a server stopped with games running and with
+ * requests to them in flight, HEAD, and paths that cannot be forwarded.
  * Every request is under libcurl's timeout, every test under Check's.
  */
 #include <check.h>
@@ -450,6 +451,175 @@ START_TEST(t_stop)
 }
 END_TEST
 
+/* HEAD as a browser or curl -I sends it: answered at once, no body. */
+static long
+head(const struct srv *s, const char *path, struct reply *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = req_setup(c, s, "HEAD", path, NULL, NULL,
+	    NULL, r);
+	CURLcode rc;
+
+	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	rc = curl_easy_perform(c);
+	ck_assert_msg(rc == CURLE_OK, "HEAD %s: %s", path,
+	    curl_easy_strerror(rc));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return r->status;
+}
+
+/* GET /v1/play/aaa... n bytes long (req_setup() takes 255 at most). */
+static long
+get_long(const struct srv *s, size_t n, struct reply *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = req_setup(c, s, "GET", "/", NULL, NULL, NULL,
+	    r);
+	char url[1024];
+	size_t k;
+
+	k = (size_t)snprintf(url, sizeof(url), "%s/v1/play/", s->url);
+	ck_assert(n < sizeof(url) - k);
+	memset(url + k, 'a', n);
+	url[k + n] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return r->status;
+}
+
+/*
+ * HEAD on a games path: the games process's 405 and its Allow, in
+ * well under --timeout; a path too long to forward: 414; one with bytes
+ * no games path has (which curl would refuse): 404.  All JSON errors.
+ */
+START_TEST(t_head)
+{
+	static const char *const args[] = { "--tellers", "1", "--timeout",
+		"30", NULL };
+	static const char *const odd[] = { "/v1/play/%20", "/v1/play/a%0d%0ab",
+		"/v1/play/%22x", "/v1/play/%ff" };
+	char id[ID_LEN], path[96], buf[256];
+	uint64_t t0;
+	struct srv s;
+	struct reply r;
+	size_t i;
+
+	srv_start(&s, args);
+	new_game(&s, "{\"level\": \"race\"}", id, &r);
+	t0 = lab_now_ms();
+	ck_assert_int_eq(head(&s, "/v1/levels", &r), 405);
+	ck_assert_str_eq(r.allow, "GET");
+	snprintf(path, sizeof(path), "/v1/play/%s", id);
+	ck_assert_int_eq(head(&s, path, &r), 405);
+	ck_assert_str_eq(r.allow, "GET, DELETE");
+	ck_assert_int_eq(head(&s, "/v1/play/0123456789abcdef", &r), 405);
+	ck_assert_uint_lt(lab_now_ms() - t0, 2000);
+	ck_assert_int_eq(get_long(&s, 600, &r), 414);
+	ck_assert_str_eq(jstr(&r, "error", buf, sizeof(buf)), "path too long");
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		ck_assert_msg(req_ok(&s, "GET", odd[i], NULL, &r) == 404,
+		    "%s: %ld %s", odd[i], r.status, r.body);
+		ck_assert_str_eq(jstr(&r, "error", buf, sizeof(buf)),
+		    "no such path");
+	}
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
+/* Pump m until every handle is done or ms pass: how many are done. */
+static int
+pump(CURLM *m, CURL *const *c, int n, bool (*until)(CURL *), unsigned ms)
+{
+	uint64_t end = lab_now_ms() + ms;
+	int running, left, done = 0, i;
+	CURLMsg *msg;
+
+	for (;;) {
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL)
+			ck_assert_msg(msg->msg != CURLMSG_DONE ||
+			    msg->data.result == CURLE_OK, "a request: %s",
+			    curl_easy_strerror(msg->data.result));
+		for (i = 0, done = 0; i < n; i++)
+			done += until(c[i]);
+		if (done == n || lab_now_ms() >= end)
+			return done;
+		curl_multi_poll(m, NULL, 0, 10, NULL);
+	}
+}
+
+static bool
+is_sent(CURL *c)
+{
+	long n = 0;
+
+	curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &n);
+	return n > 0;
+}
+
+static bool
+is_answered(CURL *c)
+{
+	long st = 0;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	return st != 0;
+}
+
+/*
+ * SIGTERM while forwarded requests wait on the games process (stopped,
+ * so they would wait for ever): each is answered 503 with Retry-After
+ * at once, and the teller exits cleanly (it used to stop MHD with their
+ * connections suspended: libmicrohttpd aborted, the clients got nothing).
+ */
+START_TEST(t_stop_forwards)
+{
+	static const char *const args[] = { "--tellers", "1", NULL };
+	CURLM *m = curl_multi_init();
+	struct curl_slist *h[3];
+	struct reply r[3], one;
+	char buf[256];
+	CURL *c[3];
+	pid_t games;
+	struct srv s;
+	int i;
+
+	srv_start(&s, args);
+	games = games_pid(&s);
+	ck_assert_int_eq(kill(games, SIGSTOP), 0);
+	for (i = 0; i < 3; i++) {
+		c[i] = curl_easy_init();
+		h[i] = req_setup(c[i], &s, "GET", "/v1/levels", NULL, NULL,
+		    NULL, &r[i]);
+		curl_multi_add_handle(m, c[i]);
+	}
+	ck_assert_int_eq(pump(m, c, 3, is_sent, 3000), 3);
+	/* Answered: the teller has taken the three connections before it. */
+	ck_assert_int_eq(req_ok(&s, "GET", "/v1/ledger", NULL, &one), 200);
+	ck_assert_int_eq(kill(s.pid, SIGTERM), 0);
+	i = pump(m, c, 3, is_answered, 3000);
+	kill(games, SIGCONT);
+	ck_assert_int_eq(i, 3);
+	for (i = 0; i < 3; i++) {
+		curl_easy_getinfo(c[i], CURLINFO_RESPONSE_CODE, &r[i].status);
+		ck_assert_int_eq(r[i].status, 503);
+		ck_assert_str_eq(r[i].retry, "1");
+		ck_assert_str_eq(jstr(&r[i], "error", buf, sizeof(buf)),
+		    "the server is stopping: try again");
+		curl_multi_remove_handle(m, c[i]);
+		curl_slist_free_all(h[i]);
+		curl_easy_cleanup(c[i]);
+	}
+	curl_multi_cleanup(m);
+	ck_assert_int_eq(srv_stop(&s), 0);
+}
+END_TEST
+
 static Suite *
 play_suite(void)
 {
@@ -459,7 +629,8 @@ play_suite(void)
 	} cases[] = {
 		{ "race", t_race_won }, { "undo", t_undo_variant },
 		{ "limit", t_limit }, { "bad", t_bad }, { "idle", t_idle },
-		{ "stop", t_stop },
+		{ "stop", t_stop }, { "head", t_head },
+		{ "stop_forwards", t_stop_forwards },
 	};
 	Suite *s = suite_create("play");
 	size_t i;
