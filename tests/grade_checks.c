@@ -390,8 +390,12 @@ START_TEST(rep_every_step)
 	struct grade_sched *g;
 	char line[64], what[128];
 	size_t o, i, k;
+	int op_len;
 
 	for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+		/* p1's operation, for the why: its line, up to 40. */
+		op_len = (int)strcspn(ops[o].spec + 11, "\n");
+		op_len = op_len < 40 ? op_len : 40;
 		g = grade_spec(ops[o].spec);
 		for (k = 0; k < 2; k++)
 			for (i = 0; ops[o].steps[i] != NULL; i++) {
@@ -404,11 +408,10 @@ START_TEST(rep_every_step)
 					snprintf(line, sizeof(line),
 					    "p1:%s p1:KILL p2",
 					    ops[o].steps[i]);
-				snprintf(what, sizeof(what), "%.40s killed at "
-				    "%s under %s", ops[o].spec + 11,
+				snprintf(what, sizeof(what), "%.*s killed at "
+				    "%s under %s", op_len, ops[o].spec + 11,
 				    ops[o].steps[i],
 				    ledger_sync_name(robust_kinds[k]));
-				what[strcspn(what, "\n")] = ' ';
 				grade_sched_check(g, robust_kinds[k], line,
 				    what);
 			}
