@@ -366,15 +366,18 @@ teller_admit(struct teller *t, struct MHD_Connection *c, const char *url,
 	}
 	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (strcmp(method, "POST") == 0 && (type == NULL ||
-	    strncasecmp(type, "application/json", 16) != 0 ||
+	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	/* A POST without a body (finish, explore) needs no type. */
+	if (strcmp(method, "POST") == 0 && (type != NULL || (len != NULL &&
+	    strcmp(len, "0") != 0) || MHD_lookup_connection_value(c,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL) &&
+	    (type == NULL || strncasecmp(type, "application/json", 16) != 0 ||
 	    (type[16] != '\0' && type[16] != ';' && type[16] != ' '))) {
 		teller_fail(a, 415, "Content-Type: application/json "
 		    "expected");
 		return -1;
 	}
-	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (len != NULL && (parse_u64(len, 0, UINT64_MAX, &n) < 0 ||
 	    n > (uint64_t)t->o->max_body)) {
 		teller_fail(a, 413, "body larger than --max-body");
