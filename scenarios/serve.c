@@ -294,6 +294,8 @@ serve_ledger(const struct serve_opts *o, struct ledger *l, bool *made)
 	cfg.naccounts = (uint32_t)o->accounts;
 	cfg.balance = o->balance;
 	cfg.sync = o->has_sync ? o->sync : SYNC_ORDERED;
+	/* Ours, removed at exit; if we are killed, banklab list says stale. */
+	cfg.is_private = true;
 	if ((r = sync_create(o->name, &cfg, l)) == 0)
 		*made = true;
 	return r;

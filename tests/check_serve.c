@@ -25,8 +25,10 @@
 #include <curl/curl.h>
 
 #include "lab.h"
+#include "ledger.h"
 #include "serve_util.h"
 #include "spawn.h"
+#include "sync.h"
 #include "testlib.h"
 
 static const char *const two_ordered[] = { "--tellers", "2", "--sync",
@@ -435,6 +437,33 @@ START_TEST(t_port_taken)
 }
 END_TEST
 
+/*
+ * A master killed with SIGKILL cannot remove the ledger it made: it is
+ * marked stale (banklab list, destroy --stale).  Another suite's destroy
+ * --stale may take it first, which says as much; else we remove it.
+ */
+START_TEST(t_master_killed)
+{
+	const char *destroy[] = { "destroy", NULL, NULL };
+	struct ledger l;
+	struct srv s;
+	char out[512];
+	int r;
+
+	srv_start(&s, two_ordered);
+	ck_assert_int_ne(srv_stop_sig(&s, SIGKILL), -1);
+	if ((r = sync_attach(s.name, &l)) == -ENOENT)
+		return;
+	tl_assert_lab_eq(r, 0);
+	ck_assert_msg(ledger_is_stale(&l), "%s: its maker is dead, but it "
+	    "is not marked stale", s.name);
+	ledger_detach(&l);
+	destroy[1] = s.name;
+	ck_assert_int_eq(tl_exit_code(run_banklab(destroy, STDERR_FILENO, out,
+	    sizeof(out))), 0);
+}
+END_TEST
+
 /* --help: exit 0, and what it must say on stdout. */
 static const struct {
 	const char *args[3];
@@ -557,6 +586,7 @@ serve_suite(void)
 	tcase_add_loop_test(tc, t_usage, 0,
 	    (int)(sizeof(usage_rows) / sizeof(usage_rows[0])));
 	tcase_add_test(tc, t_port_taken);
+	tcase_add_test(tc, t_master_killed);
 	tc = tl_tcase(s, "events", 30);
 	tcase_add_test(tc, t_events);
 	tc = tl_tcase(s, "locks", 30);
