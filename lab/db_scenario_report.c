@@ -162,10 +162,11 @@ db_scenario_report(FILE *f, const struct scenario_opts *o,
 		fprintf(f, "%s: %s\n", o->prog, v);
 		return;
 	}
+	/* The verdict first, as in shared memory; then the lesson's title. */
 	fprintf(f, "%s on PostgreSQL: %s (variant %s, %u processes x %"
-	    PRIu64 " ops, seed %" PRIu64 ")\n", o->prog,
-	    scenario_lesson(o->kind)->title, db_sync_name(r->sync), o->procs,
-	    r->ops, o->seed);
+	    PRIu64 " ops, seed %" PRIu64 ")\n", o->prog, v,
+	    db_sync_name(r->sync), o->procs, r->ops, o->seed);
+	fprintf(f, "  lesson          %s\n", scenario_lesson(o->kind)->title);
 	fprintf(f, "  ledger          schema \"%s\", %" PRIu32 " accounts "
 	    "(dropped after the run)\n", r->ledger, o->accounts);
 	fprintf(f, "  transactions    %s\n", db_sync_sql[r->sync]);
